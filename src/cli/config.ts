@@ -1,0 +1,163 @@
+/**
+ * `callroom serve` configuration: each option has a flag, an environment variable, a default
+ * and a check. Flags win over the environment. A bad value stops the start with a message that
+ * names the option and says what it takes.
+ */
+import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogFormat, type LogLevel } from '../server/log.js';
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  kind: 'string' | 'int' | 'bool' | 'list';
+  default?: string;
+  help: string;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+}
+
+export const SERVE_OPTIONS = {
+  port: { flag: 'port', env: 'PORT', kind: 'int', default: '8080', min: 0, max: 65535, help: 'TCP port for HTTP and WebSocket (0 = any free port)' },
+  host: { flag: 'host', env: 'HOST', kind: 'string', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 for all interfaces)' },
+  data: { flag: 'data', env: 'CALLROOM_DATA', kind: 'string', default: './data', help: 'folder for the SQLite file (callroom.db)' },
+  ringTimeout: { flag: 'ring-timeout', env: 'CALLROOM_RING_TIMEOUT_MS', kind: 'int', default: '30000', min: 100, max: 600000, help: 'ms a call rings before it ends unanswered (604)' },
+  apiKey: { flag: 'api-key', env: 'CALLROOM_API_KEY', kind: 'string', help: 'API key: the "iss" of the tokens this server accepts' },
+  apiSecret: { flag: 'api-secret', env: 'CALLROOM_API_SECRET', kind: 'string', help: 'API secret that signs tokens (HS256), at least 32 characters' },
+  appId: { flag: 'app-id', env: 'CALLROOM_APP_ID', kind: 'string', help: 'app ID accepted by the compatible Login(appID, md5(appSecret), ...)' },
+  appSecret: { flag: 'app-secret', env: 'CALLROOM_APP_SECRET', kind: 'string', help: 'app secret for the compatible Login (clients send its MD5)' },
+  dev: { flag: 'dev', env: 'CALLROOM_DEV', kind: 'bool', help: 'development mode: dev keys, and the web page may get a token for any name (loopback only)' },
+  publicUrl: { flag: 'public-url', env: 'CALLROOM_PUBLIC_URL', kind: 'string', help: 'base URL used in meeting links (default: http://host:port)' },
+  meetingTtl: { flag: 'meeting-ttl', env: 'CALLROOM_MEETING_TTL_MS', kind: 'int', default: String(24 * 3600_000), min: 0, max: 365 * 24 * 3600_000, help: 'ms an empty meeting lives before it is destroyed (0 = forever)' },
+  durability: { flag: 'durability', env: 'CALLROOM_DURABILITY', kind: 'string', default: 'normal', choices: ['normal', 'full'], help: 'normal: writes survive a crash of the process; full: also a power loss (slower)' },
+  logLevel: { flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', default: 'info', choices: LOG_LEVELS, help: 'log level' },
+  logFormat: { flag: 'log-format', env: 'CALLROOM_LOG_FORMAT', kind: 'string', choices: ['json', 'pretty'], help: 'json (one object per line) or pretty; default: pretty on a terminal, else json' },
+  rateLimit: { flag: 'rate-limit', env: 'CALLROOM_RATE_LIMIT', kind: 'int', default: '50', min: 0, max: 1_000_000, help: 'requests per second per session, sustained (0 = unlimited)' },
+  maxConnsPerIp: { flag: 'max-conns-per-ip', env: 'CALLROOM_MAX_CONNS_PER_IP', kind: 'int', default: '1000', min: 0, max: 10_000_000, help: 'open connections allowed from one address (0 = unlimited)' },
+  allowedOrigins: { flag: 'allowed-origins', env: 'CALLROOM_ALLOWED_ORIGINS', kind: 'list', help: 'comma-separated browser Origins allowed to connect (default: any)' },
+} as const satisfies Record<string, OptionSpec>;
+
+export type ServeConfig = {
+  port: number;
+  host: string;
+  data: string;
+  ringTimeout: number;
+  apiKey: string;
+  apiSecret: string;
+  appId: string | undefined;
+  appSecret: string | undefined;
+  dev: boolean;
+  publicUrl: string | undefined;
+  meetingTtl: number;
+  durability: 'normal' | 'full';
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  rateLimit: number;
+  maxConnsPerIp: number;
+  allowedOrigins: string[];
+};
+
+/** The keys and secrets --dev uses when none are given. Never use them in production. */
+export const DEV_DEFAULTS = {
+  apiKey: 'devkey',
+  apiSecret: 'callroom-dev-secret-do-not-use-in-production',
+  appId: 'callroom-dev',
+  appSecret: 'callroom-dev-app-secret',
+} as const;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(key: keyof typeof SERVE_OPTIONS): string {
+  const o: OptionSpec = SERVE_OPTIONS[key];
+  return `--${o.flag} (${o.env})`;
+}
+
+export function serveHelp(): string {
+  const lines = ['Usage: callroom serve [options]', '', 'Starts the call service: HTTP, WebSocket (/v1/ws), metrics and the web page on one port.', '', 'Options (flag, environment variable, default):'];
+  for (const o of Object.values(SERVE_OPTIONS) as OptionSpec[]) {
+    const flag = o.kind === 'bool' ? `--${o.flag}` : `--${o.flag} <${o.kind === 'int' ? 'n' : 'value'}>`;
+    lines.push(`  ${flag.padEnd(26)} ${o.env.padEnd(26)} ${o.default !== undefined ? `[${o.default}]` : ''}`);
+    lines.push(`  ${''.padEnd(26)} ${o.help}${o.choices ? ` (${o.choices.join(' | ')})` : ''}`);
+  }
+  lines.push('  -h, --help                 show this help');
+  lines.push('', 'Without --dev, --api-secret is required. Example:', '  callroom serve --dev', '  CALLROOM_API_SECRET=$(openssl rand -hex 32) callroom serve --host 0.0.0.0 --port 8080');
+  return lines.join('\n');
+}
+
+export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY = false): ServeConfig {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const o of Object.values(SERVE_OPTIONS) as OptionSpec[]) options[o.flag] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run "callroom serve --help" for the options.`);
+  }
+  const raw: Record<string, unknown> = {};
+  for (const [key, o] of Object.entries(SERVE_OPTIONS) as [keyof typeof SERVE_OPTIONS, OptionSpec][]) {
+    const fromFlag = values[o.flag];
+    const fromEnv = env[o.env];
+    if (o.kind === 'bool') {
+      if (fromFlag !== undefined) raw[key] = fromFlag === true;
+      else if (fromEnv !== undefined && fromEnv !== '') {
+        if (!/^(1|0|true|false|yes|no)$/i.test(fromEnv)) throw new ConfigError(`${describe(key)} must be true or false, got "${fromEnv}"`);
+        raw[key] = /^(1|true|yes)$/i.test(fromEnv);
+      } else raw[key] = false;
+      continue;
+    }
+    const text = typeof fromFlag === 'string' ? fromFlag : fromEnv !== undefined && fromEnv !== '' ? fromEnv : o.default;
+    if (text === undefined) {
+      raw[key] = o.kind === 'list' ? [] : undefined;
+      continue;
+    }
+    if (o.kind === 'int') {
+      if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${describe(key)} must be a whole number, got "${text}"`);
+      const n = Number(text);
+      if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
+        throw new ConfigError(`${describe(key)} must be between ${o.min} and ${o.max}, got ${n}`);
+      }
+      raw[key] = n;
+    } else if (o.kind === 'list') {
+      raw[key] = text.split(',').map((s) => s.trim()).filter(Boolean);
+    } else {
+      if (o.choices && !o.choices.includes(text)) throw new ConfigError(`${describe(key)} must be one of ${o.choices.join(', ')}; got "${text}"`);
+      raw[key] = text;
+    }
+  }
+  const cfg = raw as Partial<ServeConfig> & Record<string, unknown>;
+  if (cfg.dev) {
+    cfg.apiKey ??= DEV_DEFAULTS.apiKey;
+    cfg.apiSecret ??= DEV_DEFAULTS.apiSecret;
+    if (cfg.appId === undefined && cfg.appSecret === undefined) {
+      cfg.appId = DEV_DEFAULTS.appId;
+      cfg.appSecret = DEV_DEFAULTS.appSecret;
+    }
+  }
+  cfg.apiKey ??= 'callroom';
+  if (!cfg.apiSecret) {
+    throw new ConfigError(
+      `${describe('apiSecret')} is required (or run with --dev to try callroom locally). Make one with: openssl rand -hex 32`,
+    );
+  }
+  if (!cfg.dev && cfg.apiSecret.length < 32) throw new ConfigError(`${describe('apiSecret')} must be at least 32 characters`);
+  if ((cfg.appId === undefined) !== (cfg.appSecret === undefined)) {
+    throw new ConfigError(`${describe('appId')} and ${describe('appSecret')} go together: give both or neither`);
+  }
+  if (cfg.publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(cfg.publicUrl)) {
+    throw new ConfigError(`${describe('publicUrl')} must be an http(s) URL, got "${cfg.publicUrl}"`);
+  }
+  for (const origin of cfg.allowedOrigins ?? []) {
+    if (!/^https?:\/\/[^\s/]+$/.test(origin)) throw new ConfigError(`${describe('allowedOrigins')}: "${origin}" is not an origin like https://app.example.com`);
+  }
+  cfg.logFormat ??= isTTY ? 'pretty' : 'json';
+  return cfg as ServeConfig;
+}
+
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}

@@ -1,0 +1,105 @@
+/** `callroom serve`: starts the service with a readable banner and stops cleanly on a signal. */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from '../server/app.js';
+import { createLogger } from '../server/log.js';
+import { SqliteStore } from '../server/store/sqlite.js';
+import { ConfigError, DEV_DEFAULTS, parseServeConfig, serveHelp, wantsHelp } from './config.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The built web page: dist/web next to dist/src. */
+export const WEB_ROOT = resolve(here, '../../web');
+
+export async function serve(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    console.log(serveHelp());
+    return 0;
+  }
+  let cfg;
+  try {
+    cfg = parseServeConfig(argv, process.env, process.stdout.isTTY === true);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`callroom: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const log = createLogger({ level: cfg.logLevel, format: cfg.logFormat });
+  const dbFile = join(cfg.data, 'callroom.db');
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore(dbFile, { durability: cfg.durability });
+  } catch (err) {
+    console.error(`callroom: cannot open the database ${dbFile}: ${(err as Error).message}. Check --data points to a writable folder.`);
+    return 1;
+  }
+  const server = createServer({
+    host: cfg.host,
+    port: cfg.port,
+    store,
+    dev: cfg.dev,
+    auth: { apiKey: cfg.apiKey, apiSecret: cfg.apiSecret, appID: cfg.appId, appSecret: cfg.appSecret },
+    ringTimeoutMs: cfg.ringTimeout,
+    meetingTtlMs: cfg.meetingTtl,
+    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+    webRoot: existsSync(join(WEB_ROOT, 'index.html')) ? WEB_ROOT : null,
+    limits: { ratePerSecond: cfg.rateLimit, maxConnsPerIP: cfg.maxConnsPerIp, allowedOrigins: cfg.allowedOrigins },
+    log,
+    processMetrics: true,
+  });
+  let url: string;
+  try {
+    ({ url } = await server.start());
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    await store.close();
+    if (e.code === 'EADDRINUSE') console.error(`callroom: port ${cfg.port} on ${cfg.host} is in use. Stop the other program or pick another with --port.`);
+    else if (e.code === 'EACCES') console.error(`callroom: not allowed to listen on ${cfg.host}:${cfg.port}. Use a port above 1024.`);
+    else console.error(`callroom: could not start: ${e.message}`);
+    return 1;
+  }
+  const banner = [
+    '',
+    `  callroom is listening on ${url}`,
+    `    web page    ${url}/`,
+    `    WebSocket   ${url.replace(/^http/, 'ws')}/v1/ws`,
+    `    health      ${url}/healthz    metrics ${url}/metrics`,
+    `    database    ${resolve(dbFile)} (SQLite, durability ${cfg.durability})`,
+    `    ring timeout ${cfg.ringTimeout} ms`,
+  ];
+  if (cfg.dev) {
+    banner.push(
+      '',
+      '  !! DEVELOPMENT MODE: anyone on this machine can log in as any user. Do not expose it. !!',
+      `     Log in on the web page with any name, or get a token: callroom token --dev --user alice`,
+      `     Compatible Login: appID "${cfg.appId}", appSecret "${cfg.appId === DEV_DEFAULTS.appId ? DEV_DEFAULTS.appSecret : '(yours)'}" (send its MD5)`,
+    );
+  } else {
+    banner.push('', '  Mode: production. Clients log in with tokens signed by your API secret: callroom token --user alice');
+  }
+  banner.push('', '  Press Ctrl-C to stop.', '');
+  process.stderr.write(banner.join('\n') + '\n');
+  log.info({ url, dev: cfg.dev, db: dbFile }, 'started');
+
+  await new Promise<void>((resolveStop) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write('callroom: forced exit\n');
+        process.exit(130);
+      }
+      stopping = true;
+      process.stderr.write(`\ncallroom: ${sig}: stopping (telling clients, closing the database)...\n`);
+      server.stop().then(resolveStop, (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        resolveStop();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  process.stderr.write('callroom: stopped\n');
+  return 0;
+}

@@ -1,0 +1,265 @@
+/**
+ * Wire protocol v1: every message that crosses the socket, as runtime schemas with the
+ * TypeScript types derived from them. Client → server frames are requests `{id, op, ...}`;
+ * server → client frames are responses `{id, ok, ...}` and events `{ev, seq, ...}`.
+ * docs/protocol.md is the written spec with an example of each.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+// ---------- limits ----------
+export const Limits = {
+  userID: 128,
+  nickName: 128,
+  usrExtDat: 4096,
+  callID: 64,
+  pswd: 64,
+  subject: 200,
+  text: 4096,
+  sdp: 32768,
+  statusQuery: 1000,
+  callListMax: 200,
+  /** Frames larger than this get a FRAME_TOO_LARGE error response. */
+  frameBytes: 64 * 1024,
+} as const;
+
+// ---------- building blocks ----------
+const NoControl = '^[^\\u0000-\\u001f\\u007f]*$';
+export const UserID = Type.String({ minLength: 1, maxLength: Limits.userID, pattern: NoControl });
+export const NickName = Type.String({ maxLength: Limits.nickName, pattern: NoControl });
+export const CallID = Type.String({ minLength: 1, maxLength: Limits.callID, pattern: '^[A-Za-z0-9_.:-]+$' });
+export const MeetingID = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+export const UsrExtDat = Type.String({ maxLength: Limits.usrExtDat });
+export const Pswd = Type.String({ maxLength: Limits.pswd });
+export const RequestID = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+/** The reference SDK's `MeetInfoObj`. */
+export const MeetInfo = Type.Object({
+  ID: MeetingID,
+  pswd: Type.String(),
+  subject: Type.String(),
+  pubMeetUrl: Type.String(),
+  creator: Type.String(),
+  memberCount: Type.Integer({ minimum: 0 }),
+  startTime: Type.Integer({ minimum: 0 }),
+});
+export type MeetInfo = Static<typeof MeetInfo>;
+
+export const Member = Type.Object({ userID: Type.String(), nickName: Type.String() });
+export type Member = Static<typeof Member>;
+
+/** 0 offline, 1 online and idle, 2 in a call, 3 in a meeting. */
+export const UserStatusValue = Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal(3)]);
+export type UserStatusValue = Static<typeof UserStatusValue>;
+export const UserStatus = Type.Object({ userID: Type.String(), status: UserStatusValue, dnd: Type.Boolean() });
+export type UserStatus = Static<typeof UserStatus>;
+
+export const CallOutcome = Type.Union([
+  Type.Literal('completed'),
+  Type.Literal('rejected'),
+  Type.Literal('cancelled'),
+  Type.Literal('no_answer'),
+  Type.Literal('lost'),
+]);
+export type CallOutcome = Static<typeof CallOutcome>;
+
+export const CallState = Type.Union([Type.Literal('ringing'), Type.Literal('active'), Type.Literal('ended')]);
+export type CallState = Static<typeof CallState>;
+
+/** A call record (CDR). Times are milliseconds since the epoch. */
+export const CallRecord = Type.Object({
+  callID: Type.String(),
+  caller: Type.String(),
+  callee: Type.String(),
+  meetingID: Type.Integer(),
+  state: CallState,
+  createdAt: Type.Integer(),
+  answeredAt: Type.Union([Type.Integer(), Type.Null()]),
+  endedAt: Type.Union([Type.Integer(), Type.Null()]),
+  outcome: Type.Union([CallOutcome, Type.Null()]),
+  endedBy: Type.Union([Type.String(), Type.Null()]),
+});
+export type CallRecord = Static<typeof CallRecord>;
+
+export const SessionDescription = Type.Object({
+  type: Type.Union([Type.Literal('offer'), Type.Literal('answer'), Type.Literal('pranswer'), Type.Literal('rollback')]),
+  sdp: Type.Optional(Type.String({ maxLength: Limits.sdp })),
+});
+export const IceCandidate = Type.Object({
+  candidate: Type.String({ maxLength: 2048 }),
+  sdpMid: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+  sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1024 }), Type.Null()])),
+  usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+});
+export const SignalKind = Type.Union([Type.Literal('offer'), Type.Literal('answer'), Type.Literal('candidate')]);
+export type SignalKind = Static<typeof SignalKind>;
+export const SignalPayload = Type.Union([SessionDescription, IceCandidate, Type.Null()]);
+export type SignalPayload = Static<typeof SignalPayload>;
+
+// ---------- requests (client → server) ----------
+function req<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P) {
+  return Type.Object({ id: RequestID, op: Type.Literal(op), ...props }, { additionalProperties: false });
+}
+
+export const Requests = {
+  login: req('login', {
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
+    appID: Type.Optional(Type.String({ maxLength: 256 })),
+    appSecret: Type.Optional(Type.String({ maxLength: 256 })),
+    userID: Type.Optional(UserID),
+    nickName: Type.Optional(NickName),
+    userAuthCode: Type.Optional(Type.String({ maxLength: 4096 })),
+    protocol: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    sdk: Type.Optional(Type.String({ maxLength: 128 })),
+  }),
+  logout: req('logout', {}),
+  ping: req('ping', {}),
+  'token.update': req('token.update', { token: Type.String({ minLength: 1, maxLength: 8192 }) }),
+  'meeting.create': req('meeting.create', {
+    subject: Type.Optional(Type.String({ maxLength: Limits.subject })),
+    pswd: Type.Optional(Pswd),
+  }),
+  'meeting.get': req('meeting.get', { meetingID: MeetingID }),
+  'meeting.enter': req('meeting.enter', {
+    meetingID: MeetingID,
+    pswd: Type.Optional(Pswd),
+    nickName: Type.Optional(NickName),
+  }),
+  'meeting.exit': req('meeting.exit', { meetingID: Type.Optional(MeetingID) }),
+  'meeting.destroy': req('meeting.destroy', { meetingID: MeetingID }),
+  'meeting.signal': req('meeting.signal', {
+    meetingID: MeetingID,
+    to: UserID,
+    kind: SignalKind,
+    payload: SignalPayload,
+  }),
+  'meeting.message': req('meeting.message', {
+    meetingID: MeetingID,
+    text: Type.String({ minLength: 1, maxLength: Limits.text }),
+  }),
+  'call.invite': req('call.invite', {
+    callID: CallID,
+    callee: UserID,
+    meetingID: MeetingID,
+    pswd: Type.Optional(Pswd),
+    usrExtDat: Type.Optional(UsrExtDat),
+  }),
+  'call.accept': req('call.accept', { callID: CallID, usrExtDat: Type.Optional(UsrExtDat) }),
+  'call.reject': req('call.reject', { callID: CallID, usrExtDat: Type.Optional(UsrExtDat) }),
+  'call.hangup': req('call.hangup', { callID: CallID, usrExtDat: Type.Optional(UsrExtDat) }),
+  'dnd.set': req('dnd.set', { dnd: Type.Boolean() }),
+  'status.get': req('status.get', {
+    userIDs: Type.Optional(Type.Array(UserID, { maxItems: Limits.statusQuery })),
+  }),
+  'status.subscribe': req('status.subscribe', {}),
+  'status.unsubscribe': req('status.unsubscribe', {}),
+  'calls.list': req('calls.list', {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.callListMax })),
+    before: Type.Optional(Type.Integer({ minimum: 0 })),
+  }),
+} as const;
+
+export type RequestSchemas = typeof Requests;
+export type Op = keyof RequestSchemas;
+export type Request<O extends Op = Op> = { [K in O]: Static<RequestSchemas[K]> }[O];
+/** The fields of a request, without `id` and `op`. */
+export type Params<O extends Op> = Omit<Static<RequestSchemas[O]>, 'id' | 'op'>;
+export const OPS = Object.keys(Requests) as Op[];
+
+// ---------- results (the `result` of an ok response) ----------
+export interface Results {
+  login: {
+    userID: string;
+    nickName: string;
+    sessionID: string;
+    protocol: number;
+    serverTime: number;
+    ringTimeoutMs: number;
+    heartbeatMs: number;
+    tokenExpiresAt: number | null;
+    dnd: boolean;
+  };
+  logout: Record<string, never>;
+  ping: { serverTime: number };
+  'token.update': { tokenExpiresAt: number | null };
+  'meeting.create': { meeting: MeetInfo };
+  'meeting.get': { meeting: MeetInfo };
+  'meeting.enter': { meeting: MeetInfo; members: Member[] };
+  'meeting.exit': { meetingID: number };
+  'meeting.destroy': { meetingID: number };
+  'meeting.signal': Record<string, never>;
+  'meeting.message': { ts: number };
+  'call.invite': { callID: string; meeting: MeetInfo };
+  'call.accept': { callID: string; meeting: MeetInfo };
+  'call.reject': { callID: string };
+  'call.hangup': { callID: string };
+  'dnd.set': { dnd: boolean };
+  'status.get': { users: UserStatus[] };
+  'status.subscribe': { users: UserStatus[] };
+  'status.unsubscribe': Record<string, never>;
+  'calls.list': { calls: CallRecord[] };
+}
+
+export interface OkResponse<O extends Op = Op> {
+  id: number;
+  ok: true;
+  result: Results[O];
+}
+export interface ErrorResponse {
+  id: number | null;
+  ok: false;
+  code: number;
+  name: string;
+  message: string;
+}
+export type Response = OkResponse | ErrorResponse;
+
+// ---------- events (server → client) ----------
+export const Events = {
+  'call.incoming': Type.Object({
+    callID: Type.String(),
+    caller: Member,
+    meeting: MeetInfo,
+    usrExtDat: Type.String(),
+  }),
+  'call.accepted': Type.Object({ callID: Type.String(), meeting: MeetInfo, usrExtDat: Type.String() }),
+  /** code: 606 rejected by the callee, 604 no answer, 603 callee lost while ringing. */
+  'call.rejected': Type.Object({ callID: Type.String(), code: Type.Integer(), usrExtDat: Type.String() }),
+  'call.hungup': Type.Object({
+    callID: Type.String(),
+    usrExtDat: Type.String(),
+    reason: Type.Union([
+      Type.Literal('hangup'),
+      Type.Literal('cancelled'),
+      Type.Literal('no_answer'),
+      Type.Literal('lost'),
+    ]),
+  }),
+  'meeting.memberJoined': Type.Object({ meetingID: Type.Integer(), member: Member }),
+  'meeting.memberLeft': Type.Object({ meetingID: Type.Integer(), userID: Type.String() }),
+  'meeting.stopped': Type.Object({ meetingID: Type.Integer() }),
+  'meeting.signal': Type.Object({
+    meetingID: Type.Integer(),
+    from: Type.String(),
+    kind: SignalKind,
+    payload: SignalPayload,
+  }),
+  'meeting.message': Type.Object({
+    meetingID: Type.Integer(),
+    from: Type.String(),
+    nickName: Type.String(),
+    text: Type.String(),
+    ts: Type.Integer(),
+  }),
+  'user.status': UserStatus,
+  /** The server is about to close this session: code 10 kicked, 18 token expired, 904 shutdown. */
+  'session.closing': Type.Object({ code: Type.Integer(), name: Type.String(), message: Type.String() }),
+  'session.tokenExpiring': Type.Object({ expiresAt: Type.Integer() }),
+} as const;
+
+export type EventSchemas = typeof Events;
+export type EventName = keyof EventSchemas;
+export type EventPayload<E extends EventName> = Static<EventSchemas[E]>;
+export type EventFrame<E extends EventName = EventName> = {
+  [K in E]: { ev: K; seq: number } & EventPayload<K>;
+}[E];
+export const EVENT_NAMES = Object.keys(Events) as EventName[];

@@ -1,0 +1,12 @@
+/**
+ * The browser bundle (dist/web/callroom-sdk.js): exposes `Callroom` with the modern API, and
+ * sets `window.RTCSDK` and a global `CRVideo_<Name>` for every facade function and callback.
+ */
+import { CallClient, toSocketUrl, newCallID } from './client.js';
+import { createRTCSDK, installGlobals } from './compat/rtcsdk.js';
+import { CallroomError, ErrorCodes, errorName } from '../protocol/errors.js';
+
+const RTCSDK = createRTCSDK();
+installGlobals(RTCSDK, globalThis as unknown as Record<string, unknown>);
+
+export { CallClient, createRTCSDK, RTCSDK, toSocketUrl, newCallID, CallroomError, ErrorCodes, errorName };

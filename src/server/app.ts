@@ -1,0 +1,199 @@
+/**
+ * Wiring: one HTTP server carries REST, metrics, the web page and the WebSocket at /v1/ws.
+ * `createServer` builds everything from options; nothing here is global, so a test or a
+ * benchmark can run several servers in one process.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { closeCodeFor, ErrorCodes, ErrorMessages } from '../protocol/errors.js';
+import { WS_PATH } from '../protocol/version.js';
+import { Calls } from './calls/calls.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Core, Limits } from './core.js';
+import { Auth, type AuthConfig } from './gateway/auth.js';
+import { Connection } from './gateway/connection.js';
+import { Metrics } from './http/metrics.js';
+import { createHttpHandler } from './http/routes.js';
+import { silentLogger, type Logger } from './log.js';
+import { Meetings } from './meetings/meetings.js';
+import { Presence } from './presence/presence.js';
+import { SessionRegistry } from './sessions.js';
+import type { Store } from './store/types.js';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  store: Store;
+  auth: AuthConfig;
+  dev?: boolean;
+  ringTimeoutMs?: number;
+  meetingTtlMs?: number;
+  /** Base URL for meeting links; defaults to http://host:port. */
+  publicUrl?: string;
+  webRoot?: string | null;
+  limits?: Partial<Limits>;
+  clock?: Clock;
+  log?: Logger;
+  /** Collect Node process metrics too (off in tests that run many servers). */
+  processMetrics?: boolean;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  loginTimeoutMs: 5_000,
+  heartbeatMs: 30_000,
+  ratePerSecond: 50,
+  rateBurst: 200,
+  maxFrameBytes: 64 * 1024,
+  maxConnsPerIP: 1_000,
+  allowedOrigins: [],
+};
+
+/** Frames above this are not even read: the socket is closed with 1009. */
+const HARD_FRAME_CAP = 1024 * 1024;
+/** How long `stop()` waits for clients to go after telling them. */
+const DRAIN_MS = 2_000;
+
+export interface CallroomServer {
+  readonly core: Core;
+  start(): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+  readonly url: string;
+}
+
+export function createServer(opts: ServerOptions): CallroomServer {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? silentLogger;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const metrics = new Metrics(opts.processMetrics ?? false);
+  const sessions = new SessionRegistry();
+  const ringTimeoutMs = opts.ringTimeoutMs ?? 30_000;
+  let boundPort = opts.port;
+  let publicUrl = opts.publicUrl ?? '';
+
+  const meetings = new Meetings({
+    store: opts.store,
+    clock,
+    get publicUrl() {
+      return publicUrl;
+    },
+    ttlMs: opts.meetingTtlMs ?? 24 * 3600_000,
+    onMembershipChange: (u) => presence.refresh(u),
+  });
+  const calls: Calls = new Calls({
+    store: opts.store,
+    clock,
+    sessions,
+    meetings,
+    presence: () => presence,
+    ringTimeoutMs,
+    onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
+    onEnded: (c) => {
+      metrics.calls.inc({ outcome: c.outcome ?? 'unknown' });
+      log.info({ call: c.callID, caller: c.caller, callee: c.callee, outcome: c.outcome, endedBy: c.endedBy }, 'call ended');
+    },
+    onError: (err, c) => log.error({ err, call: c.callID }, 'call transition failed'),
+  });
+  const presence: Presence = new Presence({
+    sessions,
+    store: opts.store,
+    isInCall: (u) => calls.isInCall(u),
+    isInMeeting: (u) => (sessions.get(u)?.meetingID ?? null) !== null,
+  });
+  const auth = new Auth(opts.auth);
+  const core: Core = { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs };
+
+  const connections = new Set<Connection>();
+  const perIP = new Map<string, number>();
+  let draining = false;
+  const startedAt = clock.now();
+
+  const http: HttpServer = createHttpServer(
+    createHttpHandler(core, {
+      dev: opts.dev ?? false,
+      webRoot: opts.webRoot ?? null,
+      startedAt,
+      connections: () => connections.size,
+      draining: () => draining,
+    }),
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_CAP, perMessageDeflate: false });
+
+  http.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    const reject = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (path !== WS_PATH) return reject(404, 'Not Found');
+    if (draining) return reject(503, 'Service Unavailable');
+    const origin = req.headers.origin;
+    if (origin && limits.allowedOrigins.length > 0 && !limits.allowedOrigins.includes(origin)) {
+      metrics.rejectedFrames.inc({ reason: 'origin' });
+      return reject(403, 'Forbidden');
+    }
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const n = perIP.get(ip) ?? 0;
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (limits.maxConnsPerIP > 0 && n >= limits.maxConnsPerIP) {
+        metrics.rejectedFrames.inc({ reason: 'conns_per_ip' });
+        ws.close(closeCodeFor('TOO_MANY_CONNECTIONS'), 'TOO_MANY_CONNECTIONS');
+        return;
+      }
+      perIP.set(ip, (perIP.get(ip) ?? 0) + 1);
+      const conn = new Connection(core, ws, ip, (c) => {
+        connections.delete(c);
+        const left = (perIP.get(ip) ?? 1) - 1;
+        if (left <= 0) perIP.delete(ip);
+        else perIP.set(ip, left);
+        metrics.connections.set(connections.size);
+      });
+      connections.add(conn);
+      metrics.connections.set(connections.size);
+    });
+  });
+
+  let heartbeat: NodeJS.Timeout | null = null;
+
+  return {
+    core,
+    get url() {
+      return `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${boundPort}`;
+    },
+    async start() {
+      await Promise.all([meetings.load(), presence.load()]);
+      const recovered = await calls.recover();
+      if (recovered > 0) log.warn({ calls: recovered }, 'closed calls left open by the previous run');
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(opts.port, opts.host, () => {
+          http.off('error', reject);
+          resolve();
+        });
+      });
+      boundPort = (http.address() as AddressInfo).port;
+      if (!opts.publicUrl) publicUrl = this.url;
+      heartbeat = setInterval(() => {
+        for (const c of connections) c.heartbeat();
+      }, limits.heartbeatMs);
+      heartbeat.unref();
+      return { port: boundPort, url: this.url };
+    },
+    async stop() {
+      if (draining) return;
+      draining = true;
+      if (heartbeat) clearInterval(heartbeat);
+      meetings.stop();
+      calls.stop();
+      // Stop accepting, tell every client, give them a moment to go, then close the rest.
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      for (const c of [...connections]) c.closeWith('SERVER_SHUTDOWN', ErrorMessages.SERVER_SHUTDOWN);
+      const deadline = Date.now() + DRAIN_MS;
+      while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const ws of wss.clients) ws.terminate();
+      http.closeAllConnections?.();
+      await closed;
+      await opts.store.close();
+      log.info({ code: ErrorCodes.SERVER_SHUTDOWN }, 'stopped');
+    },
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * Calls: invite, accept, reject, hang up, ring timeout and lost parties, by the call contract
+ * (docs/protocol.md, "Call contract"). State changes go through the machine in machine.ts;
+ * every change is written to the store before anyone is told about it, and every call ends
+ * exactly once with each online party told exactly once.
+ */
+import { CallroomError } from '../../protocol/errors.js';
+import type { CallRecord, MeetInfo } from '../../protocol/messages.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Meetings } from '../meetings/meetings.js';
+import type { Presence } from '../presence/presence.js';
+import type { Session, SessionRegistry } from '../sessions.js';
+import { DuplicateCallError, type Store } from '../store/types.js';
+import { applyCallEvent, canApply, newCall, type CallEvent } from './machine.js';
+
+export interface CallsDeps {
+  store: Store;
+  clock: Clock;
+  sessions: SessionRegistry;
+  meetings: Meetings;
+  presence: () => Presence;
+  ringTimeoutMs: number;
+  /** Observability hooks: setup latency (invite received → callee told) and outcomes. */
+  onDelivered?(setupMs: number): void;
+  onEnded?(call: CallRecord): void;
+  onError?(err: unknown, call: CallRecord): void;
+}
+
+interface LiveCall {
+  record: CallRecord;
+  meeting: MeetInfo;
+  timer: TimerHandle | null;
+  /** Whether the callee has been told of the call (an invite cancelled mid-write is not). */
+  announced: boolean;
+}
+
+export interface InviteArgs {
+  callID: string;
+  callee: string;
+  meetingID: number;
+  pswd?: string | undefined;
+  usrExtDat?: string | undefined;
+}
+
+export class Calls {
+  /** Calls that have not ended, by callID. */
+  private readonly open = new Map<string, LiveCall>();
+  /** The open call of each user (a user is in at most one). */
+  private readonly byUser = new Map<string, LiveCall>();
+
+  constructor(private readonly deps: CallsDeps) {}
+
+  /** Ends calls left open by an earlier run (the process stopped while they rang or ran). */
+  async recover(): Promise<number> {
+    const stale = await this.deps.store.listOpenCalls();
+    const now = this.deps.clock.now();
+    for (const c of stale) await this.deps.store.updateCall(applyCallEvent(c, 'lost', now, null));
+    return stale.length;
+  }
+
+  isInCall(userID: string): boolean {
+    return this.byUser.has(userID);
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  async invite(caller: Session, a: InviteArgs): Promise<{ callID: string; meeting: MeetInfo }> {
+    const { sessions, meetings, clock } = this.deps;
+    const receivedAt = clock.now();
+    if (a.callee === caller.userID) throw new CallroomError('BAD_ARGUMENT', 'you cannot call yourself');
+    if (this.open.has(a.callID)) throw new CallroomError('BAD_ARGUMENT', `callID ${a.callID} is already in use`);
+    meetings.authorize(a.meetingID, caller.userID, a.pswd);
+    if (this.byUser.has(caller.userID)) throw new CallroomError('ALREADY_IN_CALL');
+    if (!sessions.isOnline(a.callee)) throw new CallroomError('PEER_OFFLINE');
+    if (this.deps.presence().hasDnd(a.callee) || this.byUser.has(a.callee)) throw new CallroomError('PEER_BUSY');
+
+    const live: LiveCall = {
+      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt),
+      meeting: meetings.info(a.meetingID)!,
+      timer: null,
+      announced: false,
+    };
+    // Reserve both parties before the first await, so that racing invites see them busy.
+    this.open.set(a.callID, live);
+    this.byUser.set(caller.userID, live);
+    this.byUser.set(a.callee, live);
+    try {
+      await Promise.all([this.deps.store.insertCall(live.record), meetings.invite(a.meetingID, a.callee)]);
+    } catch (err) {
+      this.release(live);
+      if (err instanceof DuplicateCallError) throw new CallroomError('BAD_ARGUMENT', `callID ${a.callID} is already in use`);
+      throw err;
+    }
+    if (live.record.state !== 'ringing') return { callID: a.callID, meeting: live.meeting };
+    live.timer = clock.setTimeout(() => void this.timeout(live), this.deps.ringTimeoutMs);
+    this.refreshPresence(live);
+    live.announced = true;
+    const delivered = sessions.deliver(a.callee, 'call.incoming', {
+      callID: a.callID,
+      caller: { userID: caller.userID, nickName: caller.nickName },
+      meeting: live.meeting,
+      usrExtDat: a.usrExtDat ?? '',
+    });
+    if (delivered) this.deps.onDelivered?.(clock.now() - receivedAt);
+    return { callID: a.callID, meeting: live.meeting };
+  }
+
+  /** The open call `callID` if `userID` is the party allowed to act on it; else CALL_NOT_FOUND. */
+  private mine(callID: string, userID: string, role: 'callee' | 'either'): LiveCall {
+    const live = this.open.get(callID);
+    if (!live) throw new CallroomError('CALL_NOT_FOUND');
+    const r = live.record;
+    const ok = role === 'callee' ? r.callee === userID : r.caller === userID || r.callee === userID;
+    if (!ok) throw new CallroomError('CALL_NOT_FOUND');
+    return live;
+  }
+
+  async accept(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string; meeting: MeetInfo }> {
+    const live = this.mine(callID, s.userID, 'callee');
+    await this.transition(live, 'accept', s.userID);
+    this.deps.sessions.deliver(live.record.caller, 'call.accepted', {
+      callID,
+      meeting: this.deps.meetings.info(live.record.meetingID) ?? live.meeting,
+      usrExtDat,
+    });
+    return { callID, meeting: live.meeting };
+  }
+
+  async reject(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string }> {
+    const live = this.mine(callID, s.userID, 'callee');
+    await this.transition(live, 'reject', s.userID);
+    this.deps.sessions.deliver(live.record.caller, 'call.rejected', { callID, code: 606, usrExtDat });
+    return { callID };
+  }
+
+  async hangup(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string }> {
+    const live = this.mine(callID, s.userID, 'either');
+    const r = live.record;
+    if (r.state === 'ringing' && r.callee === s.userID) return this.reject(s, callID, usrExtDat);
+    const event: CallEvent = r.state === 'ringing' ? 'cancel' : 'hangup';
+    await this.transition(live, event, s.userID);
+    const other = r.caller === s.userID ? r.callee : r.caller;
+    if (other === r.callee && !live.announced) return { callID };
+    this.deps.sessions.deliver(other, 'call.hungup', {
+      callID,
+      usrExtDat,
+      reason: event === 'cancel' ? 'cancelled' : 'hangup',
+    });
+    return { callID };
+  }
+
+  private async timeout(live: LiveCall): Promise<void> {
+    live.timer = null;
+    if (!canApply(live.record.state, 'timeout')) return;
+    try {
+      await this.transition(live, 'timeout', null);
+    } catch (err) {
+      this.deps.onError?.(err, live.record);
+      return;
+    }
+    const { callID, caller, callee } = live.record;
+    this.deps.sessions.deliver(caller, 'call.rejected', { callID, code: 604, usrExtDat: '' });
+    this.deps.sessions.deliver(callee, 'call.hungup', { callID, usrExtDat: '', reason: 'no_answer' });
+  }
+
+  /**
+   * A user is gone (logged out, kicked, disconnected): their open call ends as lost and the
+   * other party is told — a callee lost while ringing gives the caller PEER_OFFLINE (603).
+   */
+  async userGone(userID: string): Promise<void> {
+    const live = this.byUser.get(userID);
+    if (!live) return;
+    const { callID, caller, callee, state } = live.record;
+    try {
+      await this.transition(live, 'lost', userID);
+    } catch (err) {
+      this.deps.onError?.(err, live.record);
+      return;
+    }
+    if (state === 'ringing' && userID === callee) {
+      this.deps.sessions.deliver(caller, 'call.rejected', { callID, code: 603, usrExtDat: '' });
+    } else {
+      const other = userID === caller ? callee : caller;
+      if (other === caller || live.announced) {
+        this.deps.sessions.deliver(other, 'call.hungup', { callID, usrExtDat: '', reason: 'lost' });
+      }
+    }
+  }
+
+  /**
+   * Applies `event` in memory at once (so racing requests see the new state), then waits for
+   * the store. Throws CALL_NOT_FOUND when the event does not apply to the call's state.
+   */
+  private async transition(live: LiveCall, event: CallEvent, by: string | null): Promise<void> {
+    if (!canApply(live.record.state, event)) throw new CallroomError('CALL_NOT_FOUND');
+    const next = applyCallEvent(live.record, event, this.deps.clock.now(), by);
+    live.record = next;
+    if (next.state === 'ended') this.release(live);
+    this.refreshPresence(live);
+    await this.deps.store.updateCall(next);
+    if (next.state === 'ended') this.deps.onEnded?.(next);
+  }
+
+  private release(live: LiveCall): void {
+    live.timer?.cancel();
+    live.timer = null;
+    const { callID, caller, callee } = live.record;
+    if (this.open.get(callID) === live) this.open.delete(callID);
+    if (this.byUser.get(caller) === live) this.byUser.delete(caller);
+    if (this.byUser.get(callee) === live) this.byUser.delete(callee);
+  }
+
+  private refreshPresence(live: LiveCall): void {
+    const p = this.deps.presence();
+    p.refresh(live.record.caller);
+    p.refresh(live.record.callee);
+  }
+
+  listFor(userID: string, limit: number, before?: number): Promise<CallRecord[]> {
+    return this.deps.store.listCalls({ userID, limit, ...(before !== undefined ? { before } : {}) });
+  }
+
+  stop(): void {
+    for (const live of this.open.values()) live.timer?.cancel();
+  }
+}

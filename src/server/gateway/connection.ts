@@ -1,0 +1,269 @@
+/**
+ * One WebSocket: validates every inbound frame, enforces the login deadline, size and rate
+ * caps, dispatches requests, numbers events per session, and cleans up when it ends.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WebSocket, RawData } from 'ws';
+import { CallroomError, ErrorMessages, ErrorCodes, closeCodeFor, type ErrorName } from '../../protocol/errors.js';
+import { decodeRequest } from '../../protocol/decode.js';
+import type { EventName, EventPayload, Request, Results } from '../../protocol/messages.js';
+import { PROTOCOL_VERSION } from '../../protocol/version.js';
+import type { TimerHandle } from '../clock.js';
+import type { Core } from '../core.js';
+import type { Session } from '../sessions.js';
+import type { Identity } from './auth.js';
+import { handlers, type HandlerContext } from './handlers.js';
+import { TokenBucket } from './rate-limit.js';
+
+/** Consecutive rate-limited frames after which the socket is closed. */
+const RATE_STRIKES_BEFORE_CLOSE = 50;
+/** How long before token expiry the client is warned. */
+const TOKEN_WARNING_MS = 60_000;
+
+class LiveSession implements Session {
+  readonly id = randomUUID();
+  meetingID: number | null = null;
+  statusSubscribed = false;
+  seq = 0;
+  constructor(
+    private readonly conn: Connection,
+    readonly userID: string,
+    readonly nickName: string,
+  ) {}
+
+  send<E extends EventName>(ev: E, payload: EventPayload<E>): void {
+    this.seq += 1;
+    this.conn.sendText(JSON.stringify({ ev, seq: this.seq, ...payload }));
+  }
+
+  close(reason: ErrorName): void {
+    this.conn.closeWith(reason);
+  }
+}
+
+export class Connection {
+  private session: LiveSession | null = null;
+  private ended = false;
+  private loginTimer: TimerHandle | null;
+  private expiryTimers: TimerHandle[] = [];
+  private readonly bucket: TokenBucket;
+  private rateStrikes = 0;
+  private loggingIn = false;
+  alive = true;
+
+  constructor(
+    private readonly core: Core,
+    private readonly ws: WebSocket,
+    readonly remote: string,
+    private readonly onEnd: (c: Connection) => void,
+  ) {
+    const { clock, limits } = core;
+    this.bucket = new TokenBucket(limits.ratePerSecond, limits.rateBurst, clock.now());
+    this.loginTimer = clock.setTimeout(() => {
+      if (!this.session) this.closeWith('LOGIN_TIMEOUT');
+    }, limits.loginTimeoutMs);
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.end());
+    ws.on('error', () => this.end());
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+  }
+
+  get userID(): string | null {
+    return this.session?.userID ?? null;
+  }
+
+  sendText(text: string): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+  }
+
+  private respondOk(id: number, result: unknown): void {
+    this.sendText(`{"id":${id},"ok":true,"result":${JSON.stringify(result)}}`);
+  }
+
+  private respondError(id: number | null, name: ErrorName, message?: string): void {
+    this.sendText(JSON.stringify({ id, ok: false, code: ErrorCodes[name], name, message: message ?? ErrorMessages[name] }));
+  }
+
+  /** Tells the client why (if logged in) and closes with 4000 + code. */
+  closeWith(reason: ErrorName, message?: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.session) {
+      this.session.send('session.closing', { code: ErrorCodes[reason], name: reason, message: message ?? ErrorMessages[reason] });
+    }
+    this.ws.close(closeCodeFor(reason), reason);
+    this.end();
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.ended) return;
+    const { core } = this;
+    if (!this.bucket.take(core.clock.now())) {
+      core.metrics.rejectedFrames.inc({ reason: 'rate' });
+      if (++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) return this.closeWith('RATE_LIMITED');
+      return this.respondError(null, 'RATE_LIMITED');
+    }
+    this.rateStrikes = 0;
+    if (isBinary) {
+      core.metrics.rejectedFrames.inc({ reason: 'binary' });
+      return this.respondError(null, 'BAD_FRAME', 'binary frames are not accepted: send JSON text frames');
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+    const decoded = decodeRequest(text, core.limits.maxFrameBytes);
+    if (!decoded.ok) {
+      core.metrics.rejectedFrames.inc({ reason: decoded.error });
+      return this.respondError(decoded.id, decoded.error, decoded.message);
+    }
+    void this.dispatch(decoded.request);
+  }
+
+  private async dispatch(req: Request): Promise<void> {
+    const { core } = this;
+    try {
+      let result: unknown;
+      if (req.op === 'login') {
+        result = await this.login(req);
+      } else if (req.op === 'ping' && !this.session) {
+        result = { serverTime: core.clock.now() };
+      } else {
+        if (!this.session) throw new CallroomError('NOT_LOGGED_IN');
+        const handler = handlers[req.op] as (ctx: HandlerContext, r: Request) => unknown;
+        result = await handler(this.handlerContext(this.session), req);
+      }
+      core.metrics.requests.inc({ op: req.op, result: 'OK' });
+      this.respondOk(req.id, result);
+      if (req.op === 'logout') this.ws.close(1000, 'logout');
+    } catch (err) {
+      if (err instanceof CallroomError) {
+        core.metrics.requests.inc({ op: req.op, result: err.errorName });
+        this.respondError(req.id, err.errorName, err.message);
+      } else {
+        core.metrics.requests.inc({ op: req.op, result: 'SERVER_ERROR' });
+        core.log.error({ err, op: req.op, user: this.userID }, 'request failed');
+        this.respondError(req.id, 'SERVER_ERROR');
+      }
+    }
+  }
+
+  private handlerContext(session: LiveSession): HandlerContext {
+    return {
+      core: this.core,
+      session,
+      logout: () => {
+        this.core.log.info({ user: session.userID }, 'logout');
+        this.endSession();
+      },
+      updateToken: async (token) => {
+        const id = await this.core.auth.verify(token, this.core.clock.now());
+        if (id.userID !== session.userID) throw new CallroomError('TOKEN_INVALID', 'the token is for another user');
+        this.armExpiry(id.expiresAt);
+        return id.expiresAt;
+      },
+    };
+  }
+
+  private async login(req: Request<'login'>): Promise<Results['login']> {
+    const { core } = this;
+    if (this.session || this.loggingIn) throw new CallroomError('ALREADY_LOGGED_IN');
+    if (req.protocol !== undefined && req.protocol !== PROTOCOL_VERSION) {
+      throw new CallroomError('UNKNOWN_OP', `protocol ${req.protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`);
+    }
+    this.loggingIn = true;
+    let id: Identity;
+    try {
+      id = await this.identify(req);
+    } catch (err) {
+      core.metrics.logins.inc({ result: err instanceof CallroomError ? err.errorName : 'SERVER_ERROR' });
+      throw err;
+    } finally {
+      this.loggingIn = false;
+    }
+    if (this.ended) throw new CallroomError('CONNECTION_ERROR');
+    this.loginTimer?.cancel();
+    this.loginTimer = null;
+    const session = new LiveSession(this, id.userID, req.nickName || id.nickName);
+    this.session = session;
+    const old = core.sessions.add(session);
+    if (old) {
+      core.log.info({ user: id.userID }, 'login elsewhere: closing the older session');
+      old.close('KICKED');
+    }
+    this.armExpiry(id.expiresAt);
+    core.metrics.logins.inc({ result: 'OK' });
+    core.metrics.sessions.set(core.sessions.size);
+    core.presence.refresh(id.userID);
+    core.log.info({ user: id.userID, remote: this.remote }, 'login');
+    return {
+      userID: id.userID,
+      nickName: session.nickName,
+      sessionID: session.id,
+      protocol: PROTOCOL_VERSION,
+      serverTime: core.clock.now(),
+      ringTimeoutMs: core.ringTimeoutMs,
+      heartbeatMs: core.limits.heartbeatMs,
+      tokenExpiresAt: id.expiresAt,
+      dnd: core.presence.hasDnd(id.userID),
+    };
+  }
+
+  private async identify(req: Request<'login'>): Promise<Identity> {
+    const { auth, clock } = this.core;
+    if (req.token !== undefined) return auth.verify(req.token, clock.now());
+    if (req.appID !== undefined && req.appSecret !== undefined && req.userID !== undefined) {
+      auth.checkApp(req.appID, req.appSecret);
+      return { userID: req.userID, nickName: req.nickName || req.userID, expiresAt: null, admin: false };
+    }
+    throw new CallroomError('BAD_ARGUMENT', 'login needs a token, or appID + appSecret + userID');
+  }
+
+  private armExpiry(expiresAt: number | null): void {
+    for (const t of this.expiryTimers) t.cancel();
+    this.expiryTimers = [];
+    if (expiresAt === null) return;
+    const { clock } = this.core;
+    const left = expiresAt - clock.now();
+    this.expiryTimers.push(clock.setTimeout(() => this.closeWith('TOKEN_EXPIRED'), Math.max(0, left)));
+    if (left > TOKEN_WARNING_MS) {
+      this.expiryTimers.push(
+        clock.setTimeout(() => this.session?.send('session.tokenExpiring', { expiresAt }), left - TOKEN_WARNING_MS),
+      );
+    }
+  }
+
+  /** Ends the logged-in session: leaves its meeting, ends its call, updates presence. */
+  private endSession(): void {
+    const s = this.session;
+    if (!s) return;
+    this.session = null;
+    for (const t of this.expiryTimers) t.cancel();
+    this.expiryTimers = [];
+    const { core } = this;
+    core.presence.unsubscribe(s);
+    core.meetings.leave(s, 'gone');
+    const wasCurrent = core.sessions.remove(s);
+    core.metrics.sessions.set(core.sessions.size);
+    // A kicked session's user is still online elsewhere, but the call this session carried ends.
+    void core.calls.userGone(s.userID).finally(() => core.presence.refresh(s.userID));
+    if (wasCurrent) core.presence.refresh(s.userID);
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.loginTimer?.cancel();
+    this.endSession();
+    this.onEnd(this);
+  }
+
+  /** Pings the client; a client that did not answer the previous ping is cut off. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.ws.terminate();
+      this.end();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * One handler per op for a logged-in session. Each receives a request that has already passed
+ * its schema and returns the op's result or throws a CallroomError.
+ */
+import type { Op, Request, Results } from '../../protocol/messages.js';
+import type { Core } from '../core.js';
+import type { Session } from '../sessions.js';
+
+export interface HandlerContext {
+  core: Core;
+  session: Session;
+  /** Ends the session as a logout (no kick, no error). */
+  logout(): void;
+  /** Swaps in a new token for this session (same user). */
+  updateToken(token: string): Promise<number | null>;
+}
+
+type SessionOp = Exclude<Op, 'login'>;
+type Handler<O extends SessionOp> = (ctx: HandlerContext, req: Request<O>) => Promise<Results[O]> | Results[O];
+
+export const handlers: { [O in SessionOp]: Handler<O> } = {
+  logout(ctx) {
+    ctx.logout();
+    return {};
+  },
+  ping(ctx) {
+    return { serverTime: ctx.core.clock.now() };
+  },
+  async 'token.update'(ctx, req) {
+    return { tokenExpiresAt: await ctx.updateToken(req.token) };
+  },
+  async 'meeting.create'(ctx, req) {
+    return { meeting: await ctx.core.meetings.create(ctx.session.userID, req.subject, req.pswd) };
+  },
+  'meeting.get'(ctx, req) {
+    ctx.core.meetings.authorize(req.meetingID, ctx.session.userID, undefined);
+    return { meeting: ctx.core.meetings.info(req.meetingID)! };
+  },
+  'meeting.enter'(ctx, req) {
+    return ctx.core.meetings.enter(ctx.session, req.meetingID, req.pswd);
+  },
+  'meeting.exit'(ctx, req) {
+    return { meetingID: ctx.core.meetings.exit(ctx.session, req.meetingID) };
+  },
+  async 'meeting.destroy'(ctx, req) {
+    await ctx.core.meetings.destroy(ctx.session, req.meetingID);
+    return { meetingID: req.meetingID };
+  },
+  'meeting.signal'(ctx, req) {
+    ctx.core.meetings.signal(ctx.session, req.meetingID, req.to, req.kind, req.payload);
+    return {};
+  },
+  'meeting.message'(ctx, req) {
+    return { ts: ctx.core.meetings.message(ctx.session, req.meetingID, req.text) };
+  },
+  'call.invite'(ctx, req) {
+    return ctx.core.calls.invite(ctx.session, req);
+  },
+  'call.accept'(ctx, req) {
+    return ctx.core.calls.accept(ctx.session, req.callID, req.usrExtDat);
+  },
+  'call.reject'(ctx, req) {
+    return ctx.core.calls.reject(ctx.session, req.callID, req.usrExtDat);
+  },
+  'call.hangup'(ctx, req) {
+    return ctx.core.calls.hangup(ctx.session, req.callID, req.usrExtDat);
+  },
+  async 'dnd.set'(ctx, req) {
+    await ctx.core.presence.setDnd(ctx.session.userID, req.dnd);
+    return { dnd: req.dnd };
+  },
+  'status.get'(ctx, req) {
+    const p = ctx.core.presence;
+    return { users: req.userIDs ? req.userIDs.map((u) => p.statusOf(u)) : p.onlineStatuses() };
+  },
+  'status.subscribe'(ctx) {
+    ctx.core.presence.subscribe(ctx.session);
+    return { users: ctx.core.presence.onlineStatuses() };
+  },
+  'status.unsubscribe'(ctx) {
+    ctx.core.presence.unsubscribe(ctx.session);
+    return {};
+  },
+  async 'calls.list'(ctx, req) {
+    return { calls: await ctx.core.calls.listFor(ctx.session.userID, req.limit ?? 50, req.before) };
+  },
+};
+

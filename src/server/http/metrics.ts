@@ -1,0 +1,43 @@
+/** Prometheus metrics, one registry per server instance (no global state). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({ name: 'callroom_connections', help: 'Open WebSocket connections', registers: [this.registry] });
+  readonly sessions = new Gauge({ name: 'callroom_sessions', help: 'Logged-in sessions', registers: [this.registry] });
+  readonly logins = new Counter({
+    name: 'callroom_logins_total',
+    help: 'Login attempts by result',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly calls = new Counter({
+    name: 'callroom_calls_total',
+    help: 'Ended calls by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly openCalls = new Gauge({ name: 'callroom_calls_open', help: 'Calls ringing or active', registers: [this.registry] });
+  readonly callSetup = new Histogram({
+    name: 'callroom_call_setup_seconds',
+    help: 'Time from receiving an invite to telling the callee (includes the durable write)',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly requests = new Counter({
+    name: 'callroom_requests_total',
+    help: 'Requests by op and result code name',
+    labelNames: ['op', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly rejectedFrames = new Counter({
+    name: 'callroom_rejected_frames_total',
+    help: 'Inbound frames refused at the edge, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(defaults = true) {
+    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'callroom_' });
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * HTTP: health, metrics, the admin call list, dev-mode tokens, and the softphone page.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { CallroomError, ErrorCodes, ErrorMessages, type ErrorName } from '../../protocol/errors.js';
+import { Limits } from '../../protocol/messages.js';
+import type { Core } from '../core.js';
+
+export interface HttpOptions {
+  dev: boolean;
+  /** Folder with the built web page; served at `/`. */
+  webRoot: string | null;
+  startedAt: number;
+  connections(): number;
+  draining(): boolean;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wav': 'audio/wav',
+};
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function fail(res: ServerResponse, status: number, name: ErrorName, message?: string): void {
+  json(res, status, { ok: false, code: ErrorCodes[name], name, message: message ?? ErrorMessages[name] });
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1' || (addr?.startsWith('127.') ?? false);
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > max) throw new CallroomError('FRAME_TOO_LARGE', 'request body too large');
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const USER_ID_OK = /^[^\u0000-\u001f\u007f]{1,128}$/;
+
+export function createHttpHandler(core: Core, opts: HttpOptions) {
+  const webRoot = opts.webRoot ? resolve(opts.webRoot) : null;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/healthz') {
+      const draining = opts.draining();
+      return json(res, draining ? 503 : 200, {
+        status: draining ? 'draining' : 'ok',
+        uptimeSeconds: Math.round((core.clock.now() - opts.startedAt) / 1000),
+        connections: opts.connections(),
+        sessions: core.sessions.size,
+        store: core.store.kind,
+      });
+    }
+    if (path === '/metrics') {
+      core.metrics.openCalls.set(core.calls.openCount);
+      const body = await core.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': core.metrics.registry.contentType });
+      res.end(body);
+      return;
+    }
+    if (path === '/v1/calls' && req.method === 'GET') {
+      const auth = req.headers.authorization ?? '';
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
+      if (!token) return fail(res, 401, 'TOKEN_INVALID', 'send an admin token: Authorization: Bearer <token>');
+      try {
+        const id = await core.auth.verify(token, core.clock.now());
+        if (!id.admin) return fail(res, 403, 'TOKEN_INVALID', 'this token is not an admin token (callroom token --admin)');
+      } catch (err) {
+        const e = err as CallroomError;
+        return fail(res, 401, e.errorName ?? 'TOKEN_INVALID');
+      }
+      const limit = Number(url.searchParams.get('limit') ?? 100);
+      const before = url.searchParams.get('before');
+      const user = url.searchParams.get('user');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return fail(res, 400, 'BAD_ARGUMENT', 'limit must be 1..1000');
+      if (before !== null && !/^\d{1,16}$/.test(before)) return fail(res, 400, 'BAD_ARGUMENT', 'before must be a time in ms');
+      if (user !== null && !USER_ID_OK.test(user)) return fail(res, 400, 'BAD_ARGUMENT', 'user is not a valid user ID');
+      const calls = await core.store.listCalls({
+        limit,
+        ...(before !== null ? { before: Number(before) } : {}),
+        ...(user !== null ? { userID: user } : {}),
+      });
+      return json(res, 200, { calls });
+    }
+    if (path === '/v1/dev/token' && req.method === 'POST') {
+      if (!opts.dev) return fail(res, 404, 'UNKNOWN_OP', 'dev tokens exist only in --dev mode');
+      if (!isLoopback(req.socket.remoteAddress)) return fail(res, 403, 'TOKEN_INVALID', 'dev tokens are given on loopback only');
+      let body: { userID?: unknown; nickName?: unknown };
+      try {
+        body = JSON.parse(await readBody(req, 4096)) as typeof body;
+      } catch {
+        return fail(res, 400, 'BAD_FRAME', 'send JSON: {"userID": "alice", "nickName": "Alice"}');
+      }
+      const userID = body.userID;
+      const nickName = typeof body.nickName === 'string' ? body.nickName.slice(0, Limits.nickName) : undefined;
+      if (typeof userID !== 'string' || !USER_ID_OK.test(userID)) {
+        return fail(res, 400, 'BAD_ARGUMENT', 'userID must be 1..128 printable characters');
+      }
+      const token = await core.auth.mint(userID, { ...(nickName ? { nickName } : {}), ttlSeconds: 12 * 3600, now: core.clock.now() });
+      return json(res, 200, { token, userID });
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && webRoot) return serveStatic(path, res);
+    return fail(res, 404, 'UNKNOWN_OP', `no route for ${req.method} ${path}`);
+  }
+
+  function serveStatic(path: string, res: ServerResponse): void {
+    const rel = normalize(decodeURIComponent(path)).replace(/^([/\\])+/, '');
+    let file = join(webRoot!, rel);
+    if (!file.startsWith(webRoot!)) return fail(res, 404, 'UNKNOWN_OP', 'not found');
+    if (!existsSync(file) || statSync(file).isDirectory()) {
+      // Single-page app: unknown paths without an extension get the page.
+      if (extname(rel) !== '' && rel !== '') return fail(res, 404, 'UNKNOWN_OP', 'not found');
+      file = join(webRoot!, 'index.html');
+      if (!existsSync(file)) return fail(res, 404, 'UNKNOWN_OP', 'the web page is not built: run npm run build');
+    }
+    res.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'cache-control': extname(file) === '.html' ? 'no-cache' : 'public, max-age=300',
+      'x-content-type-options': 'nosniff',
+    });
+    createReadStream(file).pipe(res);
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    route(req, res).catch((err: unknown) => {
+      core.log.error({ err, url: req.url }, 'http request failed');
+      if (!res.headersSent) fail(res, 500, 'SERVER_ERROR');
+      else res.end();
+    });
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Logged-in sessions, one per user: a new login replaces (kicks) the older session.
+ * Services reach users only through `deliver`, which is the seam a cluster replaces.
+ */
+import type { ErrorName } from '../protocol/errors.js';
+import type { EventName, EventPayload } from '../protocol/messages.js';
+
+export interface Session {
+  readonly id: string;
+  readonly userID: string;
+  readonly nickName: string;
+  /** The meeting this session is in, if any. */
+  meetingID: number | null;
+  /** Whether this session receives `user.status` for every user. */
+  statusSubscribed: boolean;
+  send<E extends EventName>(ev: E, payload: EventPayload<E>): void;
+  /** Tells the client why (`session.closing`) and closes the socket. */
+  close(reason: ErrorName): void;
+}
+
+export class SessionRegistry {
+  private readonly byUser = new Map<string, Session>();
+
+  get(userID: string): Session | undefined {
+    return this.byUser.get(userID);
+  }
+
+  isOnline(userID: string): boolean {
+    return this.byUser.has(userID);
+  }
+
+  /** Registers `s` as its user's session; returns the session it replaces, if any. */
+  add(s: Session): Session | undefined {
+    const old = this.byUser.get(s.userID);
+    this.byUser.set(s.userID, s);
+    return old === s ? undefined : old;
+  }
+
+  /** Removes `s` if it is still its user's current session; returns whether it was. */
+  remove(s: Session): boolean {
+    if (this.byUser.get(s.userID) !== s) return false;
+    this.byUser.delete(s.userID);
+    return true;
+  }
+
+  deliver<E extends EventName>(userID: string, ev: E, payload: EventPayload<E>): boolean {
+    const s = this.byUser.get(userID);
+    if (!s) return false;
+    s.send(ev, payload);
+    return true;
+  }
+
+  get size(): number {
+    return this.byUser.size;
+  }
+
+  values(): IterableIterator<Session> {
+    return this.byUser.values();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * The embedded store: one SQLite file in WAL mode. Writes are queued and committed together
+ * once per event-loop turn (group commit); each write's promise resolves after its commit.
+ * With `synchronous=NORMAL` a commit survives a process crash (SIGKILL); `durability: 'full'`
+ * also survives power loss at the cost of an fsync per group.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CallRecord } from '../../protocol/messages.js';
+import { DuplicateCallError, type CallQuery, type MeetingRecord, type NewMeeting, type Store } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meetings (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  pswd TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  creator TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_active_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meeting_invitees (
+  meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  PRIMARY KEY (meeting_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS calls (
+  call_id TEXT PRIMARY KEY,
+  caller TEXT NOT NULL,
+  callee TEXT NOT NULL,
+  meeting_id INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  answered_at INTEGER,
+  ended_at INTEGER,
+  outcome TEXT,
+  ended_by TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, created_at);
+CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, created_at);
+CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at);
+CREATE INDEX IF NOT EXISTS calls_open ON calls(state) WHERE state <> 'ended';
+CREATE TABLE IF NOT EXISTS dnd (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
+`;
+
+interface CallRow {
+  call_id: string;
+  caller: string;
+  callee: string;
+  meeting_id: number;
+  state: string;
+  created_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  outcome: string | null;
+  ended_by: string | null;
+}
+
+function rowToCall(r: CallRow): CallRecord {
+  return {
+    callID: r.call_id,
+    caller: r.caller,
+    callee: r.callee,
+    meetingID: r.meeting_id,
+    state: r.state as CallRecord['state'],
+    createdAt: r.created_at,
+    answeredAt: r.answered_at,
+    endedAt: r.ended_at,
+    outcome: r.outcome as CallRecord['outcome'],
+    endedBy: r.ended_by,
+  };
+}
+
+function callParams(c: CallRecord) {
+  return {
+    call_id: c.callID,
+    caller: c.caller,
+    callee: c.callee,
+    meeting_id: c.meetingID,
+    state: c.state,
+    created_at: c.createdAt,
+    answered_at: c.answeredAt,
+    ended_at: c.endedAt,
+    outcome: c.outcome,
+    ended_by: c.endedBy,
+  };
+}
+
+interface Pending {
+  run(): unknown;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+export interface SqliteStoreOptions {
+  /** 'normal' survives a process crash; 'full' also survives power loss. */
+  durability?: 'normal' | 'full';
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly stmt;
+
+  constructor(readonly file: string, opts: SqliteStoreOptions = {}) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const d = this.db;
+    this.stmt = {
+      insertMeeting: d.prepare(
+        'INSERT INTO meetings (pswd, subject, creator, created_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      addInvitee: d.prepare('INSERT OR IGNORE INTO meeting_invitees (meeting_id, user_id) VALUES (?, ?)'),
+      touchMeeting: d.prepare('UPDATE meetings SET last_active_at = ? WHERE id = ?'),
+      deleteMeeting: d.prepare('DELETE FROM meetings WHERE id = ?'),
+      allMeetings: d.prepare('SELECT id, pswd, subject, creator, created_at, last_active_at FROM meetings'),
+      allInvitees: d.prepare('SELECT meeting_id, user_id FROM meeting_invitees'),
+      insertCall: d.prepare(
+        `INSERT INTO calls (call_id, caller, callee, meeting_id, state, created_at, answered_at, ended_at, outcome, ended_by)
+         VALUES (@call_id, @caller, @callee, @meeting_id, @state, @created_at, @answered_at, @ended_at, @outcome, @ended_by)`,
+      ),
+      updateCall: d.prepare(
+        `UPDATE calls SET state = @state, answered_at = @answered_at, ended_at = @ended_at, outcome = @outcome,
+         ended_by = @ended_by WHERE call_id = @call_id`,
+      ),
+      getCall: d.prepare('SELECT * FROM calls WHERE call_id = ?'),
+      listAll: d.prepare('SELECT * FROM calls WHERE created_at < ? ORDER BY created_at DESC LIMIT ?'),
+      listUser: d.prepare(
+        `SELECT * FROM (
+           SELECT * FROM calls WHERE caller = @u AND created_at < @before
+           UNION ALL
+           SELECT * FROM calls WHERE callee = @u AND caller <> @u AND created_at < @before
+         ) ORDER BY created_at DESC LIMIT @limit`,
+      ),
+      openCalls: d.prepare("SELECT * FROM calls WHERE state <> 'ended'"),
+      dndOn: d.prepare('INSERT OR IGNORE INTO dnd (user_id) VALUES (?)'),
+      dndOff: d.prepare('DELETE FROM dnd WHERE user_id = ?'),
+      dndAll: d.prepare('SELECT user_id FROM dnd'),
+    };
+  }
+
+  /** Queues a write for the next group commit. */
+  private write<T>(run: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const results: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const p of batch) {
+          // Each write runs in its own savepoint so that one failing write (a duplicate key)
+          // does not undo the others in the group.
+          try {
+            results.push({ ok: true, value: this.db.transaction(p.run)() });
+          } catch (err) {
+            results.push({ ok: false, value: err });
+          }
+        }
+      })();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if (r.ok) p.resolve(r.value);
+      else p.reject(r.value);
+    });
+  }
+
+  createMeeting(m: NewMeeting): Promise<MeetingRecord> {
+    return this.write(() => {
+      const info = this.stmt.insertMeeting.run(m.pswd, m.subject, m.creator, m.createdAt, m.createdAt);
+      return { ...m, id: Number(info.lastInsertRowid), lastActiveAt: m.createdAt, invitees: [] };
+    });
+  }
+
+  addInvitee(meetingID: number, userID: string): Promise<void> {
+    return this.write(() => void this.stmt.addInvitee.run(meetingID, userID));
+  }
+
+  touchMeeting(meetingID: number, at: number): Promise<void> {
+    return this.write(() => void this.stmt.touchMeeting.run(at, meetingID));
+  }
+
+  deleteMeeting(meetingID: number): Promise<void> {
+    return this.write(() => void this.stmt.deleteMeeting.run(meetingID));
+  }
+
+  async loadMeetings(): Promise<MeetingRecord[]> {
+    const rows = this.stmt.allMeetings.all() as {
+      id: number;
+      pswd: string;
+      subject: string;
+      creator: string;
+      created_at: number;
+      last_active_at: number;
+    }[];
+    const byID = new Map<number, MeetingRecord>();
+    for (const r of rows) {
+      byID.set(r.id, {
+        id: r.id,
+        pswd: r.pswd,
+        subject: r.subject,
+        creator: r.creator,
+        createdAt: r.created_at,
+        lastActiveAt: r.last_active_at,
+        invitees: [],
+      });
+    }
+    for (const r of this.stmt.allInvitees.all() as { meeting_id: number; user_id: string }[]) {
+      byID.get(r.meeting_id)?.invitees.push(r.user_id);
+    }
+    return [...byID.values()];
+  }
+
+  insertCall(c: CallRecord): Promise<void> {
+    return this.write(() => {
+      try {
+        this.stmt.insertCall.run(callParams(c));
+      } catch (err) {
+        if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new DuplicateCallError(c.callID);
+        throw err;
+      }
+    });
+  }
+
+  updateCall(c: CallRecord): Promise<void> {
+    return this.write(() => void this.stmt.updateCall.run(callParams(c)));
+  }
+
+  async getCall(callID: string): Promise<CallRecord | undefined> {
+    const r = this.stmt.getCall.get(callID) as CallRow | undefined;
+    return r && rowToCall(r);
+  }
+
+  async listCalls(q: CallQuery): Promise<CallRecord[]> {
+    const before = q.before ?? Number.MAX_SAFE_INTEGER;
+    const rows = (
+      q.userID === undefined
+        ? this.stmt.listAll.all(before, q.limit)
+        : this.stmt.listUser.all({ u: q.userID, before, limit: q.limit })
+    ) as CallRow[];
+    return rows.map(rowToCall);
+  }
+
+  async listOpenCalls(): Promise<CallRecord[]> {
+    return (this.stmt.openCalls.all() as CallRow[]).map(rowToCall);
+  }
+
+  setDnd(userID: string, dnd: boolean): Promise<void> {
+    return this.write(() => void (dnd ? this.stmt.dndOn : this.stmt.dndOff).run(userID));
+  }
+
+  async loadDnd(): Promise<string[]> {
+    return (this.stmt.dndAll.all() as { user_id: string }[]).map((r) => r.user_id);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}

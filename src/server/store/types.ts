@@ -1,0 +1,62 @@
+/**
+ * What the server keeps durably. The embedded default is SQLite (sqlite.ts); a cluster uses
+ * Redis. Every write resolves only once it is durable, so the server acknowledges nothing it
+ * could lose.
+ */
+import type { CallRecord } from '../../protocol/messages.js';
+
+export interface MeetingRecord {
+  id: number;
+  pswd: string;
+  subject: string;
+  creator: string;
+  createdAt: number;
+  lastActiveAt: number;
+  /** Users who were called into the meeting and so may enter without its password. */
+  invitees: string[];
+}
+
+export interface NewMeeting {
+  pswd: string;
+  subject: string;
+  creator: string;
+  createdAt: number;
+}
+
+export interface CallQuery {
+  userID?: string;
+  limit: number;
+  /** Only calls created strictly before this time (ms), for paging. */
+  before?: number;
+}
+
+export interface Store {
+  readonly kind: string;
+  /** Allocates the next meeting ID (never reused) and stores the meeting. */
+  createMeeting(m: NewMeeting): Promise<MeetingRecord>;
+  addInvitee(meetingID: number, userID: string): Promise<void>;
+  touchMeeting(meetingID: number, at: number): Promise<void>;
+  deleteMeeting(meetingID: number): Promise<void>;
+  /** All live meetings, loaded once at start. */
+  loadMeetings(): Promise<MeetingRecord[]>;
+
+  /** Inserts a new call record; rejects with `DuplicateCallError` if the callID is taken. */
+  insertCall(c: CallRecord): Promise<void>;
+  updateCall(c: CallRecord): Promise<void>;
+  getCall(callID: string): Promise<CallRecord | undefined>;
+  listCalls(q: CallQuery): Promise<CallRecord[]>;
+  /** Calls not yet ended (ringing or active), e.g. left by a crash. */
+  listOpenCalls(): Promise<CallRecord[]>;
+
+  setDnd(userID: string, dnd: boolean): Promise<void>;
+  loadDnd(): Promise<string[]>;
+
+  close(): Promise<void>;
+}
+
+export class DuplicateCallError extends Error {
+  constructor(callID: string) {
+    super(`call ${callID} already exists`);
+    this.name = 'DuplicateCallError';
+  }
+}
