@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 
 const step = (s) => process.stderr.write(`build: ${s}\n`);
 step('TypeScript (tsc)');
-rmSync('dist', { recursive: true, force: true });
+rmSync('dist/web', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { stdio: 'inherit' });
 
 step('browser SDK bundle → dist/web/callroom-sdk.js');
