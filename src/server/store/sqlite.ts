@@ -90,6 +90,9 @@ interface Pending {
   run(): unknown;
   resolve(v: unknown): void;
   reject(e: unknown): void;
+  /** Set by the flush: what `run` returned or threw. */
+  value?: unknown;
+  failed?: boolean;
 }
 
 export interface SqliteStoreOptions {
@@ -115,6 +118,9 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA);
     const d = this.db;
     this.stmt = {
+      begin: d.prepare('BEGIN'),
+      commit: d.prepare('COMMIT'),
+      rollback: d.prepare('ROLLBACK'),
       insertMeeting: d.prepare(
         'INSERT INTO meetings (pswd, subject, creator, created_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -159,33 +165,40 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Commits the queued writes in one transaction. Every write is a single statement, so a
+   * failing one (a duplicate key) is undone by SQLite on its own (statement rollback) and the
+   * others in the group stand; no savepoint per write is needed. Should an error end the
+   * transaction itself (disk full, I/O error), nothing of the group is acknowledged.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const results: { ok: boolean; value: unknown }[] = [];
+    const { begin, commit, rollback } = this.stmt;
     try {
-      this.db.transaction(() => {
-        for (const p of batch) {
-          // Each write runs in its own savepoint so that one failing write (a duplicate key)
-          // does not undo the others in the group.
-          try {
-            results.push({ ok: true, value: this.db.transaction(p.run)() });
-          } catch (err) {
-            results.push({ ok: false, value: err });
-          }
+      begin.run();
+      for (const p of batch) {
+        try {
+          p.value = p.run();
+          p.failed = false;
+        } catch (err) {
+          p.value = err;
+          p.failed = true;
+          if (!this.db.inTransaction) throw err;
         }
-      })();
+      }
+      commit.run();
     } catch (err) {
+      if (this.db.inTransaction) rollback.run();
       for (const p of batch) p.reject(err);
       return;
     }
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if (r.ok) p.resolve(r.value);
-      else p.reject(r.value);
-    });
+    for (const p of batch) {
+      if (p.failed) p.reject(p.value);
+      else p.resolve(p.value);
+    }
   }
 
   createMeeting(m: NewMeeting): Promise<MeetingRecord> {
