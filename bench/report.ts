@@ -81,7 +81,12 @@ function pct(p: Percentiles): string {
 
 function cpu(s: CallsSummary, serverName: string): string {
   const f = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%`);
-  return `  cpu (of one core): ${serverName} ${f(s.cpu.server)}, loader${s.loaders > 1 ? 's' : ''} ${f(s.cpu.loaders)}`;
+  const us = (v: number | null) => (v === null ? 'n/a' : `${v} µs`);
+  const loader = `loader${s.loaders > 1 ? 's' : ''}`;
+  return (
+    `  cpu: ${serverName} ${f(s.cpu.server)} of a core, ${loader} ${f(s.cpu.loaders)}; ` +
+    `per cycle ${serverName} ${us(s.cpuPerCycleUs.server)}, ${loader} ${us(s.cpuPerCycleUs.loaders)}`
+  );
 }
 
 function callsLines(title: string, s: CallsSummary, serverName: string): string[] {

@@ -33,6 +33,11 @@ export interface CallsSummary {
   unexpectedCloses: number;
   /** CPU used during the window, as a fraction of one core. */
   cpu: { server: number | null; loaders: number | null };
+  /**
+   * CPU time per completed cycle (µs): the server's cost of one cycle, which holds still when
+   * other work on the machine takes cores away and cycles per second drop.
+   */
+  cpuPerCycleUs: { server: number | null; loaders: number | null };
 }
 
 export interface OpenSummary extends CallsSummary {
@@ -86,6 +91,9 @@ async function cpuOf(probes: Probe[]): Promise<number | null> {
   }
   return sum;
 }
+
+const perCycle = (a: number | null, b: number | null, cycles: number) =>
+  a === null || b === null || cycles === 0 ? null : Math.round(((b - a) * 1e6) / cycles);
 
 const share = (total: number, parts: number, i: number) => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
 
@@ -173,6 +181,7 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
       unanswered: sum((r) => r.unanswered),
       unexpectedCloses: closed.reduce((n, c) => n + c.unexpectedCloses, 0),
       cpu: { server: frac(s0, s1), loaders: frac(l0, l1) },
+      cpuPerCycleUs: { server: perCycle(s0, s1, cycles), loaders: perCycle(l0, l1, cycles) },
     };
     if (loop === 'closed') return summary;
     return { ...summary, rate: opts.rate, skipped: sum((r) => r.skipped), scheduleLagMs: merge(rs.map((r) => r.scheduleLag)) };

@@ -1,0 +1,89 @@
+/**
+ * Summarises a V8 CPU profile (from `npm run bench -- --cpu-prof <dir>`): where the server's
+ * time went, by function (self time) and by area (callroom's own modules, each library,
+ * Node internals, GC, idle). The flame graph itself: open the .cpuprofile in Chrome DevTools
+ * (Performance panel) or https://www.speedscope.app.
+ *
+ * Usage: node dist/bench/profile.js <file.cpuprofile> [--top <n>]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Which area a frame belongs to: callroom module, library, Node internals or a V8 pseudo-frame. */
+export function areaOf(f: CallFrame): string {
+  const url = f.url;
+  if (!url) {
+    if (f.functionName === '(garbage collector)') return 'GC';
+    if (f.functionName === '(idle)') return 'idle';
+    if (f.functionName === '(program)') return 'V8/native (program)';
+    return `native: ${f.functionName || '(anonymous)'}`;
+  }
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return `lib: ${nm[1]}`;
+  const own = /\/dist\/(src\/[^?#]+)\.js/.exec(url);
+  if (own) return `callroom: ${own[1]}`;
+  if (url.startsWith('node:')) {
+    const mod = url.slice(5).split('/').slice(0, 2).join('/');
+    return `node: ${mod}`;
+  }
+  return url;
+}
+
+export function summarise(p: Profile, top = 25): string {
+  const byID = new Map<number, ProfileNode>();
+  for (const n of p.nodes) byID.set(n.id, n);
+  const self = new Map<number, number>();
+  for (let i = 0; i < p.samples.length; i++) {
+    const id = p.samples[i]!;
+    self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+  }
+  const total = p.endTime - p.startTime;
+  const byFunction = new Map<string, number>();
+  const byArea = new Map<string, number>();
+  for (const [id, us] of self) {
+    const f = byID.get(id)!.callFrame;
+    const where = f.url ? `${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}` : '';
+    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+    const area = areaOf(f);
+    byArea.set(area, (byArea.get(area) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
+  const busy = total - (byArea.get('idle') ?? 0);
+  const lines = [`profile: ${(total / 1e6).toFixed(2)} s, busy ${pct(busy)} (the rest idle)`, '', 'by area (self time):'];
+  for (const [k, v] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
+  lines.push('', `top ${top} functions (self time):`);
+  for (const [k, v] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
+  return lines.join('\n');
+}
+
+function main(): void {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+  const file = positionals[0];
+  if (!file) {
+    console.error('usage: node dist/bench/profile.js <file.cpuprofile> [--top <n>]');
+    process.exitCode = 2;
+    return;
+  }
+  console.log(summarise(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(values.top)));
+}
+
+main();
