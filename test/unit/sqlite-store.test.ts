@@ -63,3 +63,20 @@ test('sqlite store: writes after close are refused', async () => {
   await t.done();
   await assert.rejects(t.store.insertCall(newCall('late', 'alice', 'bob', 1, 1000)), /closed/);
 });
+
+test('sqlite store: every acknowledged write is there after close and reopen', async () => {
+  const t = tempStore();
+  try {
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < 500; i++) writes.push(t.store.insertCall(newCall(`c${i}`, `u${i % 7}`, `v${i % 11}`, 1, 1000 + i)));
+    await Promise.all(writes);
+    await new Promise((r) => setTimeout(r, 300)); // let the checkpointer run once
+    await t.store.close();
+    const again = new SqliteStore(t.file);
+    assert.equal((await again.listCalls({ limit: 1000 })).length, 500);
+    assert.equal((await again.getCall('c499'))?.caller, 'u2');
+    await again.close();
+  } finally {
+    await t.done();
+  }
+});

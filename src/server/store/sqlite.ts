@@ -2,11 +2,14 @@
  * The embedded store: one SQLite file in WAL mode. Writes are queued and committed together
  * once per event-loop turn (group commit); each write's promise resolves after its commit.
  * With `synchronous=NORMAL` a commit survives a process crash (SIGKILL); `durability: 'full'`
- * also survives power loss at the cost of an fsync per group.
+ * also survives power loss at the cost of an fsync per group. The WAL is checkpointed by a
+ * worker thread (checkpointer.ts), off the event loop.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { CheckpointerData } from './checkpointer.js';
 import type { CallRecord } from '../../protocol/messages.js';
 import { DuplicateCallError, type CallQuery, type MeetingRecord, type NewMeeting, type Store } from './types.js';
 
@@ -100,12 +103,23 @@ export interface SqliteStoreOptions {
   durability?: 'normal' | 'full';
 }
 
+/** How often the checkpointer thread checkpoints the WAL, and the WAL size (frames) at which it rewinds it. */
+const CHECKPOINT_EVERY_MS = 200;
+const CHECKPOINT_RESTART_FRAMES = 4_000;
+/** The WAL file is cut back to this size when it is rewound. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** SQLite's own auto-checkpoint (in WAL pages), used when the checkpointer thread is not running. */
+const AUTO_CHECKPOINT_PAGES = 1000;
+/** How long close() waits for the checkpointer thread to finish before stopping it. */
+const CHECKPOINTER_STOP_MS = 2_000;
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private queue: Pending[] = [];
   private flushScheduled = false;
   private closed = false;
+  private checkpointer: Worker | null = null;
   private readonly stmt;
 
   constructor(readonly file: string, opts: SqliteStoreOptions = {}) {
@@ -115,7 +129,9 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     this.db.exec(SCHEMA);
+    if (file !== ':memory:') this.startCheckpointer();
     const d = this.db;
     this.stmt = {
       begin: d.prepare('BEGIN'),
@@ -151,6 +167,36 @@ export class SqliteStore implements Store {
       dndOff: d.prepare('DELETE FROM dnd WHERE user_id = ?'),
       dndAll: d.prepare('SELECT user_id FROM dnd'),
     };
+  }
+
+  /**
+   * Moves WAL checkpoints to a worker thread. Should the thread fail (it cannot open the file,
+   * say), SQLite goes back to checkpointing on this connection: slower, never unsafe.
+   */
+  private startCheckpointer(): void {
+    const data: CheckpointerData = { file: this.file, everyMs: CHECKPOINT_EVERY_MS, restartFrames: CHECKPOINT_RESTART_FRAMES };
+    const worker = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: data });
+    worker.unref();
+    const fallBack = () => {
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = null;
+      if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    };
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = worker;
+  }
+
+  private async stopCheckpointer(): Promise<void> {
+    const worker = this.checkpointer;
+    if (!worker) return;
+    this.checkpointer = null;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const timer = setTimeout(() => void worker.terminate(), CHECKPOINTER_STOP_MS);
+    worker.postMessage('stop');
+    await exited;
+    clearTimeout(timer);
   }
 
   /** Queues a write for the next group commit. */
@@ -293,6 +339,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.stopCheckpointer();
     this.db.close();
   }
 }
