@@ -80,3 +80,30 @@ test('sqlite store: every acknowledged write is there after close and reopen', a
     await t.done();
   }
 });
+
+test('sqlite store: a version-0 database (calls keyed by call_id) is migrated with its calls intact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'callroom-store-'));
+  const file = join(dir, 'callroom.db');
+  try {
+    const old = new Database(file);
+    old.exec(`CREATE TABLE calls (call_id TEXT PRIMARY KEY, caller TEXT NOT NULL, callee TEXT NOT NULL,
+      meeting_id INTEGER NOT NULL, state TEXT NOT NULL, created_at INTEGER NOT NULL, answered_at INTEGER,
+      ended_at INTEGER, outcome TEXT, ended_by TEXT) WITHOUT ROWID;
+      CREATE INDEX calls_caller ON calls(caller, created_at);
+      CREATE INDEX calls_open ON calls(state) WHERE state <> 'ended';
+      INSERT INTO calls VALUES ('z-first', 'alice', 'bob', 1, 'ended', 1000, 1100, 1200, 'completed', 'alice');
+      INSERT INTO calls VALUES ('a-second', 'bob', 'carol', 1, 'ringing', 2000, NULL, NULL, NULL, NULL);`);
+    old.close();
+    const store = new SqliteStore(file);
+    assert.deepEqual((await store.listCalls({ limit: 10 })).map((c) => c.callID), ['a-second', 'z-first']);
+    assert.deepEqual((await store.listOpenCalls()).map((c) => c.callID), ['a-second']);
+    assert.equal((await store.getCall('z-first'))?.outcome, 'completed');
+    await assert.rejects(store.insertCall(newCall('z-first', 'x', 'y', 1, 3000)), DuplicateCallError);
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), 1);
+    check.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -13,6 +13,35 @@ import type { CheckpointerData } from './checkpointer.js';
 import type { CallRecord } from '../../protocol/messages.js';
 import { DuplicateCallError, type CallQuery, type MeetingRecord, type NewMeeting, type Store } from './types.js';
 
+/**
+ * Schema version 1 (`PRAGMA user_version`). Calls are a rowid table in insertion order: a new
+ * call and the updates of calls in progress all land on its last pages, so a group commit
+ * writes a few pages for them rather than one random page per call (as the version-0 layout,
+ * keyed by the random call_id, did). `call_id` stays unique through its own index.
+ */
+const SCHEMA_VERSION = 1;
+
+const CALLS_TABLE = `
+CREATE TABLE calls (
+  seq INTEGER PRIMARY KEY,
+  call_id TEXT NOT NULL UNIQUE,
+  caller TEXT NOT NULL,
+  callee TEXT NOT NULL,
+  meeting_id INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  answered_at INTEGER,
+  ended_at INTEGER,
+  outcome TEXT,
+  ended_by TEXT
+);`;
+
+const CALLS_INDEXES = `
+CREATE INDEX calls_caller ON calls(caller, created_at);
+CREATE INDEX calls_callee ON calls(callee, created_at);
+CREATE INDEX calls_created ON calls(created_at);
+CREATE INDEX calls_open ON calls(state) WHERE state <> 'ended';`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meetings (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -27,24 +56,32 @@ CREATE TABLE IF NOT EXISTS meeting_invitees (
   user_id TEXT NOT NULL,
   PRIMARY KEY (meeting_id, user_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS calls (
-  call_id TEXT PRIMARY KEY,
-  caller TEXT NOT NULL,
-  callee TEXT NOT NULL,
-  meeting_id INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  answered_at INTEGER,
-  ended_at INTEGER,
-  outcome TEXT,
-  ended_by TEXT
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, created_at);
-CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, created_at);
-CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at);
-CREATE INDEX IF NOT EXISTS calls_open ON calls(state) WHERE state <> 'ended';
 CREATE TABLE IF NOT EXISTS dnd (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
+
+const CALL_COLUMNS = 'call_id, caller, callee, meeting_id, state, created_at, answered_at, ended_at, outcome, ended_by';
+
+/** Creates the tables, or brings a version-0 database (calls keyed by call_id) to version 1. */
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version >= SCHEMA_VERSION) return;
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    const hasCalls = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calls'").get() !== undefined;
+    if (hasCalls) {
+      db.exec(`ALTER TABLE calls RENAME TO calls_v0;
+        DROP INDEX IF EXISTS calls_caller; DROP INDEX IF EXISTS calls_callee;
+        DROP INDEX IF EXISTS calls_created; DROP INDEX IF EXISTS calls_open;`);
+    }
+    db.exec(CALLS_TABLE);
+    if (hasCalls) {
+      db.exec(`INSERT INTO calls (${CALL_COLUMNS}) SELECT ${CALL_COLUMNS} FROM calls_v0 ORDER BY created_at, call_id;
+        DROP TABLE calls_v0;`);
+    }
+    db.exec(CALLS_INDEXES);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
 
 interface CallRow {
   call_id: string;
@@ -130,7 +167,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    this.db.exec(SCHEMA);
+    migrate(this.db);
     if (file !== ':memory:') this.startCheckpointer();
     const d = this.db;
     this.stmt = {
