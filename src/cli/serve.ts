@@ -45,7 +45,7 @@ export async function serve(argv: string[]): Promise<number> {
     meetingTtlMs: cfg.meetingTtl,
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
     webRoot: existsSync(join(WEB_ROOT, 'index.html')) ? WEB_ROOT : null,
-    limits: { ratePerSecond: cfg.rateLimit, maxConnsPerIP: cfg.maxConnsPerIp, allowedOrigins: cfg.allowedOrigins },
+    limits: { resumeGraceMs: cfg.resumeGrace, ratePerSecond: cfg.rateLimit, maxConnsPerIP: cfg.maxConnsPerIp, allowedOrigins: cfg.allowedOrigins },
     log,
     processMetrics: true,
   });

@@ -50,12 +50,39 @@ export class Calls {
 
   constructor(private readonly deps: CallsDeps) {}
 
-  /** Ends calls left open by an earlier run (the process stopped while they rang or ran). */
-  async recover(): Promise<number> {
-    const stale = await this.deps.store.listOpenCalls();
-    const now = this.deps.clock.now();
-    for (const c of stale) await this.deps.store.updateCall(applyCallEvent(c, 'lost', now, null));
-    return stale.length;
+  /**
+   * Restores the calls an earlier run left open (ringing or active): ring timers are re-armed
+   * for the time left, and a party who has not logged in again within `graceMs` is gone.
+   */
+  async restore(graceMs: number): Promise<number> {
+    const { clock, meetings, sessions } = this.deps;
+    const open = await this.deps.store.listOpenCalls();
+    const now = clock.now();
+    for (const record of open) {
+      const meeting = meetings.info(record.meetingID);
+      if (!meeting || this.byUser.has(record.caller) || this.byUser.has(record.callee)) {
+        await this.deps.store.updateCall(applyCallEvent(record, 'lost', now, null));
+        continue;
+      }
+      const live: LiveCall = { record, meeting, timer: null, announced: true };
+      this.open.set(record.callID, live);
+      this.byUser.set(record.caller, live);
+      this.byUser.set(record.callee, live);
+      if (record.state === 'ringing') {
+        const left = record.createdAt + this.deps.ringTimeoutMs - now;
+        live.timer = clock.setTimeout(() => void this.timeout(live), Math.max(0, left));
+      }
+    }
+    if (this.open.size > 0) {
+      clock.setTimeout(() => {
+        for (const live of [...this.open.values()]) {
+          for (const u of [live.record.caller, live.record.callee]) {
+            if (!sessions.isOnline(u) && this.byUser.get(u) === live) void this.userGone(u);
+          }
+        }
+      }, graceMs);
+    }
+    return this.open.size;
   }
 
   isInCall(userID: string): boolean {
