@@ -228,7 +228,13 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       if (!p) return;
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
-      if (msg.ok === true) p.resolve(msg.result);
+      if (msg.ok === true) {
+        // A new (not resumed) session numbers its events from 1 again. Reset now: its first
+        // events may arrive in the same read as this response, before any promise callback runs.
+        const r = msg.result as { sessionID?: unknown; resumed?: unknown } | undefined;
+        if (r && typeof r.sessionID === 'string' && r.resumed === false) this.lastSeq = 0;
+        p.resolve(msg.result);
+      }
       else p.reject(CallroomError.fromCode(Number(msg.code), String(msg.message ?? '')));
     }
   }
@@ -262,7 +268,6 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     await this.connect();
     const r = await this.request('login', { protocol: PROTOCOL_VERSION, sdk: SDK_NAME, ...params });
     this.credentials = params;
-    this.lastSeq = 0;
     this.acceptLogin(r);
     return this.user!;
   }
@@ -326,7 +331,6 @@ export class CallClient extends TypedEmitter<ClientEvents> {
         ...creds,
         resume: { sessionID: prev.sessionID, lastSeq: this.lastSeq },
       });
-      if (!r.resumed) this.lastSeq = 0;
       this.acceptLogin(r);
       this.reconnectAttempt = 0;
       this.setState('connected');

@@ -155,3 +155,33 @@ test('a call in progress survives a server restart and can be hung up after it w
     await ts.close();
   }
 });
+
+test('after a restart, a party not yet back gets what happened to their call when they log in', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const alice = await ts.client('alice');
+    const bob = await clientVia(proxy.url, await ts.token('bob'));
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    await bob.accept(callID);
+    const hungups = record(bob, ['call.hungup']);
+    proxy.block(true);
+    const aliceBack = next(alice, 'reconnected', 20_000);
+    await ts.restart();
+    proxy.dropAll();
+    await aliceBack;
+    await alice.hangup(callID, 'while you were away');
+    const bobBack = next(bob, 'reconnected', 20_000);
+    const hung = next(bob, 'call.hungup', 20_000);
+    proxy.block(false);
+    assert.deepEqual(await bobBack, { resumed: false });
+    assert.equal((await hung).usrExtDat, 'while you were away');
+    assert.equal(hungups.length, 1);
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
+});

@@ -207,7 +207,7 @@ export class Connection implements Attachment {
     core.metrics.sessions.set(core.sessions.size);
     core.presence.refresh(id.userID);
     core.log.info({ user: id.userID, remote: this.remote }, 'login');
-    return [this.loginResult(session, id, false), undefined];
+    return [this.loginResult(session, id, false), () => core.calls.loggedIn(session)];
   }
 
   private loginResult(session: LiveSession, id: Identity, resumed: boolean): Results['login'] {
