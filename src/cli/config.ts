@@ -33,7 +33,7 @@ export const SERVE_OPTIONS = {
   durability: { flag: 'durability', env: 'CALLROOM_DURABILITY', kind: 'string', default: 'normal', choices: ['normal', 'full'], help: 'normal: writes survive a crash of the process; full: also a power loss (slower)' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', default: 'info', choices: LOG_LEVELS, help: 'log level' },
   logFormat: { flag: 'log-format', env: 'CALLROOM_LOG_FORMAT', kind: 'string', choices: ['json', 'pretty'], help: 'json (one object per line) or pretty; default: pretty on a terminal, else json' },
-  rateLimit: { flag: 'rate-limit', env: 'CALLROOM_RATE_LIMIT', kind: 'int', default: '50', min: 0, max: 1_000_000, help: 'requests per second per session, sustained (0 = unlimited)' },
+  rateLimit: { flag: 'rate-limit', env: 'CALLROOM_RATE_LIMIT', kind: 'int', default: '50', min: 0, max: 1_000_000, help: 'frames per second per connection, sustained, with bursts up to 4x (0 = unlimited)' },
   maxConnsPerIp: { flag: 'max-conns-per-ip', env: 'CALLROOM_MAX_CONNS_PER_IP', kind: 'int', default: '1000', min: 0, max: 10_000_000, help: 'open connections allowed from one address (0 = unlimited)' },
   allowedOrigins: { flag: 'allowed-origins', env: 'CALLROOM_ALLOWED_ORIGINS', kind: 'list', help: 'comma-separated browser Origins allowed to connect (default: any)' },
 } as const satisfies Record<string, OptionSpec>;

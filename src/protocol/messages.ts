@@ -124,13 +124,12 @@ export const Requests = {
   'token.update': req('token.update', { token: Type.String({ minLength: 1, maxLength: 8192 }) }),
   'meeting.create': req('meeting.create', {
     subject: Type.Optional(Type.String({ maxLength: Limits.subject })),
-    pswd: Type.Optional(Pswd),
+    pswd: Type.Optional(Type.String({ minLength: 1, maxLength: Limits.pswd })),
   }),
   'meeting.get': req('meeting.get', { meetingID: MeetingID }),
   'meeting.enter': req('meeting.enter', {
     meetingID: MeetingID,
     pswd: Type.Optional(Pswd),
-    nickName: Type.Optional(NickName),
   }),
   'meeting.exit': req('meeting.exit', { meetingID: Type.Optional(MeetingID) }),
   'meeting.destroy': req('meeting.destroy', { meetingID: MeetingID }),

@@ -121,7 +121,11 @@ export class Calls {
     const receivedAt = clock.now();
     if (a.callee === caller.userID) throw new CallroomError('BAD_ARGUMENT', 'you cannot call yourself');
     if (this.open.has(a.callID)) throw new CallroomError('BAD_ARGUMENT', `callID ${a.callID} is already in use`);
-    meetings.authorize(a.meetingID, caller.userID, a.pswd);
+    try {
+      meetings.authorize(a.meetingID, caller.userID, a.pswd);
+    } catch {
+      throw new CallroomError('MEETING_NOT_FOUND'); // the contract: 800 whatever the reason
+    }
     if (this.byUser.has(caller.userID)) throw new CallroomError('ALREADY_IN_CALL');
     if (!sessions.isOnline(a.callee)) throw new CallroomError('PEER_OFFLINE');
     if (this.deps.presence().hasDnd(a.callee) || this.byUser.has(a.callee)) throw new CallroomError('PEER_BUSY');

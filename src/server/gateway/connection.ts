@@ -4,7 +4,7 @@
  */
 import type { WebSocket, RawData } from 'ws';
 import { CallroomError, ErrorMessages, ErrorCodes, closeCodeFor, type ErrorName } from '../../protocol/errors.js';
-import { decodeRequest } from '../../protocol/decode.js';
+import { decodeRequest, peekRequestID } from '../../protocol/decode.js';
 import type { Request, Results } from '../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { TimerHandle } from '../clock.js';
@@ -94,7 +94,7 @@ export class Connection implements Attachment {
     if (!this.bucket.take(core.clock.now())) {
       core.metrics.rejectedFrames.inc({ reason: 'rate' });
       if (++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) return this.closeWith('RATE_LIMITED');
-      return this.respondError(null, 'RATE_LIMITED');
+      return this.respondError(isBinary ? null : peekRequestID(String(data)), 'RATE_LIMITED');
     }
     this.rateStrikes = 0;
     if (isBinary) {
