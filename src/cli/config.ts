@@ -28,11 +28,12 @@ export const SERVE_OPTIONS = {
   appSecret: { flag: 'app-secret', env: 'CALLROOM_APP_SECRET', kind: 'string', help: 'app secret for the compatible Login (clients send its MD5)' },
   dev: { flag: 'dev', env: 'CALLROOM_DEV', kind: 'bool', help: 'development mode: dev keys, and the web page may get a token for any name (loopback only)' },
   publicUrl: { flag: 'public-url', env: 'CALLROOM_PUBLIC_URL', kind: 'string', help: 'base URL used in meeting links (default: http://host:port)' },
+  resumeGrace: { flag: 'resume-grace', env: 'CALLROOM_RESUME_GRACE_MS', kind: 'int', default: '20000', min: 0, max: 3_600_000, help: 'ms a dropped session waits for its client to resume before its calls end (0 = at once)' },
   meetingTtl: { flag: 'meeting-ttl', env: 'CALLROOM_MEETING_TTL_MS', kind: 'int', default: String(24 * 3600_000), min: 0, max: 365 * 24 * 3600_000, help: 'ms an empty meeting lives before it is destroyed (0 = forever)' },
   durability: { flag: 'durability', env: 'CALLROOM_DURABILITY', kind: 'string', default: 'normal', choices: ['normal', 'full'], help: 'normal: writes survive a crash of the process; full: also a power loss (slower)' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', default: 'info', choices: LOG_LEVELS, help: 'log level' },
   logFormat: { flag: 'log-format', env: 'CALLROOM_LOG_FORMAT', kind: 'string', choices: ['json', 'pretty'], help: 'json (one object per line) or pretty; default: pretty on a terminal, else json' },
-  rateLimit: { flag: 'rate-limit', env: 'CALLROOM_RATE_LIMIT', kind: 'int', default: '50', min: 0, max: 1_000_000, help: 'requests per second per session, sustained (0 = unlimited)' },
+  rateLimit: { flag: 'rate-limit', env: 'CALLROOM_RATE_LIMIT', kind: 'int', default: '50', min: 0, max: 1_000_000, help: 'frames per second per connection, sustained, with bursts up to 4x (0 = unlimited)' },
   maxConnsPerIp: { flag: 'max-conns-per-ip', env: 'CALLROOM_MAX_CONNS_PER_IP', kind: 'int', default: '1000', min: 0, max: 10_000_000, help: 'open connections allowed from one address (0 = unlimited)' },
   allowedOrigins: { flag: 'allowed-origins', env: 'CALLROOM_ALLOWED_ORIGINS', kind: 'list', help: 'comma-separated browser Origins allowed to connect (default: any)' },
 } as const satisfies Record<string, OptionSpec>;
@@ -48,6 +49,7 @@ export type ServeConfig = {
   appSecret: string | undefined;
   dev: boolean;
   publicUrl: string | undefined;
+  resumeGrace: number;
   meetingTtl: number;
   durability: 'normal' | 'full';
   logLevel: LogLevel;

@@ -43,9 +43,9 @@ export async function serve(argv: string[]): Promise<number> {
     auth: { apiKey: cfg.apiKey, apiSecret: cfg.apiSecret, appID: cfg.appId, appSecret: cfg.appSecret },
     ringTimeoutMs: cfg.ringTimeout,
     meetingTtlMs: cfg.meetingTtl,
-    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
+    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl.replace(/\/+$/, '') } : {}),
     webRoot: existsSync(join(WEB_ROOT, 'index.html')) ? WEB_ROOT : null,
-    limits: { ratePerSecond: cfg.rateLimit, maxConnsPerIP: cfg.maxConnsPerIp, allowedOrigins: cfg.allowedOrigins },
+    limits: { resumeGraceMs: cfg.resumeGrace, ratePerSecond: cfg.rateLimit, rateBurst: cfg.rateLimit * 4, maxConnsPerIP: cfg.maxConnsPerIp, allowedOrigins: cfg.allowedOrigins },
     log,
     processMetrics: true,
   });
@@ -70,6 +70,10 @@ export async function serve(argv: string[]): Promise<number> {
     `    ring timeout ${cfg.ringTimeout} ms`,
   ];
   if (cfg.dev) {
+    const loopback = cfg.host === '127.0.0.1' || cfg.host === '::1' || cfg.host === 'localhost';
+    if (!loopback) {
+      banner.push('', `  !! --dev on ${cfg.host}: the dev keys are public. Anyone who can reach this port can mint tokens for any user. !!`);
+    }
     banner.push(
       '',
       '  !! DEVELOPMENT MODE: anyone on this machine can log in as any user. Do not expose it. !!',

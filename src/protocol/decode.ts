@@ -14,7 +14,14 @@ export type Decoded =
 const checks = new Map<string, TypeCheck<TSchema>>();
 for (const [op, schema] of Object.entries(Requests)) checks.set(op, TypeCompiler.Compile(schema));
 
-const ID_PREFIX = /^\s*\{\s*"id"\s*:\s*(\d{1,15})\s*[,}]/;
+const ID_PREFIX = /^\s*\{\s*"id"\s*:\s*(\d{1,16})\s*[,}]/;
+
+/** The request id of a frame that will not be decoded (too large, rate limited), if it starts with one. */
+export function peekRequestID(text: string): number | null {
+  const m = ID_PREFIX.exec(text.slice(0, 64));
+  const id = m ? Number(m[1]) : NaN;
+  return Number.isSafeInteger(id) ? id : null;
+}
 
 function isRequestID(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -42,8 +49,7 @@ export function isOp(op: unknown): op is Op {
 export function decodeRequest(text: string, maxBytes: number = Limits.frameBytes): Decoded {
   // String length is a lower bound on the UTF-8 size; only count bytes when it could matter.
   if (text.length > maxBytes || (text.length * 3 > maxBytes && utf8Length(text) > maxBytes)) {
-    const m = ID_PREFIX.exec(text.slice(0, 64));
-    return { ok: false, id: m ? Number(m[1]) : null, error: 'FRAME_TOO_LARGE', message: `frame exceeds ${maxBytes} bytes` };
+    return { ok: false, id: peekRequestID(text), error: 'FRAME_TOO_LARGE', message: `frame exceeds ${maxBytes} bytes` };
   }
   let value: unknown;
   try {

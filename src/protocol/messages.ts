@@ -110,19 +110,26 @@ export const Requests = {
     userAuthCode: Type.Optional(Type.String({ maxLength: 4096 })),
     protocol: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     sdk: Type.Optional(Type.String({ maxLength: 128 })),
+    /** Resume an earlier session after a dropped connection (within the grace period). */
+    resume: Type.Optional(
+      Type.Object(
+        { sessionID: Type.String({ minLength: 1, maxLength: 64 }), lastSeq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }) },
+        { additionalProperties: false },
+      ),
+    ),
   }),
   logout: req('logout', {}),
-  ping: req('ping', {}),
+  /** Keep-alive; `ack` tells the server the last event seq received, so it can forget older ones. */
+  ping: req('ping', { ack: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })) }),
   'token.update': req('token.update', { token: Type.String({ minLength: 1, maxLength: 8192 }) }),
   'meeting.create': req('meeting.create', {
     subject: Type.Optional(Type.String({ maxLength: Limits.subject })),
-    pswd: Type.Optional(Pswd),
+    pswd: Type.Optional(Type.String({ minLength: 1, maxLength: Limits.pswd })),
   }),
   'meeting.get': req('meeting.get', { meetingID: MeetingID }),
   'meeting.enter': req('meeting.enter', {
     meetingID: MeetingID,
     pswd: Type.Optional(Pswd),
-    nickName: Type.Optional(NickName),
   }),
   'meeting.exit': req('meeting.exit', { meetingID: Type.Optional(MeetingID) }),
   'meeting.destroy': req('meeting.destroy', { meetingID: MeetingID }),
@@ -171,6 +178,10 @@ export interface Results {
     userID: string;
     nickName: string;
     sessionID: string;
+    /** True when an earlier session was resumed: missed events follow, in order. */
+    resumed: boolean;
+    /** How long the server keeps a session whose connection dropped. */
+    resumeGraceMs: number;
     protocol: number;
     serverTime: number;
     ringTimeoutMs: number;

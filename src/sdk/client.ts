@@ -32,7 +32,15 @@ export interface WebSocketLike {
 }
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
-export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'closed';
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** Delays before reconnect attempts (ms), then RECONNECT_EVERY_MS; each with ±20 % jitter. */
+export const RECONNECT_BACKOFF_MS = [0, 300, 1200, 2700, 4800] as const;
+export const RECONNECT_EVERY_MS = 7000;
+/** How often a logged-in client pings (and acknowledges the events it has). */
+export const PING_INTERVAL_MS = 10_000;
+/** Login failures that end reconnecting: the credentials themselves are refused. */
+const FATAL_LOGIN_CODES = new Set([7, 10, 18, 21]);
 
 /** Events a CallClient emits: the server's events by name, plus connection events. */
 export type ClientEvents = { [E in EventName]: [EventPayload<E>] } & {
@@ -40,6 +48,11 @@ export type ClientEvents = { [E in EventName]: [EventPayload<E>] } & {
   state: [ConnectionState];
   /** The session ended: code is the reason (10 kicked, 18 token expired, 904 shutdown, 204 lost). */
   closed: [{ code: number; name: string; message: string }];
+  /** The connection dropped; the client will try again after `delayMs`. */
+  reconnecting: [{ attempt: number; delayMs: number }];
+  /** Back online. `resumed`: the session carried on and missed events were replayed; if false the
+   * server had let the session go (its calls ended by the contract) and this is a new one. */
+  reconnected: [{ resumed: boolean }];
   /** A listener threw; the client carries on. */
   listenerError: [unknown];
 };
@@ -51,6 +64,8 @@ export interface CallClientOptions {
   requestTimeoutMs?: number;
   /** How to open a socket; defaults to the global WebSocket. */
   webSocket?: WebSocketFactory;
+  /** Reconnect and resume by itself when the connection drops (default true). */
+  reconnect?: boolean;
 }
 
 export interface LoginResult {
@@ -58,6 +73,7 @@ export interface LoginResult {
   nickName: string;
   sessionID: string;
   ringTimeoutMs: number;
+  resumeGraceMs: number;
   tokenExpiresAt: number | null;
   dnd: boolean;
 }
@@ -97,6 +113,11 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   private readonly url: string;
   private readonly timeoutMs: number;
   private readonly factory: WebSocketFactory;
+  private readonly autoReconnect: boolean;
+  private credentials: Params<'login'> | null = null;
+  private reconnectAttempt = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
   /** The last event seq seen; events are numbered per session. */
   lastSeq = 0;
   user: LoginResult | null = null;
@@ -107,6 +128,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     });
     this.url = toSocketUrl(opts.url);
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.autoReconnect = opts.reconnect ?? true;
     const G = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
     const factory = opts.webSocket ?? (G ? (u: string) => new G(u) : undefined);
     if (!factory) throw new CallroomError('CONNECTION_ERROR', 'no WebSocket available: pass options.webSocket');
@@ -126,7 +148,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   /** Opens the socket (login does this for you). */
   connect(): Promise<void> {
     if (this.ws && this._state === 'connected') return Promise.resolve();
-    this.setState('connecting');
+    if (this._state !== 'reconnecting') this.setState('connecting');
     return new Promise((resolve, reject) => {
       let ws: WebSocketLike;
       try {
@@ -140,7 +162,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       let opened = false;
       ws.onopen = () => {
         opened = true;
-        this.setState('connected');
+        if (this._state !== 'reconnecting') this.setState('connected');
         resolve();
       };
       ws.onerror = () => {
@@ -150,15 +172,23 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       ws.onclose = (ev) => {
         if (this.ws !== ws) return;
         this.ws = null;
-        if (!opened) reject(new CallroomError('CONNECTION_ERROR', `cannot connect to ${this.url}`));
         this.failPending(new CallroomError('CONNECTION_ERROR', 'connection closed'));
-        const wasLoggedIn = this.user !== null;
+        if (!opened) {
+          reject(new CallroomError('CONNECTION_ERROR', `cannot connect to ${this.url}`));
+          if (this._state === 'connecting') this.setState('closed');
+          return;
+        }
+        const code = ev.code >= 4000 && ev.code < 5000 ? ev.code - 4000 : 204;
+        const lostUnasked = this.user !== null && !this.closingSent;
+        if (lostUnasked && this.autoReconnect && code !== 10 && code !== 18 && this.credentials) {
+          this.scheduleReconnect();
+          return;
+        }
+        if (this._state === 'reconnecting' && !this.closingSent) return;
+        this.stopPinging();
         this.user = null;
         this.setState('closed');
-        if (wasLoggedIn && !this.closingSent) {
-          const code = ev.code >= 4000 && ev.code < 5000 ? ev.code - 4000 : 204;
-          this.emit('closed', { code, name: errorName(code), message: ev.reason || 'connection closed' });
-        }
+        if (lostUnasked) this.emit('closed', { code, name: errorName(code), message: ev.reason || 'connection closed' });
         this.closingSent = false;
       };
     });
@@ -175,13 +205,20 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       return;
     }
     if (typeof msg.ev === 'string') {
-      if (typeof msg.seq === 'number') this.lastSeq = msg.seq;
+      if (typeof msg.seq === 'number') {
+        if (msg.seq <= this.lastSeq) return; // already seen (replayed on resume)
+        this.lastSeq = msg.seq;
+      }
       const { ev, seq: _seq, ...payload } = msg;
       if (ev === 'session.closing') {
-        this.closingSent = true;
-        this.user = null;
         const p = payload as EventPayload<'session.closing'>;
-        this.emit('closed', { code: p.code, name: p.name, message: p.message });
+        // A server going down for a restart: reconnect and resume once it is back.
+        if (!(p.code === 904 && this.autoReconnect && this.credentials)) {
+          this.closingSent = true;
+          this.stopPinging();
+          this.user = null;
+          this.emit('closed', { code: p.code, name: p.name, message: p.message });
+        }
       }
       this.emit(ev as EventName, payload as never);
       return;
@@ -191,7 +228,13 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       if (!p) return;
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
-      if (msg.ok === true) p.resolve(msg.result);
+      if (msg.ok === true) {
+        // A new (not resumed) session numbers its events from 1 again. Reset now: its first
+        // events may arrive in the same read as this response, before any promise callback runs.
+        const r = msg.result as { sessionID?: unknown; resumed?: unknown } | undefined;
+        if (r && typeof r.sessionID === 'string' && r.resumed === false) this.lastSeq = 0;
+        p.resolve(msg.result);
+      }
       else p.reject(CallroomError.fromCode(Number(msg.code), String(msg.message ?? '')));
     }
   }
@@ -220,17 +263,97 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   }
 
   private async loginWith(params: Params<'login'>): Promise<LoginResult> {
+    this.cancelReconnect();
+    this.closingSent = false;
     await this.connect();
     const r = await this.request('login', { protocol: PROTOCOL_VERSION, sdk: SDK_NAME, ...params });
+    this.credentials = params;
+    this.acceptLogin(r);
+    return this.user!;
+  }
+
+  private acceptLogin(r: Results['login']): void {
     this.user = {
       userID: r.userID,
       nickName: r.nickName,
       sessionID: r.sessionID,
       ringTimeoutMs: r.ringTimeoutMs,
+      resumeGraceMs: r.resumeGraceMs,
       tokenExpiresAt: r.tokenExpiresAt,
       dnd: r.dnd,
     };
-    return this.user;
+    this.startPinging();
+  }
+
+  private startPinging(): void {
+    this.stopPinging();
+    const t = setInterval(() => {
+      if (this._state === 'connected' && this.user) this.request('ping', { ack: this.lastSeq }).catch(() => undefined);
+    }, PING_INTERVAL_MS);
+    (t as { unref?: () => void }).unref?.();
+    this.pingTimer = t;
+  }
+
+  private stopPinging(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+  }
+
+  private cancelReconnect(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.reconnectAttempt = 0;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer) return;
+    this.setState('reconnecting');
+    const i = this.reconnectAttempt++;
+    const base = RECONNECT_BACKOFF_MS[i] ?? RECONNECT_EVERY_MS;
+    const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.emit('reconnecting', { attempt: i + 1, delayMs });
+    const t = setTimeout(() => void this.tryReconnect(), delayMs);
+    // Waiting to reconnect does not by itself keep a Node process alive.
+    (t as { unref?: () => void }).unref?.();
+    this.reconnectTimer = t;
+  }
+
+  private async tryReconnect(): Promise<void> {
+    this.reconnectTimer = null;
+    const creds = this.credentials;
+    const prev = this.user;
+    if (!creds || !prev || this._state !== 'reconnecting') return;
+    try {
+      await this.connect();
+      const r = await this.request('login', {
+        protocol: PROTOCOL_VERSION,
+        sdk: SDK_NAME,
+        ...creds,
+        resume: { sessionID: prev.sessionID, lastSeq: this.lastSeq },
+      });
+      this.acceptLogin(r);
+      this.reconnectAttempt = 0;
+      this.setState('connected');
+      this.emit('reconnected', { resumed: r.resumed });
+    } catch (err) {
+      if (this._state !== 'reconnecting') return;
+      const code = err instanceof CallroomError ? err.code : 204;
+      if (FATAL_LOGIN_CODES.has(code)) {
+        this.user = null;
+        this.stopPinging();
+        this.ws?.close(1000, 'login refused');
+        this.ws = null;
+        this.setState('closed');
+        this.emit('closed', { code, name: errorName(code), message: (err as Error).message });
+        return;
+      }
+      if (this.ws) {
+        this.closingSent = false;
+        this.ws.close(1000, 'retry');
+        this.ws = null;
+      }
+      this.scheduleReconnect();
+    }
   }
 
   /** Logs in with a token (a JWT from your backend or `callroom token`). */
@@ -260,10 +383,15 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     }
   }
 
-  /** Closes the socket without logging out first. */
+  /** Closes the socket without logging out first, and stops reconnecting. */
   close(): void {
+    this.cancelReconnect();
+    this.stopPinging();
     const ws = this.ws;
-    if (!ws) return;
+    if (!ws) {
+      if (this._state === 'reconnecting') this.setState('closed');
+      return;
+    }
     this.closingSent = true;
     ws.close(1000, 'client close');
   }

@@ -6,7 +6,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { closeCodeFor, ErrorCodes, ErrorMessages } from '../protocol/errors.js';
+import { closeCodeFor, ErrorCodes } from '../protocol/errors.js';
 import { WS_PATH } from '../protocol/version.js';
 import { Calls } from './calls/calls.js';
 import { systemClock, type Clock } from './clock.js';
@@ -46,6 +46,7 @@ export const DEFAULT_LIMITS: Limits = {
   rateBurst: 200,
   maxFrameBytes: 64 * 1024,
   maxConnsPerIP: 1_000,
+  resumeGraceMs: 20_000,
   allowedOrigins: [],
 };
 
@@ -161,8 +162,8 @@ export function createServer(opts: ServerOptions): CallroomServer {
     },
     async start() {
       await Promise.all([meetings.load(), presence.load()]);
-      const recovered = await calls.recover();
-      if (recovered > 0) log.warn({ calls: recovered }, 'closed calls left open by the previous run');
+      const restored = await calls.restore(limits.resumeGraceMs);
+      if (restored > 0) log.info({ calls: restored }, 'restored calls in progress from the store');
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(opts.port, opts.host, () => {
@@ -186,7 +187,8 @@ export function createServer(opts: ServerOptions): CallroomServer {
       calls.stop();
       // Stop accepting, tell every client, give them a moment to go, then close the rest.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      for (const c of [...connections]) c.closeWith('SERVER_SHUTDOWN', ErrorMessages.SERVER_SHUTDOWN);
+      // Calls stay open in the store: the next start restores them and the clients resume.
+      for (const c of [...connections]) c.shutdown();
       const deadline = Date.now() + DRAIN_MS;
       while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const ws of wss.clients) ws.terminate();

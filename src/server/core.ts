@@ -19,6 +19,8 @@ export interface Limits {
   maxFrameBytes: number;
   /** Connections allowed from one address at once (0 = unlimited). */
   maxConnsPerIP: number;
+  /** How long a session whose connection dropped waits for the client to resume (0 = end at once). */
+  resumeGraceMs: number;
   /** Allowed browser Origins; empty = any. */
   allowedOrigins: string[];
 }

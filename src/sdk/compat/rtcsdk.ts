@@ -137,7 +137,8 @@ export class RTCSDK {
   private withClient(fail: (code: number) => void, op: (c: CallClient) => Promise<void>): void {
     const c = this._client;
     if (!c || !c.user) {
-      fail(ErrorCodes.NOT_LOGGED_IN);
+      // Asynchronously, like every other result: Call() must return its callID first.
+      queueMicrotask(() => fail(ErrorCodes.NOT_LOGGED_IN));
       return;
     }
     op(c).catch((err: unknown) => fail(codeOf(err)));
@@ -162,7 +163,7 @@ export class RTCSDK {
     UID: string | undefined,
     run: (c: CallClient) => Promise<{ userID: string }>,
   ): void {
-    const fail = (code: number) => this.fire('LoginFail', this.LoginFail, code, cookie);
+    const fail = (code: number) => queueMicrotask(() => this.fire('LoginFail', this.LoginFail, code, cookie));
     if (!this.serverAddr) return fail(ErrorCodes.CONNECTION_ERROR);
     let c: CallClient;
     try {

@@ -5,7 +5,7 @@
  * exactly once with each online party told exactly once.
  */
 import { CallroomError } from '../../protocol/errors.js';
-import type { CallRecord, MeetInfo } from '../../protocol/messages.js';
+import type { CallRecord, EventPayload, MeetInfo } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
@@ -43,6 +43,11 @@ export interface InviteArgs {
 }
 
 export class Calls {
+  /**
+   * Parties of calls restored at start who have not logged in again yet: what happens to their
+   * call meanwhile is kept for them and sent when they log in (within the resume grace).
+   */
+  private readonly mailboxes = new Map<string, { ev: 'call.accepted' | 'call.rejected' | 'call.hungup'; payload: unknown }[]>();
   /** Calls that have not ended, by callID. */
   private readonly open = new Map<string, LiveCall>();
   /** The open call of each user (a user is in at most one). */
@@ -50,12 +55,57 @@ export class Calls {
 
   constructor(private readonly deps: CallsDeps) {}
 
-  /** Ends calls left open by an earlier run (the process stopped while they rang or ran). */
-  async recover(): Promise<number> {
-    const stale = await this.deps.store.listOpenCalls();
-    const now = this.deps.clock.now();
-    for (const c of stale) await this.deps.store.updateCall(applyCallEvent(c, 'lost', now, null));
-    return stale.length;
+  /**
+   * Restores the calls an earlier run left open (ringing or active): ring timers are re-armed
+   * for the time left, and a party who has not logged in again within `graceMs` is gone.
+   */
+  async restore(graceMs: number): Promise<number> {
+    const { clock, meetings, sessions } = this.deps;
+    const open = await this.deps.store.listOpenCalls();
+    const now = clock.now();
+    for (const record of open) {
+      const meeting = meetings.info(record.meetingID);
+      if (!meeting || this.byUser.has(record.caller) || this.byUser.has(record.callee)) {
+        await this.deps.store.updateCall(applyCallEvent(record, 'lost', now, null));
+        continue;
+      }
+      const live: LiveCall = { record, meeting, timer: null, announced: true };
+      this.open.set(record.callID, live);
+      this.byUser.set(record.caller, live);
+      this.byUser.set(record.callee, live);
+      if (record.state === 'ringing') {
+        const left = record.createdAt + this.deps.ringTimeoutMs - now;
+        live.timer = clock.setTimeout(() => void this.timeout(live), Math.max(0, left));
+      }
+    }
+    for (const live of this.open.values()) {
+      for (const u of [live.record.caller, live.record.callee]) if (!sessions.isOnline(u)) this.mailboxes.set(u, []);
+    }
+    if (this.open.size > 0) {
+      clock.setTimeout(() => {
+        this.mailboxes.clear();
+        for (const live of [...this.open.values()]) {
+          for (const u of [live.record.caller, live.record.callee]) {
+            if (!sessions.isOnline(u) && this.byUser.get(u) === live) void this.userGone(u);
+          }
+        }
+      }, graceMs);
+    }
+    return this.open.size;
+  }
+
+  /** Tells `userID` about their call, keeping it for them if they are a restored party not back yet. */
+  private notify<E extends 'call.accepted' | 'call.rejected' | 'call.hungup'>(userID: string, ev: E, payload: EventPayload<E>): void {
+    if (this.deps.sessions.deliver(userID, ev, payload)) return;
+    this.mailboxes.get(userID)?.push({ ev, payload });
+  }
+
+  /** A user logged in: hands over what happened to their restored call while they were away. */
+  loggedIn(s: Session): void {
+    const box = this.mailboxes.get(s.userID);
+    if (!box) return;
+    this.mailboxes.delete(s.userID);
+    for (const m of box) s.send(m.ev, m.payload as never);
   }
 
   isInCall(userID: string): boolean {
@@ -71,7 +121,11 @@ export class Calls {
     const receivedAt = clock.now();
     if (a.callee === caller.userID) throw new CallroomError('BAD_ARGUMENT', 'you cannot call yourself');
     if (this.open.has(a.callID)) throw new CallroomError('BAD_ARGUMENT', `callID ${a.callID} is already in use`);
-    meetings.authorize(a.meetingID, caller.userID, a.pswd);
+    try {
+      meetings.authorize(a.meetingID, caller.userID, a.pswd);
+    } catch {
+      throw new CallroomError('MEETING_NOT_FOUND'); // the contract: 800 whatever the reason
+    }
     if (this.byUser.has(caller.userID)) throw new CallroomError('ALREADY_IN_CALL');
     if (!sessions.isOnline(a.callee)) throw new CallroomError('PEER_OFFLINE');
     if (this.deps.presence().hasDnd(a.callee) || this.byUser.has(a.callee)) throw new CallroomError('PEER_BUSY');
@@ -120,7 +174,7 @@ export class Calls {
   async accept(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string; meeting: MeetInfo }> {
     const live = this.mine(callID, s.userID, 'callee');
     await this.transition(live, 'accept', s.userID);
-    this.deps.sessions.deliver(live.record.caller, 'call.accepted', {
+    this.notify(live.record.caller, 'call.accepted', {
       callID,
       meeting: this.deps.meetings.info(live.record.meetingID) ?? live.meeting,
       usrExtDat,
@@ -131,7 +185,7 @@ export class Calls {
   async reject(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string }> {
     const live = this.mine(callID, s.userID, 'callee');
     await this.transition(live, 'reject', s.userID);
-    this.deps.sessions.deliver(live.record.caller, 'call.rejected', { callID, code: 606, usrExtDat });
+    this.notify(live.record.caller, 'call.rejected', { callID, code: 606, usrExtDat });
     return { callID };
   }
 
@@ -143,7 +197,7 @@ export class Calls {
     await this.transition(live, event, s.userID);
     const other = r.caller === s.userID ? r.callee : r.caller;
     if (other === r.callee && !live.announced) return { callID };
-    this.deps.sessions.deliver(other, 'call.hungup', {
+    this.notify(other, 'call.hungup', {
       callID,
       usrExtDat,
       reason: event === 'cancel' ? 'cancelled' : 'hangup',
@@ -161,8 +215,8 @@ export class Calls {
       return;
     }
     const { callID, caller, callee } = live.record;
-    this.deps.sessions.deliver(caller, 'call.rejected', { callID, code: 604, usrExtDat: '' });
-    this.deps.sessions.deliver(callee, 'call.hungup', { callID, usrExtDat: '', reason: 'no_answer' });
+    this.notify(caller, 'call.rejected', { callID, code: 604, usrExtDat: '' });
+    this.notify(callee, 'call.hungup', { callID, usrExtDat: '', reason: 'no_answer' });
   }
 
   /**
@@ -180,11 +234,11 @@ export class Calls {
       return;
     }
     if (state === 'ringing' && userID === callee) {
-      this.deps.sessions.deliver(caller, 'call.rejected', { callID, code: 603, usrExtDat: '' });
+      this.notify(caller, 'call.rejected', { callID, code: 603, usrExtDat: '' });
     } else {
       const other = userID === caller ? callee : caller;
       if (other === caller || live.announced) {
-        this.deps.sessions.deliver(other, 'call.hungup', { callID, usrExtDat: '', reason: 'lost' });
+        this.notify(other, 'call.hungup', { callID, usrExtDat: '', reason: 'lost' });
       }
     }
   }

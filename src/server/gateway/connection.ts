@@ -1,51 +1,26 @@
 /**
  * One WebSocket: validates every inbound frame, enforces the login deadline, size and rate
- * caps, dispatches requests, numbers events per session, and cleans up when it ends.
+ * caps, and dispatches requests to its session. The session (session.ts) may outlive it.
  */
-import { randomUUID } from 'node:crypto';
 import type { WebSocket, RawData } from 'ws';
 import { CallroomError, ErrorMessages, ErrorCodes, closeCodeFor, type ErrorName } from '../../protocol/errors.js';
-import { decodeRequest } from '../../protocol/decode.js';
-import type { EventName, EventPayload, Request, Results } from '../../protocol/messages.js';
+import { decodeRequest, peekRequestID } from '../../protocol/decode.js';
+import type { Request, Results } from '../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { TimerHandle } from '../clock.js';
 import type { Core } from '../core.js';
-import type { Session } from '../sessions.js';
 import type { Identity } from './auth.js';
 import { handlers, type HandlerContext } from './handlers.js';
 import { TokenBucket } from './rate-limit.js';
+import { endSession, LiveSession, type Attachment } from './session.js';
 
 /** Consecutive rate-limited frames after which the socket is closed. */
 const RATE_STRIKES_BEFORE_CLOSE = 50;
-/** How long before token expiry the client is warned. */
-const TOKEN_WARNING_MS = 60_000;
 
-class LiveSession implements Session {
-  readonly id = randomUUID();
-  meetingID: number | null = null;
-  statusSubscribed = false;
-  seq = 0;
-  constructor(
-    private readonly conn: Connection,
-    readonly userID: string,
-    readonly nickName: string,
-  ) {}
-
-  send<E extends EventName>(ev: E, payload: EventPayload<E>): void {
-    this.seq += 1;
-    this.conn.sendText(JSON.stringify({ ev, seq: this.seq, ...payload }));
-  }
-
-  close(reason: ErrorName): void {
-    this.conn.closeWith(reason);
-  }
-}
-
-export class Connection {
+export class Connection implements Attachment {
   private session: LiveSession | null = null;
   private ended = false;
   private loginTimer: TimerHandle | null;
-  private expiryTimers: TimerHandle[] = [];
   private readonly bucket: TokenBucket;
   private rateStrikes = 0;
   private loggingIn = false;
@@ -63,8 +38,10 @@ export class Connection {
       if (!this.session) this.closeWith('LOGIN_TIMEOUT');
     }, limits.loginTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    ws.on('close', () => this.end());
-    ws.on('error', () => this.end());
+    // A client that closes on purpose (1000 normal, 1001 page closed) is gone at once; any other
+    // loss holds its session for a resume.
+    ws.on('close', (code) => this.end(code === 1000 || code === 1001));
+    ws.on('error', () => this.end(false));
     ws.on('pong', () => {
       this.alive = true;
     });
@@ -86,14 +63,29 @@ export class Connection {
     this.sendText(JSON.stringify({ id, ok: false, code: ErrorCodes[name], name, message: message ?? ErrorMessages[name] }));
   }
 
-  /** Tells the client why (if logged in) and closes with 4000 + code. */
-  closeWith(reason: ErrorName, message?: string): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.session) {
-      this.session.send('session.closing', { code: ErrorCodes[reason], name: reason, message: message ?? ErrorMessages[reason] });
+  closeSocket(reason: ErrorName): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.close(closeCodeFor(reason), reason);
+    this.end(false);
+  }
+
+  detachSession(): void {
+    this.session = null;
+  }
+
+  /** Ends the session (if any) for `reason`, telling the client, and closes the socket. */
+  closeWith(reason: ErrorName): void {
+    if (this.session) this.session.close(reason);
+    else this.closeSocket(reason);
+  }
+
+  /** Server shutdown: tells the client and closes, leaving its calls open for the next start. */
+  shutdown(): void {
+    const s = this.session;
+    if (s) {
+      s.send('session.closing', { code: ErrorCodes.SERVER_SHUTDOWN, name: 'SERVER_SHUTDOWN', message: ErrorMessages.SERVER_SHUTDOWN });
+      s.dispose();
     }
-    this.ws.close(closeCodeFor(reason), reason);
-    this.end();
+    this.closeSocket('SERVER_SHUTDOWN');
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -102,7 +94,7 @@ export class Connection {
     if (!this.bucket.take(core.clock.now())) {
       core.metrics.rejectedFrames.inc({ reason: 'rate' });
       if (++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) return this.closeWith('RATE_LIMITED');
-      return this.respondError(null, 'RATE_LIMITED');
+      return this.respondError(isBinary ? null : peekRequestID(String(data)), 'RATE_LIMITED');
     }
     this.rateStrikes = 0;
     if (isBinary) {
@@ -122,8 +114,9 @@ export class Connection {
     const { core } = this;
     try {
       let result: unknown;
+      let after: (() => void) | undefined;
       if (req.op === 'login') {
-        result = await this.login(req);
+        [result, after] = await this.login(req);
       } else if (req.op === 'ping' && !this.session) {
         result = { serverTime: core.clock.now() };
       } else {
@@ -133,6 +126,7 @@ export class Connection {
       }
       core.metrics.requests.inc({ op: req.op, result: 'OK' });
       this.respondOk(req.id, result);
+      after?.();
       if (req.op === 'logout') this.ws.close(1000, 'logout');
     } catch (err) {
       if (err instanceof CallroomError) {
@@ -151,19 +145,21 @@ export class Connection {
       core: this.core,
       session,
       logout: () => {
-        this.core.log.info({ user: session.userID }, 'logout');
-        this.endSession();
+        this.session = null;
+        endSession(this.core, session, 'logout');
       },
+      ack: (seq) => session.ack(seq),
       updateToken: async (token) => {
         const id = await this.core.auth.verify(token, this.core.clock.now());
         if (id.userID !== session.userID) throw new CallroomError('TOKEN_INVALID', 'the token is for another user');
-        this.armExpiry(id.expiresAt);
+        session.armExpiry(id.expiresAt);
         return id.expiresAt;
       },
     };
   }
 
-  private async login(req: Request<'login'>): Promise<Results['login']> {
+  /** Logs in (or resumes); returns the result and what to do once it has been sent. */
+  private async login(req: Request<'login'>): Promise<[Results['login'], (() => void) | undefined]> {
     const { core } = this;
     if (this.session || this.loggingIn) throw new CallroomError('ALREADY_LOGGED_IN');
     if (req.protocol !== undefined && req.protocol !== PROTOCOL_VERSION) {
@@ -182,28 +178,52 @@ export class Connection {
     if (this.ended) throw new CallroomError('CONNECTION_ERROR');
     this.loginTimer?.cancel();
     this.loginTimer = null;
-    const session = new LiveSession(this, id.userID, req.nickName || id.nickName);
+
+    const existing = core.sessions.get(id.userID);
+    const resume = req.resume;
+    if (
+      resume &&
+      existing instanceof LiveSession &&
+      existing.id === resume.sessionID &&
+      !existing.ended &&
+      existing.canResumeFrom(resume.lastSeq)
+    ) {
+      this.session = existing;
+      existing.armExpiry(id.expiresAt);
+      core.metrics.logins.inc({ result: 'RESUMED' });
+      core.log.info({ user: id.userID, remote: this.remote, lastSeq: resume.lastSeq }, 'session resumed');
+      return [this.loginResult(existing, id, true), () => existing.attach(this, resume.lastSeq)];
+    }
+
+    const session = new LiveSession(core, this, id.userID, req.nickName || id.nickName);
     this.session = session;
     const old = core.sessions.add(session);
     if (old) {
       core.log.info({ user: id.userID }, 'login elsewhere: closing the older session');
       old.close('KICKED');
     }
-    this.armExpiry(id.expiresAt);
+    session.armExpiry(id.expiresAt);
     core.metrics.logins.inc({ result: 'OK' });
     core.metrics.sessions.set(core.sessions.size);
     core.presence.refresh(id.userID);
     core.log.info({ user: id.userID, remote: this.remote }, 'login');
+    return [this.loginResult(session, id, false), () => core.calls.loggedIn(session)];
+  }
+
+  private loginResult(session: LiveSession, id: Identity, resumed: boolean): Results['login'] {
+    const { core } = this;
     return {
-      userID: id.userID,
+      userID: session.userID,
       nickName: session.nickName,
       sessionID: session.id,
+      resumed,
+      resumeGraceMs: core.limits.resumeGraceMs,
       protocol: PROTOCOL_VERSION,
       serverTime: core.clock.now(),
       ringTimeoutMs: core.ringTimeoutMs,
       heartbeatMs: core.limits.heartbeatMs,
       tokenExpiresAt: id.expiresAt,
-      dnd: core.presence.hasDnd(id.userID),
+      dnd: core.presence.hasDnd(session.userID),
     };
   }
 
@@ -217,42 +237,14 @@ export class Connection {
     throw new CallroomError('BAD_ARGUMENT', 'login needs a token, or appID + appSecret + userID');
   }
 
-  private armExpiry(expiresAt: number | null): void {
-    for (const t of this.expiryTimers) t.cancel();
-    this.expiryTimers = [];
-    if (expiresAt === null) return;
-    const { clock } = this.core;
-    const left = expiresAt - clock.now();
-    this.expiryTimers.push(clock.setTimeout(() => this.closeWith('TOKEN_EXPIRED'), Math.max(0, left)));
-    if (left > TOKEN_WARNING_MS) {
-      this.expiryTimers.push(
-        clock.setTimeout(() => this.session?.send('session.tokenExpiring', { expiresAt }), left - TOKEN_WARNING_MS),
-      );
-    }
-  }
-
-  /** Ends the logged-in session: leaves its meeting, ends its call, updates presence. */
-  private endSession(): void {
-    const s = this.session;
-    if (!s) return;
-    this.session = null;
-    for (const t of this.expiryTimers) t.cancel();
-    this.expiryTimers = [];
-    const { core } = this;
-    core.presence.unsubscribe(s);
-    core.meetings.leave(s, 'gone');
-    const wasCurrent = core.sessions.remove(s);
-    core.metrics.sessions.set(core.sessions.size);
-    // A kicked session's user is still online elsewhere, but the call this session carried ends.
-    void core.calls.userGone(s.userID).finally(() => core.presence.refresh(s.userID));
-    if (wasCurrent) core.presence.refresh(s.userID);
-  }
-
-  private end(): void {
+  private end(byClient = false): void {
     if (this.ended) return;
     this.ended = true;
     this.loginTimer?.cancel();
-    this.endSession();
+    const s = this.session;
+    this.session = null;
+    if (s && byClient) endSession(this.core, s, 'closed');
+    else s?.detach();
     this.onEnd(this);
   }
 
@@ -260,7 +252,7 @@ export class Connection {
   heartbeat(): void {
     if (!this.alive) {
       this.ws.terminate();
-      this.end();
+      this.end(false);
       return;
     }
     this.alive = false;

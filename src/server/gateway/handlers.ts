@@ -11,6 +11,8 @@ export interface HandlerContext {
   session: Session;
   /** Ends the session as a logout (no kick, no error). */
   logout(): void;
+  /** The client has received every event up to `seq`. */
+  ack(seq: number): void;
   /** Swaps in a new token for this session (same user). */
   updateToken(token: string): Promise<number | null>;
 }
@@ -23,7 +25,8 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
     ctx.logout();
     return {};
   },
-  ping(ctx) {
+  ping(ctx, req) {
+    if (req.ack !== undefined) ctx.ack(req.ack);
     return { serverTime: ctx.core.clock.now() };
   },
   async 'token.update'(ctx, req) {

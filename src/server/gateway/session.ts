@@ -1,0 +1,146 @@
+/**
+ * A logged-in session, which outlives its connection: when the socket drops, the session waits
+ * `resumeGraceMs` for the client to come back (`login` with `resume`), keeping its calls and
+ * meeting; events sent meanwhile are buffered and replayed in order on resume. Events are
+ * numbered per session (`seq`); the client acknowledges with `ping {ack}` so the buffer stays small.
+ */
+import { randomUUID } from 'node:crypto';
+import { ErrorCodes, ErrorMessages, type ErrorName } from '../../protocol/errors.js';
+import type { EventName, EventPayload } from '../../protocol/messages.js';
+import type { TimerHandle } from '../clock.js';
+import type { Core } from '../core.js';
+import type { Session } from '../sessions.js';
+
+/** Unacknowledged events kept per session; a client further behind cannot resume. */
+export const RESUME_BUFFER = 512;
+/** How long before token expiry the client is warned. */
+const TOKEN_WARNING_MS = 60_000;
+
+/** What a session needs of its connection. */
+export interface Attachment {
+  sendText(text: string): void;
+  /** Closes the socket with 4000 + code after the session.closing event. */
+  closeSocket(reason: ErrorName): void;
+  /** Forgets the session without closing the socket (it has moved to another connection). */
+  detachSession(): void;
+}
+
+export class LiveSession implements Session {
+  readonly id = randomUUID();
+  meetingID: number | null = null;
+  statusSubscribed = false;
+  seq = 0;
+  ended = false;
+  private buffer: { seq: number; frame: string }[] = [];
+  private graceTimer: TimerHandle | null = null;
+  private expiryTimers: TimerHandle[] = [];
+
+  constructor(
+    private readonly core: Core,
+    private conn: Attachment | null,
+    readonly userID: string,
+    readonly nickName: string,
+  ) {}
+
+  get attached(): boolean {
+    return this.conn !== null;
+  }
+
+  send<E extends EventName>(ev: E, payload: EventPayload<E>): void {
+    if (this.ended) return;
+    this.seq += 1;
+    const frame = JSON.stringify({ ev, seq: this.seq, ...payload });
+    this.buffer.push({ seq: this.seq, frame });
+    if (this.buffer.length > RESUME_BUFFER) this.buffer.shift();
+    this.conn?.sendText(frame);
+  }
+
+  /** The client has every event up to `seq`. */
+  ack(seq: number): void {
+    let n = 0;
+    while (n < this.buffer.length && this.buffer[n]!.seq <= seq) n++;
+    if (n > 0) this.buffer.splice(0, n);
+  }
+
+  /** Whether every event after `lastSeq` is still buffered. */
+  canResumeFrom(lastSeq: number): boolean {
+    if (lastSeq > this.seq) return false;
+    if (lastSeq === this.seq) return true;
+    const first = this.buffer[0];
+    return first !== undefined && first.seq <= lastSeq + 1;
+  }
+
+  /** Moves the session onto a new connection and replays what it missed after `lastSeq`. */
+  attach(conn: Attachment, lastSeq: number): void {
+    this.graceTimer?.cancel();
+    this.graceTimer = null;
+    if (this.conn && this.conn !== conn) this.conn.detachSession();
+    this.conn = conn;
+    this.ack(lastSeq);
+    for (const f of this.buffer) conn.sendText(f.frame);
+  }
+
+  /** The connection dropped: wait for a resume, then end. */
+  detach(): void {
+    this.conn = null;
+    const grace = this.core.limits.resumeGraceMs;
+    if (grace <= 0) return endSession(this.core, this, 'gone');
+    this.core.log.info({ user: this.userID, graceMs: grace }, 'connection lost: holding the session for a resume');
+    this.graceTimer = this.core.clock.setTimeout(() => {
+      this.graceTimer = null;
+      this.core.log.info({ user: this.userID }, 'resume grace over: the user is gone');
+      endSession(this.core, this, 'gone');
+    }, grace);
+  }
+
+  armExpiry(expiresAt: number | null): void {
+    for (const t of this.expiryTimers) t.cancel();
+    this.expiryTimers = [];
+    if (expiresAt === null) return;
+    const { clock } = this.core;
+    const left = expiresAt - clock.now();
+    this.expiryTimers.push(clock.setTimeout(() => this.close('TOKEN_EXPIRED'), Math.max(0, left)));
+    if (left > TOKEN_WARNING_MS) {
+      this.expiryTimers.push(clock.setTimeout(() => this.send('session.tokenExpiring', { expiresAt }), left - TOKEN_WARNING_MS));
+    }
+  }
+
+  /** Ends the session for `reason`, telling the client if it is connected. */
+  close(reason: ErrorName): void {
+    if (this.ended) return;
+    this.send('session.closing', { code: ErrorCodes[reason], name: reason, message: ErrorMessages[reason] });
+    const conn = this.conn;
+    endSession(this.core, this, reason === 'KICKED' ? 'kicked' : 'closed');
+    conn?.closeSocket(reason);
+  }
+
+  /** Timers and connection released; called once by endSession. */
+  dispose(): void {
+    this.ended = true;
+    this.graceTimer?.cancel();
+    this.graceTimer = null;
+    for (const t of this.expiryTimers) t.cancel();
+    this.expiryTimers = [];
+    const conn = this.conn;
+    this.conn = null;
+    conn?.detachSession();
+    this.buffer = [];
+  }
+}
+
+/**
+ * Ends a session: leaves its meeting, ends the call it carried (the other party is told by the
+ * contract), updates presence. Runs once per session.
+ */
+export function endSession(core: Core, s: LiveSession, why: 'logout' | 'gone' | 'kicked' | 'closed'): void {
+  if (s.ended) return;
+  s.dispose();
+  core.presence.unsubscribe(s);
+  core.meetings.leave(s, 'gone');
+  const wasCurrent = core.sessions.remove(s);
+  core.metrics.sessions.set(core.sessions.size);
+  if (why !== 'gone') core.log.info({ user: s.userID, why }, 'session ended');
+  // A kicked session's user is online elsewhere, but the call this session carried ends.
+  void core.calls.userGone(s.userID).finally(() => core.presence.refresh(s.userID));
+  if (wasCurrent) core.presence.refresh(s.userID);
+}

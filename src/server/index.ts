@@ -1,0 +1,7 @@
+/** `callroom/server`: embed the call service in your own Node process. */
+export { createServer, DEFAULT_LIMITS, type CallroomServer, type ServerOptions } from './app.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
+export type { Store, MeetingRecord, NewMeeting, CallQuery } from './store/types.js';
+export { Auth, type AuthConfig, type Identity } from './gateway/auth.js';
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export { createLogger, type LogFormat, type LogLevel } from './log.js';

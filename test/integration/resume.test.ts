@@ -1,0 +1,187 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CallClient } from '../../src/sdk/index.js';
+import { startServer, next, record } from '../helpers/server.js';
+import { startProxy } from '../helpers/proxy.js';
+
+async function clientVia(url: string, token: string): Promise<CallClient> {
+  const c = new CallClient({ url });
+  await c.login(token);
+  return c;
+}
+
+test('a dropped connection resumes its session: the call carries on and missed events arrive once, in order', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const alice = await ts.client('alice');
+    const bob = await clientVia(proxy.url, await ts.token('bob'));
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    const events = record(bob, ['reconnecting', 'reconnected', 'meeting.message', 'call.accepted', 'call.hungup']);
+
+    // Bob's network drops and stays down while Alice sends him things.
+    proxy.block(true);
+    const reconnecting = next(bob, 'reconnecting');
+    proxy.dropAll();
+    await reconnecting;
+    await alice.enterMeeting(m.ID);
+    const bobStatus = await alice.getStatus(['bob']);
+    assert.equal(bobStatus[0]?.status, 2, 'bob is still in the call during the grace period');
+
+    // Back online: the session resumes.
+    proxy.block(false);
+    const back = await next(bob, 'reconnected', 20_000);
+    assert.deepEqual(back, { resumed: true });
+    await bob.accept(callID);
+    const hung = next(bob, 'call.hungup');
+    await alice.hangup(callID, 'bye');
+    assert.equal((await hung).usrExtDat, 'bye');
+    const names = events.map((e) => e.name);
+    assert.equal(names.filter((n) => n === 'reconnected').length, 1);
+    assert.equal(names.filter((n) => n === 'call.hungup').length, 1);
+    const calls = await alice.listCalls();
+    assert.equal(calls[0]?.outcome, 'completed');
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
+});
+
+test('events sent while a client is away are replayed on resume, exactly once and in order', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const alice = await ts.client('alice');
+    const bob = await clientVia(proxy.url, await ts.token('bob'));
+    const m = await alice.createMeeting({ pswd: 'pw' });
+    await alice.enterMeeting(m.ID);
+    await bob.enterMeeting(m.ID, 'pw');
+    const got: string[] = [];
+    bob.on('meeting.message', (e) => got.push(e.text));
+    proxy.block(true);
+    const reconnecting = next(bob, 'reconnecting');
+    proxy.dropAll();
+    await reconnecting;
+    for (let i = 0; i < 20; i++) await alice.sendMessage(m.ID, `m${i}`);
+    proxy.block(false);
+    await next(bob, 'reconnected', 20_000);
+    await alice.sendMessage(m.ID, 'after');
+    await new Promise<void>((resolve) => {
+      if (got.includes('after')) resolve();
+      else bob.on('meeting.message', (e) => e.text === 'after' && resolve());
+    });
+    assert.deepEqual(got, [...Array.from({ length: 20 }, (_, i) => `m${i}`), 'after']);
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
+});
+
+test('past the grace period the user is gone: a callee lost while ringing gives the caller 603', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 300 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const alice = await ts.client('alice');
+    const bob = await clientVia(proxy.url, await ts.token('bob'));
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    proxy.block(true);
+    const rejected = next(alice, 'call.rejected');
+    proxy.dropAll();
+    const r = await rejected;
+    assert.equal(r.callID, callID);
+    assert.equal(r.code, 603);
+    const calls = await alice.listCalls();
+    assert.equal(calls[0]?.outcome, 'lost');
+    bob.close();
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
+});
+
+test('a caller lost during an active call gives the callee NotifyCallHungup after the grace period', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 300 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const bob = await ts.client('bob');
+    const alice = await clientVia(proxy.url, await ts.token('alice'));
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    await bob.accept(callID);
+    proxy.block(true);
+    const hung = next(bob, 'call.hungup');
+    proxy.dropAll();
+    const h = await hung;
+    assert.equal(h.callID, callID);
+    assert.equal(h.reason, 'lost');
+    alice.close();
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
+});
+
+test('a call in progress survives a server restart and can be hung up after it with a complete record', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 5_000 } });
+  try {
+    const alice = await ts.client('alice');
+    const bob = await ts.client('bob');
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    await bob.accept(callID);
+    const aliceBack = next(alice, 'reconnected', 20_000);
+    const bobBack = next(bob, 'reconnected', 20_000);
+    await ts.restart();
+    assert.deepEqual(await aliceBack, { resumed: false });
+    await bobBack;
+    const hung = next(bob, 'call.hungup');
+    await alice.hangup(callID, 'after restart');
+    assert.equal((await hung).usrExtDat, 'after restart');
+    const [rec] = await alice.listCalls();
+    assert.equal(rec?.callID, callID);
+    assert.equal(rec?.outcome, 'completed');
+    assert.ok(rec?.answeredAt && rec.endedAt && rec.endedAt >= rec.answeredAt);
+  } finally {
+    await ts.close();
+  }
+});
+
+test('after a restart, a party not yet back gets what happened to their call when they log in', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const alice = await ts.client('alice');
+    const bob = await clientVia(proxy.url, await ts.token('bob'));
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    await bob.accept(callID);
+    const hungups = record(bob, ['call.hungup']);
+    proxy.block(true);
+    const aliceBack = next(alice, 'reconnected', 20_000);
+    await ts.restart();
+    proxy.dropAll();
+    await aliceBack;
+    await alice.hangup(callID, 'while you were away');
+    const bobBack = next(bob, 'reconnected', 20_000);
+    const hung = next(bob, 'call.hungup', 20_000);
+    proxy.block(false);
+    assert.deepEqual(await bobBack, { resumed: false });
+    assert.equal((await hung).usrExtDat, 'while you were away');
+    assert.equal(hungups.length, 1);
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
+});
