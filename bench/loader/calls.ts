@@ -7,13 +7,15 @@
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import { Auth } from '../../src/server/gateway/auth.js';
+import { PING_INTERVAL_MS } from '../../src/sdk/client.js';
 import { Histogram } from '../histogram.js';
 import type { CallsJob, CallsResult } from '../ipc.js';
 import { callIDIs, Ev, Kind, meetingJSON, readHeader, relayed, request, type Header } from './frames.js';
 import { call, connect, pool } from './socket.js';
 
-/** The six frames of one cycle, as bits. */
+/** The six frames of one cycle, as bits (0: a ping, outside any cycle). */
 const Step = {
+  Ping: 0,
   InviteOk: 1,
   Incoming: 2,
   AcceptOk: 4,
@@ -137,6 +139,9 @@ export class CallsRun {
     this.windowStart = t0 + job.warmupMs;
     this.windowEnd = this.windowStart + job.durationMs;
     const progressTimer = setInterval(() => this.progress(this.completed), 500);
+    // Like the SDK: every socket pings and acknowledges the events it has, so the server can
+    // drop them from its resume buffer.
+    const pingTimer = this.relay ? null : setInterval(() => this.pingAll(), PING_INTERVAL_MS);
     let loopTimer: NodeJS.Timeout | null = null;
     if (job.loop.type === 'closed') {
       for (const p of this.pairs) this.startCycle(p);
@@ -167,6 +172,7 @@ export class CallsRun {
           if (this.inFlight > 0 && performance.now() < giveUpAt) return;
           clearInterval(drain);
           clearInterval(progressTimer);
+          if (pingTimer) clearInterval(pingTimer);
           this.progress(this.completed);
           resolve(this.result());
         }, 10);
@@ -193,6 +199,16 @@ export class CallsRun {
       errorSamples: this.errorSamples,
       unanswered,
     };
+  }
+
+  private pingAll(): void {
+    for (const p of this.pairs) {
+      for (const s of [p.caller, p.callee]) {
+        const id = s.nextID++;
+        s.pending.set(id, Step.Ping);
+        s.ws.send(request.ping(id, s.lastSeq));
+      }
+    }
   }
 
   private startCycle(p: Pair): void {
@@ -263,6 +279,7 @@ export class CallsRun {
       return;
     }
     s.pending.delete(h.id);
+    if (h.ok && step === Step.Ping) return;
     if (h.ok) {
       this.mark(s.pair, step, false);
       return;

@@ -12,6 +12,7 @@ export const request = {
     `{"id":${id},"op":"call.invite","callID":"${callID}","callee":"${callee}","meetingID":${meetingID}}`,
   accept: (id: number, callID: string) => `{"id":${id},"op":"call.accept","callID":"${callID}"}`,
   hangup: (id: number, callID: string) => `{"id":${id},"op":"call.hangup","callID":"${callID}"}`,
+  ping: (id: number, ack: number) => `{"id":${id},"op":"ping","ack":${ack}}`,
 };
 
 /**

@@ -77,8 +77,24 @@ export class ScaleRun {
     };
   }
 
+  /** Closes like a client that leaves (1000): the server ends the sessions at once, holding none for a resume. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const ws of this.sockets) ws.terminate();
+    await Promise.all(
+      this.sockets.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, 5_000);
+            ws.once('close', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            ws.close(1000, 'bench done');
+          }),
+      ),
+    );
   }
 }
