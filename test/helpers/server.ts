@@ -190,6 +190,7 @@ export const INBOX_EVENTS: (keyof ClientEvents)[] = [
   'meeting.message',
   'user.status',
   'session.closing',
+  'session.tokenExpiring',
   'closed',
 ];
 
