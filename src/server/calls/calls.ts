@@ -47,6 +47,12 @@ export class Calls {
   private readonly open = new Map<string, LiveCall>();
   /** The open call of each user (a user is in at most one). */
   private readonly byUser = new Map<string, LiveCall>();
+  /**
+   * The createdAt of the newest call. Call times are unique and increasing (a call created in
+   * the same millisecond as the one before gets the next millisecond), so that "newest first"
+   * is well defined and paging with `before` skips no call.
+   */
+  private lastCreatedAt = 0;
 
   constructor(private readonly deps: CallsDeps) {}
 
@@ -54,7 +60,10 @@ export class Calls {
   async recover(): Promise<number> {
     const stale = await this.deps.store.listOpenCalls();
     const now = this.deps.clock.now();
-    for (const c of stale) await this.deps.store.updateCall(applyCallEvent(c, 'lost', now, null));
+    for (const c of stale) {
+      this.lastCreatedAt = Math.max(this.lastCreatedAt, c.createdAt);
+      await this.deps.store.updateCall(applyCallEvent(c, 'lost', Math.max(now, c.createdAt), null));
+    }
     return stale.length;
   }
 
@@ -76,8 +85,9 @@ export class Calls {
     if (!sessions.isOnline(a.callee)) throw new CallroomError('PEER_OFFLINE');
     if (this.deps.presence().hasDnd(a.callee) || this.byUser.has(a.callee)) throw new CallroomError('PEER_BUSY');
 
+    this.lastCreatedAt = Math.max(receivedAt, this.lastCreatedAt + 1);
     const live: LiveCall = {
-      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt),
+      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, this.lastCreatedAt),
       meeting: meetings.info(a.meetingID)!,
       timer: null,
       announced: false,
@@ -195,7 +205,8 @@ export class Calls {
    */
   private async transition(live: LiveCall, event: CallEvent, by: string | null): Promise<void> {
     if (!canApply(live.record.state, event)) throw new CallroomError('CALL_NOT_FOUND');
-    const next = applyCallEvent(live.record, event, this.deps.clock.now(), by);
+    // Never before createdAt, which may be a few ms ahead of the clock (see lastCreatedAt).
+    const next = applyCallEvent(live.record, event, Math.max(this.deps.clock.now(), live.record.createdAt), by);
     live.record = next;
     if (next.state === 'ended') this.release(live);
     this.refreshPresence(live);
