@@ -112,6 +112,33 @@ describe('calls on a fake clock', () => {
     assert.deepEqual(bobIn.unreadOf('call.hungup'), []);
   });
 
+  test('calls created in the same millisecond are listed newest first and page without gaps', async () => {
+    const [a, b] = [uid('alice'), uid('bob')];
+    const alice = await login(a);
+    const bob = await login(b);
+    const bobIn = inbox(bob);
+    const meeting = await alice.createMeeting();
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { callID } = await alice.call(b, meeting);
+      await bobIn.take('call.incoming');
+      await alice.hangup(callID);
+      made.push(callID);
+    }
+    const newestFirst = [...made].reverse();
+    assert.deepEqual((await alice.listCalls()).map((c) => c.callID), newestFirst);
+    const paged: string[] = [];
+    let before: number | undefined;
+    for (let page = 0; page < 5; page++) {
+      const got = await alice.listCalls({ limit: 1, ...(before !== undefined ? { before } : {}) });
+      if (got.length === 0) break;
+      paged.push(got[0]!.callID);
+      before = got[0]!.createdAt;
+    }
+    assert.deepEqual(paged, newestFirst, 'paging with before= the last createdAt skips nothing');
+    for (const c of await alice.listCalls()) assert.ok(c.endedAt! >= c.createdAt, 'no call ends before it starts');
+  });
+
   test('a socket that does not log in is closed when the login deadline passes on the clock', async () => {
     const raw = await RawSocket.open(ts.url);
     try {
