@@ -240,8 +240,10 @@ export class Connection {
     this.expiryTimers = [];
     const { core } = this;
     core.presence.unsubscribe(s);
-    core.meetings.leave(s, 'gone');
+    // Unregister first: leaving the meeting refreshes presence, which must already see the
+    // user offline (else subscribers see a brief "idle" before "offline").
     const wasCurrent = core.sessions.remove(s);
+    core.meetings.leave(s, 'gone');
     core.metrics.sessions.set(core.sessions.size);
     // A kicked session's user is still online elsewhere, but the call this session carried ends.
     void core.calls.userGone(s.userID).finally(() => core.presence.refresh(s.userID));
