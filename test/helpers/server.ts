@@ -133,14 +133,14 @@ export class Inbox {
   /** Everything received, in order. */
   readonly log: { name: string; payload: unknown }[] = [];
   private readonly queue: { name: string; payload: unknown }[] = [];
-  private readonly waiters: { name: string; resolve(p: unknown): void }[] = [];
+  private readonly waiters: { match(x: { name: string; payload: unknown }): boolean; resolve(p: unknown): void }[] = [];
 
   constructor(c: CallClient, events: (keyof ClientEvents)[] = INBOX_EVENTS) {
     for (const e of events) {
       c.on(e, ((payload: unknown) => {
         const entry = { name: String(e), payload };
         this.log.push(entry);
-        const w = this.waiters.findIndex((x) => x.name === entry.name);
+        const w = this.waiters.findIndex((x) => x.match(entry));
         if (w >= 0) this.waiters.splice(w, 1)[0]!.resolve(payload);
         else this.queue.push(entry);
       }) as never);
@@ -148,7 +148,17 @@ export class Inbox {
   }
 
   take<E extends keyof ClientEvents>(name: E, ms = WAIT_MS): Promise<ClientEvents[E][0]> {
-    const i = this.queue.findIndex((x) => x.name === name);
+    return this.takeWhere(name, () => true, ms);
+  }
+
+  /** The oldest unread `name` event whose payload passes `where` (waits for one). */
+  takeWhere<E extends keyof ClientEvents>(
+    name: E,
+    where: (p: ClientEvents[E][0]) => boolean,
+    ms = WAIT_MS,
+  ): Promise<ClientEvents[E][0]> {
+    const match = (x: { name: string; payload: unknown }) => x.name === name && where(x.payload as ClientEvents[E][0]);
+    const i = this.queue.findIndex(match);
     if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]!.payload as ClientEvents[E][0]);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -157,7 +167,7 @@ export class Inbox {
         reject(new Error(`timed out waiting for ${String(name)}; unread: ${JSON.stringify(this.unread())}`));
       }, ms);
       const w = {
-        name: String(name),
+        match,
         resolve: (p: unknown) => {
           clearTimeout(timer);
           resolve(p as ClientEvents[E][0]);
@@ -204,6 +214,11 @@ export function inbox(c: CallClient, events?: (keyof ClientEvents)[]): Inbox {
  */
 export async function flush(c: CallClient): Promise<void> {
   await c.request('ping', {});
+}
+
+/** Resolves once the client's socket has closed. */
+export async function socketClosed(c: CallClient, ms = WAIT_MS): Promise<void> {
+  while (c.state !== 'closed') await next(c, 'state', ms);
 }
 
 /** Asserts that `p` rejects with a CallroomError carrying `code`. */
