@@ -133,11 +133,15 @@ export class RTCSDK {
     }
   }
 
-  /** Runs `op` if logged in, else reports NOT_LOGGED_IN (12) to `fail`. */
+  /**
+   * Runs `op` if logged in, else reports NOT_LOGGED_IN (12) to `fail`. Like every result, the
+   * failure comes after the function has returned (so `const callID = Call(...)` is set when
+   * CallFail runs).
+   */
   private withClient(fail: (code: number) => void, op: (c: CallClient) => Promise<void>): void {
     const c = this._client;
     if (!c || !c.user) {
-      fail(ErrorCodes.NOT_LOGGED_IN);
+      queueMicrotask(() => fail(ErrorCodes.NOT_LOGGED_IN));
       return;
     }
     op(c).catch((err: unknown) => fail(codeOf(err)));
@@ -163,7 +167,8 @@ export class RTCSDK {
     run: (c: CallClient) => Promise<{ userID: string }>,
   ): void {
     const fail = (code: number) => this.fire('LoginFail', this.LoginFail, code, cookie);
-    if (!this.serverAddr) return fail(ErrorCodes.CONNECTION_ERROR);
+    const failSoon = (code: number) => queueMicrotask(() => fail(code));
+    if (!this.serverAddr) return failSoon(ErrorCodes.CONNECTION_ERROR);
     let c: CallClient;
     try {
       c = new CallClient({
@@ -172,7 +177,7 @@ export class RTCSDK {
         ...(this.opts.requestTimeoutMs ? { requestTimeoutMs: this.opts.requestTimeoutMs } : {}),
       });
     } catch (err) {
-      return fail(codeOf(err));
+      return failSoon(codeOf(err));
     }
     this.dropClient();
     this._client = c;
