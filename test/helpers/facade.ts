@@ -3,9 +3,10 @@
  * Callbacks already set (by the code under test, e.g. a snippet from the guide) keep running;
  * the recorder runs after them.
  */
+import assert from 'node:assert/strict';
 import type { RTCSDK } from '../../src/sdk/index.js';
 import { CALLBACK_NAMES, type CallbackSlot } from '../../src/sdk/compat/rtcsdk.js';
-import { WAIT_MS } from './server.js';
+import { WAIT_MS, uid, type TestServer } from './server.js';
 
 export type CallbackName = (typeof CALLBACK_NAMES)[number];
 type ArgsOf<N extends CallbackName> = RTCSDK[N] extends CallbackSlot<infer A> ? A : never;
@@ -68,4 +69,20 @@ export class FacadeRecorder {
 
 export function watch(f: RTCSDK, names?: readonly CallbackName[]): FacadeRecorder {
   return new FacadeRecorder(f, names);
+}
+
+export interface FacadeParty {
+  id: string;
+  f: RTCSDK;
+  cb: FacadeRecorder;
+}
+
+/** A facade logged in as a new user, its callbacks recorded. */
+export async function facadeParty(ts: TestServer, name: string, nickName?: string): Promise<FacadeParty> {
+  const id = uid(name);
+  const f = ts.facade();
+  const cb = watch(f);
+  f.LoginByToken(await ts.token(id, nickName ? { nickName } : {}), nickName, id, '', `login-${id}`);
+  assert.deepEqual(await cb.take('LoginSuccess'), [id, `login-${id}`]);
+  return { id, f, cb };
 }

@@ -4,30 +4,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MeetInfo, RTCSDK } from '../../src/sdk/index.js';
-import { watch, type CallbackName, type FacadeRecorder } from '../helpers/facade.js';
+import type { MeetInfo } from '../../src/sdk/index.js';
+import { facadeParty, watch, type CallbackName, type FacadeParty } from '../helpers/facade.js';
 import { WAIT_MS, startServer, uid, type TestServer } from '../helpers/server.js';
 
 const CALL_CALLBACKS: CallbackName[] = [
   'CallSuccess', 'CallFail', 'NotifyCallIn', 'AcceptCallSuccess', 'AcceptCallFail', 'RejectCallSuccess',
   'RejectCallFail', 'NotifyCallAccepted', 'NotifyCallRejected', 'HungupCallSuccess', 'HungupCallFail', 'NotifyCallHungup',
 ];
-
-export interface FacadeParty {
-  id: string;
-  f: RTCSDK;
-  cb: FacadeRecorder;
-}
-
-/** A facade logged in as a new user, its callbacks recorded. */
-export async function facadeParty(ts: TestServer, name: string, nickName?: string): Promise<FacadeParty> {
-  const id = uid(name);
-  const f = ts.facade();
-  const cb = watch(f);
-  f.LoginByToken(await ts.token(id, nickName ? { nickName } : {}), nickName, id, '', `login-${id}`);
-  assert.deepEqual(await cb.take('LoginSuccess'), [id, `login-${id}`]);
-  return { id, f, cb };
-}
 
 /** Asserts no call callback is waiting for any of `parties`, after a round trip on each. */
 async function nothingMore(...parties: FacadeParty[]): Promise<void> {
