@@ -51,6 +51,25 @@ describe('races', () => {
     }
   });
 
+  test('invite and cancel sent back to back: the callee hears of the call completely or not at all', async () => {
+    for (let round = 0; round < 5; round++) {
+      const alice = await user('alice');
+      const bob = await user('bob');
+      const m = await alice.c.createMeeting();
+      const callID = `quick-${uid('c')}`;
+      const [inv, hup] = await Promise.allSettled([alice.c.call(bob.id, m, { callID }), alice.c.hangup(callID)]);
+      assert.equal(codeOf(inv), 0);
+      assert.equal(codeOf(hup), 0, 'the call is known as soon as the invite is read');
+      assert.equal((await ts.server.core.store.getCall(callID))?.outcome, 'cancelled');
+      await flush(bob.c);
+      const heard = bob.in.log.filter((e) => e.name.startsWith('call.')).map((e) => e.name);
+      assert.ok(
+        heard.length === 0 || (heard.length === 2 && heard[0] === 'call.incoming' && heard[1] === 'call.hungup'),
+        `the callee heard ${JSON.stringify(heard)}`,
+      );
+    }
+  });
+
   test('two callers at once: one call rings, the other gets 602, the callee hears one', async () => {
     const bob = await user('bob');
     const alice = await user('alice');
