@@ -35,6 +35,16 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/**
+ * The request id of a frame without parsing it, when the frame starts with it (as the SDK
+ * sends them): for refusing a frame that is not read (too large, over the rate cap) in a way
+ * the sender can match to its request.
+ */
+export function peekRequestID(text: string): number | null {
+  const m = ID_PREFIX.exec(text.slice(0, 64));
+  return m ? Number(m[1]) : null;
+}
+
 export function isOp(op: unknown): op is Op {
   return typeof op === 'string' && checks.has(op);
 }
@@ -42,8 +52,7 @@ export function isOp(op: unknown): op is Op {
 export function decodeRequest(text: string, maxBytes: number = Limits.frameBytes): Decoded {
   // String length is a lower bound on the UTF-8 size; only count bytes when it could matter.
   if (text.length > maxBytes || (text.length * 3 > maxBytes && utf8Length(text) > maxBytes)) {
-    const m = ID_PREFIX.exec(text.slice(0, 64));
-    return { ok: false, id: m ? Number(m[1]) : null, error: 'FRAME_TOO_LARGE', message: `frame exceeds ${maxBytes} bytes` };
+    return { ok: false, id: peekRequestID(text), error: 'FRAME_TOO_LARGE', message: `frame exceeds ${maxBytes} bytes` };
   }
   let value: unknown;
   try {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket, RawData } from 'ws';
 import { CallroomError, ErrorMessages, ErrorCodes, closeCodeFor, type ErrorName } from '../../protocol/errors.js';
-import { decodeRequest } from '../../protocol/decode.js';
+import { decodeRequest, peekRequestID } from '../../protocol/decode.js';
 import type { EventName, EventPayload, Request, Results } from '../../protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { TimerHandle } from '../clock.js';
@@ -19,6 +19,14 @@ import { TokenBucket } from './rate-limit.js';
 const RATE_STRIKES_BEFORE_CLOSE = 50;
 /** How long before token expiry the client is warned. */
 const TOKEN_WARNING_MS = 60_000;
+
+/** The first bytes of a frame as text, without copying the rest. */
+function frameHead(data: RawData): string {
+  const first = Array.isArray(data) ? data[0] : data;
+  if (!first) return '';
+  const buf = Buffer.isBuffer(first) ? first : Buffer.from(first);
+  return buf.subarray(0, 64).toString('latin1');
+}
 
 class LiveSession implements Session {
   readonly id = randomUUID();
@@ -102,7 +110,9 @@ export class Connection {
     if (!this.bucket.take(core.clock.now())) {
       core.metrics.rejectedFrames.inc({ reason: 'rate' });
       if (++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) return this.closeWith('RATE_LIMITED');
-      return this.respondError(null, 'RATE_LIMITED');
+      // Answer with the request's id (read from the frame's start only), so the sender's
+      // request fails now instead of waiting for a response that never comes.
+      return this.respondError(isBinary ? null : peekRequestID(frameHead(data)), 'RATE_LIMITED');
     }
     this.rateStrikes = 0;
     if (isBinary) {
