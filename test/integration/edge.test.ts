@@ -200,3 +200,38 @@ describe('edge: login deadline', () => {
     }
   });
 });
+
+describe('edge: rate cap', () => {
+  let ts: TestServer;
+  before(async () => {
+    ts = await startServer({ limits: { ratePerSecond: 1, rateBurst: 3 } });
+  });
+  after(async () => {
+    await ts.close();
+  });
+
+  test('requests over the rate cap get RATE_LIMITED (900) with their own id, at once', async () => {
+    const s = await RawSocket.open(ts.url);
+    try {
+      for (let id = 1; id <= 6; id++) s.send({ id, op: 'ping' });
+      const got: Frame[] = [];
+      for (let i = 0; i < 6; i++) got.push(await s.response());
+      const limited = got.filter((f) => f.ok === false);
+      assert.ok(limited.length >= 2, `some were limited: ${JSON.stringify(got)}`);
+      for (const f of limited) assert.equal(f.code, 900);
+      assert.deepEqual(got.map((f) => f.id).sort(), [1, 2, 3, 4, 5, 6], 'every request got the response with its id');
+    } finally {
+      s.close();
+    }
+  });
+
+  test('through the SDK, a rate-limited request fails with 900 instead of waiting for its timeout', async () => {
+    const c = await ts.connect();
+    const started = Date.now();
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => c.request('ping', {})));
+    const codes = results.map((r) => (r.status === 'fulfilled' ? 0 : (r.reason as { code: number }).code));
+    assert.ok(codes.includes(900), `codes: ${codes}`);
+    assert.ok(codes.every((x) => x === 0 || x === 900), `codes: ${codes}`);
+    assert.ok(Date.now() - started < 5_000, 'nobody waited for a timeout');
+  });
+});

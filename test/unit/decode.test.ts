@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeRequest, utf8Length } from '../../src/protocol/decode.js';
+import { decodeRequest, peekRequestID, utf8Length } from '../../src/protocol/decode.js';
 import { ErrorCodes } from '../../src/protocol/errors.js';
 import { Limits } from '../../src/protocol/messages.js';
 
@@ -104,4 +104,14 @@ test('utf8Length counts 1-4 bytes per code point like Buffer does', () => {
   for (const s of ['', 'abc', 'é', '€', '😀', 'a€😀é\u0000']) {
     assert.equal(utf8Length(s), Buffer.byteLength(s, 'utf8'), JSON.stringify(s));
   }
+});
+
+test('peekRequestID reads a leading id without parsing, and nothing else', () => {
+  assert.equal(peekRequestID('{"id":12,"op":"ping"}'), 12);
+  assert.equal(peekRequestID('{ "id" : 7 }'), 7);
+  assert.equal(peekRequestID(`{"id":3,"op":"x","pad":"${'y'.repeat(100)}`), 3, 'a cut-off frame still has its id');
+  assert.equal(peekRequestID('{"op":"ping","id":12}'), null, 'only a leading id is read');
+  assert.equal(peekRequestID('{"id":-1}'), null);
+  assert.equal(peekRequestID('{"id":"1"}'), null);
+  assert.equal(peekRequestID('not json'), null);
 });
