@@ -349,7 +349,7 @@ describe('call contract, modern API: ring timeout', () => {
     assert.deepEqual(await bobIn.take('call.hungup'), { callID, usrExtDat: '', reason: 'no_answer' });
     const [rec] = await alice.listCalls({ limit: 1 });
     assert.equal(rec?.outcome, 'no_answer');
-    assert.ok(rec!.endedAt! - rec!.createdAt >= 300);
+    assert.ok(rec!.endedAt! - rec!.createdAt >= 290, 'it rang for the ring timeout (timers may fire a ms early)');
     await rejectsWith(bob.accept(callID), 600);
     await flush(alice);
     await flush(bob);
