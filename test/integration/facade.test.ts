@@ -93,7 +93,7 @@ describe('RTCSDK facade', () => {
     const id = uid('fay');
     const f = ts.facade();
     const cb = watch(f);
-    f.LoginByToken(await ts.token(id, { ttlSeconds: 2 }), '', id);
+    f.LoginByToken(await ts.token(id, { ttlSeconds: 3 }), '', id);
     await cb.take('LoginSuccess');
     assert.deepEqual(await cb.take('LineOff', 15_000), [18]);
   });

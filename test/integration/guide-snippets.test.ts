@@ -193,7 +193,7 @@ describe('the guide, run as written', () => {
       const watcher = await ts.client(uid('watcher'));
       const seen = inbox(watcher);
       await watcher.subscribeStatus();
-      const [me, other, meRec, otherRec] = hangsUp === 'caller' ? [A, B, a, b] : [B, A, b, a];
+      const [me, , meRec, otherRec] = hangsUp === 'caller' ? [A, B, a, b] : [B, A, b, a];
       me.RTCSDK.HungupCall(callID);
       assert.deepEqual(await meRec.take('HungupCallSuccess'), [callID, undefined]);
       assert.deepEqual(await otherRec.take('NotifyCallHungup'), [callID, '']);

@@ -73,8 +73,8 @@ describe('sessions', () => {
     const c = new CallClient({ url: ts.url, requestTimeoutMs: WAIT_MS });
     const events = inbox(c);
     try {
-      const r = await c.login(await ts.token(user, { ttlSeconds: 2 }));
-      assert.ok(r.tokenExpiresAt !== null && r.tokenExpiresAt - Date.now() <= 2_000);
+      const r = await c.login(await ts.token(user, { ttlSeconds: 3 }));
+      assert.ok(r.tokenExpiresAt !== null && r.tokenExpiresAt - Date.now() <= 3_000);
       const closed = await events.take('closed', WAIT_MS + 2_000);
       assert.equal(closed.code, 18);
       assert.equal(closed.name, 'TOKEN_EXPIRED');
