@@ -52,6 +52,12 @@ export class Calls {
   private readonly open = new Map<string, LiveCall>();
   /** The open call of each user (a user is in at most one). */
   private readonly byUser = new Map<string, LiveCall>();
+  /**
+   * The createdAt of the newest call. Call times are unique and increasing (a call created in
+   * the same millisecond as the one before gets the next millisecond), so that "newest first"
+   * is well defined and paging with `before` skips no call.
+   */
+  private lastCreatedAt = 0;
 
   constructor(private readonly deps: CallsDeps) {}
 
@@ -64,9 +70,10 @@ export class Calls {
     const open = await this.deps.store.listOpenCalls();
     const now = clock.now();
     for (const record of open) {
+      this.lastCreatedAt = Math.max(this.lastCreatedAt, record.createdAt);
       const meeting = meetings.info(record.meetingID);
       if (!meeting || this.byUser.has(record.caller) || this.byUser.has(record.callee)) {
-        await this.deps.store.updateCall(applyCallEvent(record, 'lost', now, null));
+        await this.deps.store.updateCall(applyCallEvent(record, 'lost', Math.max(now, record.createdAt), null));
         continue;
       }
       const live: LiveCall = { record, meeting, timer: null, announced: true };
@@ -130,8 +137,9 @@ export class Calls {
     if (!sessions.isOnline(a.callee)) throw new CallroomError('PEER_OFFLINE');
     if (this.deps.presence().hasDnd(a.callee) || this.byUser.has(a.callee)) throw new CallroomError('PEER_BUSY');
 
+    this.lastCreatedAt = Math.max(receivedAt, this.lastCreatedAt + 1);
     const live: LiveCall = {
-      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt),
+      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, this.lastCreatedAt),
       meeting: meetings.info(a.meetingID)!,
       timer: null,
       announced: false,
@@ -249,7 +257,8 @@ export class Calls {
    */
   private async transition(live: LiveCall, event: CallEvent, by: string | null): Promise<void> {
     if (!canApply(live.record.state, event)) throw new CallroomError('CALL_NOT_FOUND');
-    const next = applyCallEvent(live.record, event, this.deps.clock.now(), by);
+    // Never before createdAt, which may be a few ms ahead of the clock (see lastCreatedAt).
+    const next = applyCallEvent(live.record, event, Math.max(this.deps.clock.now(), live.record.createdAt), by);
     live.record = next;
     if (next.state === 'ended') this.release(live);
     this.refreshPresence(live);

@@ -17,6 +17,14 @@ import { endSession, LiveSession, type Attachment } from './session.js';
 /** Consecutive rate-limited frames after which the socket is closed. */
 const RATE_STRIKES_BEFORE_CLOSE = 50;
 
+/** The first bytes of a frame as text, without copying the rest. */
+function frameHead(data: RawData): string {
+  const first = Array.isArray(data) ? data[0] : data;
+  if (!first) return '';
+  const buf = Buffer.isBuffer(first) ? first : Buffer.from(first);
+  return buf.subarray(0, 64).toString('latin1');
+}
+
 export class Connection implements Attachment {
   private session: LiveSession | null = null;
   private ended = false;
@@ -94,7 +102,9 @@ export class Connection implements Attachment {
     if (!this.bucket.take(core.clock.now())) {
       core.metrics.rejectedFrames.inc({ reason: 'rate' });
       if (++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) return this.closeWith('RATE_LIMITED');
-      return this.respondError(isBinary ? null : peekRequestID(String(data)), 'RATE_LIMITED');
+      // Answer with the request's id (read from the frame's start only), so the sender's
+      // request fails now instead of waiting for a response that never comes.
+      return this.respondError(isBinary ? null : peekRequestID(frameHead(data)), 'RATE_LIMITED');
     }
     this.rateStrikes = 0;
     if (isBinary) {
