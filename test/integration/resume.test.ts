@@ -155,3 +155,31 @@ test('a call in progress survives a server restart and can be hung up after it w
     await ts.close();
   }
 });
+
+test('after a restart, a party that comes back as a fresh client (not resuming) ends its restored call as lost', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+  try {
+    const alice = new CallClient({ url: ts.url, reconnect: false });
+    await alice.login(await ts.token('alice'));
+    const bob = await ts.client('bob');
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    await bob.accept(callID);
+    const bobBack = next(bob, 'reconnected', 20_000);
+    await ts.restart();
+    await bobBack;
+    // Alice's app was restarted too: a new client that knows nothing of the call.
+    const hung = next(bob, 'call.hungup');
+    const alice2 = await ts.client('alice');
+    assert.equal((await hung).reason, 'lost');
+    assert.equal((await alice2.getStatus(['alice', 'bob'])).every((s) => s.status === 1), true, 'both free again');
+    const [rec] = await bob.listCalls();
+    assert.equal(rec?.callID, callID);
+    assert.equal(rec?.outcome, 'lost');
+    alice.close();
+  } finally {
+    await ts.close();
+  }
+});

@@ -201,6 +201,12 @@ export class Connection implements Attachment {
     if (old) {
       core.log.info({ user: id.userID }, 'login elsewhere: closing the older session');
       old.close('KICKED');
+    } else if (!resume && core.calls.isInCall(id.userID)) {
+      // A call restored after a restart, and its party comes back as a fresh client rather than
+      // resuming: the client that was in the call is gone, so the call ends as a kick would end
+      // it. Without this nobody would ever end it, and both users would stay busy for good.
+      core.log.info({ user: id.userID }, 'fresh login of a party to a restored call: ending the call');
+      void core.calls.userGone(id.userID);
     }
     session.armExpiry(id.expiresAt);
     core.metrics.logins.inc({ result: 'OK' });
