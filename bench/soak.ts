@@ -111,6 +111,15 @@ async function killServer(): Promise<void> {
   await gone;
 }
 
+// Interrupted: take the server child down too, so it is not left running.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    server?.kill('SIGKILL');
+    say(`${sig}: stopped; data kept in ${dataDir}`);
+    process.exit(130);
+  });
+}
+
 // ---------- what every side of every call saw ----------
 type Side = 'caller' | 'callee';
 interface CallTrack {
