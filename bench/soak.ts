@@ -77,6 +77,7 @@ const serverLog = createWriteStream(join(dataDir, 'server.log'));
 const baseUrl = `http://127.0.0.1:${port}`;
 let server: ChildProcess | null = null;
 let serverErrors = 0;
+let killing = false;
 
 async function startServerProcess(): Promise<void> {
   const args = [BIN, 'serve', '--dev', '--port', String(port), '--data', dataDir, '--resume-grace', String(GRACE_MS), '--log-level', 'warn', '--rate-limit', '0', '--ring-timeout', String(RING_TIMEOUT_MS)];
@@ -89,7 +90,7 @@ async function startServerProcess(): Promise<void> {
     });
   }
   child.once('exit', (code, sig) => {
-    if (server === child && !stopping) say(`server exited unexpectedly (code ${code}, signal ${sig})`);
+    if (server === child && !stopping && !killing) say(`server exited unexpectedly (code ${code}, signal ${sig})`);
   });
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -107,8 +108,10 @@ async function killServer(): Promise<void> {
   const child = server;
   if (!child || child.exitCode !== null) return;
   const gone = new Promise((r) => child.once('exit', r));
+  killing = true;
   child.kill('SIGKILL');
   await gone;
+  killing = false;
 }
 
 // Interrupted: take the server child down too, so it is not left running.
