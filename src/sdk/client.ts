@@ -101,6 +101,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   timer: ReturnType<typeof setTimeout>;
+  op: Op;
 }
 
 const OPEN = 1;
@@ -228,7 +229,12 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       if (!p) return;
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
-      if (msg.ok === true) p.resolve(msg.result);
+      if (msg.ok === true) {
+        // A new (not resumed) session numbers its events from 1. Reset here, synchronously:
+        // its first events may arrive in the same read as this response, before any await resumes.
+        if (p.op === 'login' && (msg.result as { resumed?: unknown } | undefined)?.resumed === false) this.lastSeq = 0;
+        p.resolve(msg.result);
+      }
       else p.reject(CallroomError.fromCode(Number(msg.code), String(msg.message ?? '')));
     }
   }
@@ -251,7 +257,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
         this.pending.delete(id);
         reject(new CallroomError('TIMEOUT', `${op}: no response in ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, op });
       ws.send(JSON.stringify({ id, op, ...params }));
     });
   }
@@ -262,7 +268,6 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     await this.connect();
     const r = await this.request('login', { protocol: PROTOCOL_VERSION, sdk: SDK_NAME, ...params });
     this.credentials = params;
-    this.lastSeq = 0;
     this.acceptLogin(r);
     return this.user!;
   }
@@ -326,7 +331,6 @@ export class CallClient extends TypedEmitter<ClientEvents> {
         ...creds,
         resume: { sessionID: prev.sessionID, lastSeq: this.lastSeq },
       });
-      if (!r.resumed) this.lastSeq = 0;
       this.acceptLogin(r);
       this.reconnectAttempt = 0;
       this.setState('connected');
