@@ -183,3 +183,36 @@ test('after a restart, a party that comes back as a fresh client (not resuming) 
     await ts.close();
   }
 });
+
+test('after a restart, what happens to a call before its party is back is held and delivered when it resumes', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const alice = await clientVia(proxy.url, await ts.token('alice'));
+    const bob = await ts.client('bob');
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    // Alice's network is down across the restart; Bob is back first and answers.
+    proxy.block(true);
+    const bobBack = next(bob, 'reconnected', 20_000);
+    await ts.restart();
+    proxy.dropAll();
+    await bobBack;
+    await bob.accept(callID);
+    const accepted = next(alice, 'call.accepted', 20_000);
+    const aliceBack = next(alice, 'reconnected', 20_000);
+    proxy.block(false);
+    assert.deepEqual(await aliceBack, { resumed: false });
+    assert.equal((await accepted).callID, callID, 'the answer reached alice after all');
+    const hung = next(bob, 'call.hungup');
+    await alice.hangup(callID);
+    await hung;
+    const [rec] = await bob.listCalls();
+    assert.equal(rec?.outcome, 'completed');
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
+});

@@ -65,6 +65,8 @@ export class Calls {
         continue;
       }
       const live: LiveCall = { record, meeting, timer: null, announced: true };
+      sessions.hold(record.caller);
+      sessions.hold(record.callee);
       this.open.set(record.callID, live);
       this.byUser.set(record.caller, live);
       this.byUser.set(record.callee, live);
@@ -75,9 +77,13 @@ export class Calls {
     }
     if (this.open.size > 0) {
       clock.setTimeout(() => {
-        for (const live of [...this.open.values()]) {
-          for (const u of [live.record.caller, live.record.callee]) {
-            if (!sessions.isOnline(u) && this.byUser.get(u) === live) void this.userGone(u);
+        for (const record of open) {
+          for (const u of [record.caller, record.callee]) {
+            // Past the grace: whoever is not back is gone, and nothing more is held for them.
+            if (sessions.isOnline(u)) continue;
+            sessions.release(u);
+            const live = this.byUser.get(u);
+            if (live && live.record.callID === record.callID) void this.userGone(u);
           }
         }
       }, graceMs);
