@@ -42,6 +42,11 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/**
+ * The request id of a frame without parsing it, when the frame starts with it (as the SDK
+ * sends them): for refusing a frame that is not read (too large, over the rate cap) in a way
+ * the sender can match to its request.
+ */
 export function isOp(op: unknown): op is Op {
   return typeof op === 'string' && checks.has(op);
 }

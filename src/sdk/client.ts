@@ -101,6 +101,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   timer: ReturnType<typeof setTimeout>;
+  op: Op;
 }
 
 const OPEN = 1;
@@ -229,10 +230,9 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
       if (msg.ok === true) {
-        // A new (not resumed) session numbers its events from 1 again. Reset now: its first
-        // events may arrive in the same read as this response, before any promise callback runs.
-        const r = msg.result as { sessionID?: unknown; resumed?: unknown } | undefined;
-        if (r && typeof r.sessionID === 'string' && r.resumed === false) this.lastSeq = 0;
+        // A new (not resumed) session numbers its events from 1. Reset here, synchronously:
+        // its first events may arrive in the same read as this response, before any await resumes.
+        if (p.op === 'login' && (msg.result as { resumed?: unknown } | undefined)?.resumed === false) this.lastSeq = 0;
         p.resolve(msg.result);
       }
       else p.reject(CallroomError.fromCode(Number(msg.code), String(msg.message ?? '')));
@@ -257,7 +257,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
         this.pending.delete(id);
         reject(new CallroomError('TIMEOUT', `${op}: no response in ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, op });
       ws.send(JSON.stringify({ id, op, ...params }));
     });
   }

@@ -18,8 +18,12 @@ export interface Session {
   close(reason: ErrorName): void;
 }
 
+/** An event kept for a user who is expected back (see `hold`). */
+export type HeldEvent = { [E in EventName]: { ev: E; payload: EventPayload<E> } }[EventName];
+
 export class SessionRegistry {
   private readonly byUser = new Map<string, Session>();
+  private readonly held = new Map<string, HeldEvent[]>();
 
   get(userID: string): Session | undefined {
     return this.byUser.get(userID);
@@ -43,9 +47,28 @@ export class SessionRegistry {
     return true;
   }
 
+  /**
+   * Starts holding events for `userID` while they have no session: a party to a call restored
+   * after a restart, whose client is on its way back. Without this, what happens to the call
+   * before the client logs in again (the other side answers or hangs up) would be lost.
+   */
+  hold(userID: string): void {
+    if (!this.byUser.has(userID) && !this.held.has(userID)) this.held.set(userID, []);
+  }
+
+  /** Stops holding events for `userID` and returns what was held, oldest first. */
+  release(userID: string): HeldEvent[] {
+    const q = this.held.get(userID) ?? [];
+    this.held.delete(userID);
+    return q;
+  }
+
   deliver<E extends EventName>(userID: string, ev: E, payload: EventPayload<E>): boolean {
     const s = this.byUser.get(userID);
-    if (!s) return false;
+    if (!s) {
+      this.held.get(userID)?.push({ ev, payload } as HeldEvent);
+      return false;
+    }
     s.send(ev, payload);
     return true;
   }

@@ -156,30 +156,61 @@ test('a call in progress survives a server restart and can be hung up after it w
   }
 });
 
-test('after a restart, a party not yet back gets what happened to their call when they log in', async () => {
+test('after a restart, a party that comes back as a fresh client (not resuming) ends its restored call as lost', async () => {
   const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
-  const proxy = await startProxy(ts.url);
   try {
-    const alice = await ts.client('alice');
-    const bob = await clientVia(proxy.url, await ts.token('bob'));
+    const alice = new CallClient({ url: ts.url, reconnect: false });
+    await alice.login(await ts.token('alice'));
+    const bob = await ts.client('bob');
     const m = await alice.createMeeting();
     const incoming = next(bob, 'call.incoming');
     const { callID } = await alice.call('bob', m);
     await incoming;
     await bob.accept(callID);
-    const hungups = record(bob, ['call.hungup']);
+    const bobBack = next(bob, 'reconnected', 20_000);
+    await ts.restart();
+    await bobBack;
+    // Alice's app was restarted too: a new client that knows nothing of the call.
+    const hung = next(bob, 'call.hungup');
+    const alice2 = await ts.client('alice');
+    assert.equal((await hung).reason, 'lost');
+    assert.equal((await alice2.getStatus(['alice', 'bob'])).every((s) => s.status === 1), true, 'both free again');
+    const [rec] = await bob.listCalls();
+    assert.equal(rec?.callID, callID);
+    assert.equal(rec?.outcome, 'lost');
+    alice.close();
+  } finally {
+    await ts.close();
+  }
+});
+
+test('after a restart, what happens to a call before its party is back is held and delivered when it resumes', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const alice = await clientVia(proxy.url, await ts.token('alice'));
+    const bob = await ts.client('bob');
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    // Alice's network is down across the restart; Bob is back first and answers.
     proxy.block(true);
-    const aliceBack = next(alice, 'reconnected', 20_000);
+    const bobBack = next(bob, 'reconnected', 20_000);
     await ts.restart();
     proxy.dropAll();
-    await aliceBack;
-    await alice.hangup(callID, 'while you were away');
-    const bobBack = next(bob, 'reconnected', 20_000);
-    const hung = next(bob, 'call.hungup', 20_000);
+    await bobBack;
+    await bob.accept(callID);
+    const accepted = next(alice, 'call.accepted', 20_000);
+    const aliceBack = next(alice, 'reconnected', 20_000);
     proxy.block(false);
-    assert.deepEqual(await bobBack, { resumed: false });
-    assert.equal((await hung).usrExtDat, 'while you were away');
-    assert.equal(hungups.length, 1);
+    assert.deepEqual(await aliceBack, { resumed: false });
+    assert.equal((await accepted).callID, callID, 'the answer reached alice after all');
+    const hung = next(bob, 'call.hungup');
+    await alice.hangup(callID);
+    await hung;
+    const [rec] = await bob.listCalls();
+    assert.equal(rec?.outcome, 'completed');
   } finally {
     await proxy.close();
     await ts.close();

@@ -133,7 +133,11 @@ export class RTCSDK {
     }
   }
 
-  /** Runs `op` if logged in, else reports NOT_LOGGED_IN (12) to `fail`. */
+  /**
+   * Runs `op` if logged in, else reports NOT_LOGGED_IN (12) to `fail`. Like every result, the
+   * failure comes after the function has returned (so `const callID = Call(...)` is set when
+   * CallFail runs).
+   */
   private withClient(fail: (code: number) => void, op: (c: CallClient) => Promise<void>): void {
     const c = this._client;
     if (!c || !c.user) {

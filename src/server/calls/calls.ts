@@ -5,7 +5,7 @@
  * exactly once with each online party told exactly once.
  */
 import { CallroomError } from '../../protocol/errors.js';
-import type { CallRecord, EventPayload, MeetInfo } from '../../protocol/messages.js';
+import type { CallRecord, MeetInfo } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
@@ -43,15 +43,16 @@ export interface InviteArgs {
 }
 
 export class Calls {
-  /**
-   * Parties of calls restored at start who have not logged in again yet: what happens to their
-   * call meanwhile is kept for them and sent when they log in (within the resume grace).
-   */
-  private readonly mailboxes = new Map<string, { ev: 'call.accepted' | 'call.rejected' | 'call.hungup'; payload: unknown }[]>();
   /** Calls that have not ended, by callID. */
   private readonly open = new Map<string, LiveCall>();
   /** The open call of each user (a user is in at most one). */
   private readonly byUser = new Map<string, LiveCall>();
+  /**
+   * The createdAt of the newest call. Call times are unique and increasing (a call created in
+   * the same millisecond as the one before gets the next millisecond), so that "newest first"
+   * is well defined and paging with `before` skips no call.
+   */
+  private lastCreatedAt = 0;
 
   constructor(private readonly deps: CallsDeps) {}
 
@@ -64,12 +65,15 @@ export class Calls {
     const open = await this.deps.store.listOpenCalls();
     const now = clock.now();
     for (const record of open) {
+      this.lastCreatedAt = Math.max(this.lastCreatedAt, record.createdAt);
       const meeting = meetings.info(record.meetingID);
       if (!meeting || this.byUser.has(record.caller) || this.byUser.has(record.callee)) {
-        await this.deps.store.updateCall(applyCallEvent(record, 'lost', now, null));
+        await this.deps.store.updateCall(applyCallEvent(record, 'lost', Math.max(now, record.createdAt), null));
         continue;
       }
       const live: LiveCall = { record, meeting, timer: null, announced: true };
+      sessions.hold(record.caller);
+      sessions.hold(record.callee);
       this.open.set(record.callID, live);
       this.byUser.set(record.caller, live);
       this.byUser.set(record.callee, live);
@@ -78,34 +82,20 @@ export class Calls {
         live.timer = clock.setTimeout(() => void this.timeout(live), Math.max(0, left));
       }
     }
-    for (const live of this.open.values()) {
-      for (const u of [live.record.caller, live.record.callee]) if (!sessions.isOnline(u)) this.mailboxes.set(u, []);
-    }
     if (this.open.size > 0) {
       clock.setTimeout(() => {
-        this.mailboxes.clear();
-        for (const live of [...this.open.values()]) {
-          for (const u of [live.record.caller, live.record.callee]) {
-            if (!sessions.isOnline(u) && this.byUser.get(u) === live) void this.userGone(u);
+        for (const record of open) {
+          for (const u of [record.caller, record.callee]) {
+            // Past the grace: whoever is not back is gone, and nothing more is held for them.
+            if (sessions.isOnline(u)) continue;
+            sessions.release(u);
+            const live = this.byUser.get(u);
+            if (live && live.record.callID === record.callID) void this.userGone(u);
           }
         }
       }, graceMs);
     }
     return this.open.size;
-  }
-
-  /** Tells `userID` about their call, keeping it for them if they are a restored party not back yet. */
-  private notify<E extends 'call.accepted' | 'call.rejected' | 'call.hungup'>(userID: string, ev: E, payload: EventPayload<E>): void {
-    if (this.deps.sessions.deliver(userID, ev, payload)) return;
-    this.mailboxes.get(userID)?.push({ ev, payload });
-  }
-
-  /** A user logged in: hands over what happened to their restored call while they were away. */
-  loggedIn(s: Session): void {
-    const box = this.mailboxes.get(s.userID);
-    if (!box) return;
-    this.mailboxes.delete(s.userID);
-    for (const m of box) s.send(m.ev, m.payload as never);
   }
 
   isInCall(userID: string): boolean {
@@ -130,8 +120,9 @@ export class Calls {
     if (!sessions.isOnline(a.callee)) throw new CallroomError('PEER_OFFLINE');
     if (this.deps.presence().hasDnd(a.callee) || this.byUser.has(a.callee)) throw new CallroomError('PEER_BUSY');
 
+    this.lastCreatedAt = Math.max(receivedAt, this.lastCreatedAt + 1);
     const live: LiveCall = {
-      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt),
+      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, this.lastCreatedAt),
       meeting: meetings.info(a.meetingID)!,
       timer: null,
       announced: false,
@@ -174,7 +165,7 @@ export class Calls {
   async accept(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string; meeting: MeetInfo }> {
     const live = this.mine(callID, s.userID, 'callee');
     await this.transition(live, 'accept', s.userID);
-    this.notify(live.record.caller, 'call.accepted', {
+    this.deps.sessions.deliver(live.record.caller, 'call.accepted', {
       callID,
       meeting: this.deps.meetings.info(live.record.meetingID) ?? live.meeting,
       usrExtDat,
@@ -185,7 +176,7 @@ export class Calls {
   async reject(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string }> {
     const live = this.mine(callID, s.userID, 'callee');
     await this.transition(live, 'reject', s.userID);
-    this.notify(live.record.caller, 'call.rejected', { callID, code: 606, usrExtDat });
+    this.deps.sessions.deliver(live.record.caller, 'call.rejected', { callID, code: 606, usrExtDat });
     return { callID };
   }
 
@@ -197,7 +188,7 @@ export class Calls {
     await this.transition(live, event, s.userID);
     const other = r.caller === s.userID ? r.callee : r.caller;
     if (other === r.callee && !live.announced) return { callID };
-    this.notify(other, 'call.hungup', {
+    this.deps.sessions.deliver(other, 'call.hungup', {
       callID,
       usrExtDat,
       reason: event === 'cancel' ? 'cancelled' : 'hangup',
@@ -215,8 +206,8 @@ export class Calls {
       return;
     }
     const { callID, caller, callee } = live.record;
-    this.notify(caller, 'call.rejected', { callID, code: 604, usrExtDat: '' });
-    this.notify(callee, 'call.hungup', { callID, usrExtDat: '', reason: 'no_answer' });
+    this.deps.sessions.deliver(caller, 'call.rejected', { callID, code: 604, usrExtDat: '' });
+    this.deps.sessions.deliver(callee, 'call.hungup', { callID, usrExtDat: '', reason: 'no_answer' });
   }
 
   /**
@@ -234,11 +225,11 @@ export class Calls {
       return;
     }
     if (state === 'ringing' && userID === callee) {
-      this.notify(caller, 'call.rejected', { callID, code: 603, usrExtDat: '' });
+      this.deps.sessions.deliver(caller, 'call.rejected', { callID, code: 603, usrExtDat: '' });
     } else {
       const other = userID === caller ? callee : caller;
       if (other === caller || live.announced) {
-        this.notify(other, 'call.hungup', { callID, usrExtDat: '', reason: 'lost' });
+        this.deps.sessions.deliver(other, 'call.hungup', { callID, usrExtDat: '', reason: 'lost' });
       }
     }
   }
@@ -249,7 +240,8 @@ export class Calls {
    */
   private async transition(live: LiveCall, event: CallEvent, by: string | null): Promise<void> {
     if (!canApply(live.record.state, event)) throw new CallroomError('CALL_NOT_FOUND');
-    const next = applyCallEvent(live.record, event, this.deps.clock.now(), by);
+    // Never before createdAt, which may be a few ms ahead of the clock (see lastCreatedAt).
+    const next = applyCallEvent(live.record, event, Math.max(this.deps.clock.now(), live.record.createdAt), by);
     live.record = next;
     if (next.state === 'ended') this.release(live);
     this.refreshPresence(live);

@@ -17,6 +17,14 @@ import { endSession, LiveSession, type Attachment } from './session.js';
 /** Consecutive rate-limited frames after which the socket is closed. */
 const RATE_STRIKES_BEFORE_CLOSE = 50;
 
+/** The first bytes of a frame as text, without copying the rest. */
+function frameHead(data: RawData): string {
+  const first = Array.isArray(data) ? data[0] : data;
+  if (!first) return '';
+  const buf = Buffer.isBuffer(first) ? first : Buffer.from(first);
+  return buf.subarray(0, 64).toString('latin1');
+}
+
 export class Connection implements Attachment {
   private session: LiveSession | null = null;
   private ended = false;
@@ -94,7 +102,9 @@ export class Connection implements Attachment {
     if (!this.bucket.take(core.clock.now())) {
       core.metrics.rejectedFrames.inc({ reason: 'rate' });
       if (++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) return this.closeWith('RATE_LIMITED');
-      return this.respondError(isBinary ? null : peekRequestID(String(data)), 'RATE_LIMITED');
+      // Answer with the request's id (read from the frame's start only), so the sender's
+      // request fails now instead of waiting for a response that never comes.
+      return this.respondError(isBinary ? null : peekRequestID(frameHead(data)), 'RATE_LIMITED');
     }
     this.rateStrikes = 0;
     if (isBinary) {
@@ -202,12 +212,23 @@ export class Connection implements Attachment {
       core.log.info({ user: id.userID }, 'login elsewhere: closing the older session');
       old.close('KICKED');
     }
+    // Events held for a party to a restored call while it was away (sessions.hold) go to the
+    // client that comes back to resume; a fresh client never knew the call and gets none.
+    const held = core.sessions.release(id.userID);
+    if (!old && !resume && core.calls.isInCall(id.userID)) {
+      // A call restored after a restart, and its party comes back as a fresh client rather than
+      // resuming: the client that was in the call is gone, so the call ends as a kick would end
+      // it. Without this nobody would ever end it, and both users would stay busy for good.
+      core.log.info({ user: id.userID }, 'fresh login of a party to a restored call: ending the call');
+      void core.calls.userGone(id.userID);
+    }
     session.armExpiry(id.expiresAt);
     core.metrics.logins.inc({ result: 'OK' });
     core.metrics.sessions.set(core.sessions.size);
     core.presence.refresh(id.userID);
     core.log.info({ user: id.userID, remote: this.remote }, 'login');
-    return [this.loginResult(session, id, false), () => core.calls.loggedIn(session)];
+    const flush = resume && held.length > 0 ? () => held.forEach((h) => session.send(h.ev, h.payload as never)) : undefined;
+    return [this.loginResult(session, id, false), flush];
   }
 
   private loginResult(session: LiveSession, id: Identity, resumed: boolean): Results['login'] {

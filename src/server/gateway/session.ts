@@ -136,8 +136,10 @@ export function endSession(core: Core, s: LiveSession, why: 'logout' | 'gone' | 
   if (s.ended) return;
   s.dispose();
   core.presence.unsubscribe(s);
-  core.meetings.leave(s, 'gone');
+  // Unregister first: leaving the meeting refreshes presence, which must already see the
+  // user offline (else subscribers see a brief "idle" before "offline").
   const wasCurrent = core.sessions.remove(s);
+  core.meetings.leave(s, 'gone');
   core.metrics.sessions.set(core.sessions.size);
   if (why !== 'gone') core.log.info({ user: s.userID, why }, 'session ended');
   // A kicked session's user is online elsewhere, but the call this session carried ends.

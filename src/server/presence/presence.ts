@@ -36,13 +36,15 @@ export class Presence {
     this.refresh(userID);
   }
 
+  /**
+   * An offline user reads exactly like a user who never existed (status 0, no DND): the stored
+   * DND flag of an offline user would tell a stranger that the user ID is real.
+   */
   statusOf(userID: string): UserStatus {
-    let status: UserStatusValue = 0;
-    if (this.deps.sessions.isOnline(userID)) {
-      if (this.deps.isInCall(userID)) status = 2;
-      else if (this.deps.isInMeeting(userID)) status = 3;
-      else status = 1;
-    }
+    if (!this.deps.sessions.isOnline(userID)) return { userID, status: 0, dnd: false };
+    let status: UserStatusValue = 1;
+    if (this.deps.isInCall(userID)) status = 2;
+    else if (this.deps.isInMeeting(userID)) status = 3;
     return { userID, status, dnd: this.dnd.has(userID) };
   }
 
