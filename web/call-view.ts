@@ -163,13 +163,17 @@ export class CallView {
 
   private renderButtons(): void {
     const l = this.local;
-    const micOn = l?.audio === 'on';
-    const camOn = l?.video === 'on';
+    // Until the devices have answered, the buttons wait (and say what they will do).
+    const starting = !l || (l.audio === 'none' && l.video === 'none');
+    this.muteBtn.disabled = starting;
+    this.camBtn.disabled = starting;
+    const micOn = starting || l?.audio === 'on';
+    const camOn = starting || l?.video === 'on';
     this.muteBtn.textContent = micOn ? t('mute') : t('unmute');
     this.muteBtn.setAttribute('aria-pressed', String(!micOn));
     this.camBtn.textContent = camOn ? t('cameraOff') : t('cameraOn');
     this.camBtn.setAttribute('aria-pressed', String(!camOn));
-    this.localVideo.parentElement!.dataset.camera = camOn ? 'on' : 'off';
+    this.localVideo.parentElement!.dataset.camera = !starting && camOn ? 'on' : 'off';
   }
 
   renderText(): void {
@@ -182,6 +186,7 @@ export class CallView {
     if (states.some((x) => x === 'connected')) status = t('connected');
     else if (states.some((x) => x === 'disconnected' || x === 'failed')) status = t('reconnecting');
     const alone = s.kind === 'room' && this.tiles.size === 0;
+    this.box.dataset.empty = alone ? t('waitingOthers') : '';
     byId('call-status').textContent = alone ? '' : status;
     const linkBox = byId('room-link');
     linkBox.hidden = s.kind !== 'room';

@@ -108,10 +108,11 @@ export async function openUser(browser: Browser, baseUrl: string, name: string, 
   return u;
 }
 
-export async function login(u: UserPage): Promise<void> {
+/** Logs in by name on the login screen; waits for the screen the page should land on. */
+export async function login(u: UserPage, landOn = 'home'): Promise<void> {
   await u.page.getByLabel('Your name').fill(u.name);
   await u.page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await u.page.locator('#screen-home').waitFor({ state: 'visible' });
+  await onScreen(u, landOn);
 }
 
 export async function screenshot(u: UserPage, file: string): Promise<void> {
