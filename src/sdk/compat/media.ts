@@ -5,6 +5,7 @@
  * the microphone and camera to send; opening a device after entering renegotiates.
  * In Node (no WebRTC) every call here is a no-op and the status is 0 (unknown).
  */
+import type { IceServer } from '../../protocol/messages.js';
 import type { CallClient } from '../client.js';
 import { LocalMedia, type DeviceState, type MediaKind } from '../media/local-media.js';
 import { MediaRoom } from '../media/room.js';
@@ -33,7 +34,6 @@ export class FacadeMedia {
   local: LocalMedia | null = null;
   room: MediaRoom | null = null;
   private selfID = '';
-  private seq = 0;
   private readonly shown: Record<MediaKind, number> = { audio: DeviceStatus.CLOSE, video: DeviceStatus.CLOSE };
 
   constructor(private readonly hooks: FacadeMediaHooks) {}
@@ -42,8 +42,8 @@ export class FacadeMedia {
     if (!this.local) {
       const l = new LocalMedia();
       l.on('change', (st) => {
-        this.report('audio', deviceStatus(st.audio));
-        this.report('video', deviceStatus(st.video));
+        // A device not asked for yet ('none') keeps what was shown (closed, or opening).
+        for (const kind of ['audio', 'video'] as const) if (st[kind] !== 'none') this.report(kind, deviceStatus(st[kind]));
       });
       this.local = l;
     }
@@ -57,22 +57,26 @@ export class FacadeMedia {
     (kind === 'audio' ? this.hooks.audioChanged : this.hooks.videoChanged)(this.selfID, prev, next);
   }
 
-  /** After EnterMeeting succeeds: connect to the members there, sending what is open. */
-  async enter(c: CallClient, meetingID: number, members: { userID: string }[]): Promise<void> {
+  /** Before entering: the ICE servers (none in Node, or when the server has none). */
+  async iceServers(c: CallClient): Promise<IceServer[]> {
+    return hasWebRTC() ? c.getIceServers().catch(() => []) : [];
+  }
+
+  /**
+   * Right after EnterMeeting succeeds, in the same turn (so that no signal from a member is
+   * missed): connect to the members there, sending what is open.
+   */
+  enter(c: CallClient, meetingID: number, members: { userID: string }[], iceServers: IceServer[]): void {
     this.room?.close();
     this.room = null;
     if (!hasWebRTC() || !c.user) return;
     this.selfID = c.user.userID;
-    const mine = ++this.seq;
-    const iceServers = await c.getIceServers().catch(() => []);
-    if (mine !== this.seq) return;
     this.room = new MediaRoom({ client: c, meetingID, selfID: c.user.userID, local: this.ensureLocal(), iceServers });
     this.room.start(members);
   }
 
   /** Leaving the meeting (or logging out): close the links and the devices. */
   leave(): void {
-    this.seq++;
     this.room?.close();
     this.room = null;
     if (this.local) {

@@ -319,9 +319,10 @@ export class RTCSDK {
     this.withClient(
       (code) => this.fire('EnterMeetingRslt', this.EnterMeetingRslt, code, cookie),
       async (c) => {
+        const ice = await this.av.iceServers(c);
         const { members } = await c.enterMeeting(meetID, pswd);
         this.meetingID = meetID;
-        await this.av.enter(c, meetID, members);
+        this.av.enter(c, meetID, members, ice);
         this.fire('EnterMeetingRslt', this.EnterMeetingRslt, 0, cookie);
       },
     );
