@@ -160,7 +160,12 @@ async function login(token: string, name?: string): Promise<void> {
   const room = linkedRoom();
   if (room) {
     history.replaceState(null, '', location.pathname);
-    await s.phone.joinRoom(room.id, room.pswd);
+    const joined = await s.phone.joinRoom(room.id, room.pswd);
+    if (!joined && session === s) {
+      // Most often the link had no password: keep the room number and ask for it.
+      byId<HTMLInputElement>('join-link').value = String(room.id);
+      byId('join-pswd').focus();
+    }
   }
 }
 

@@ -20,6 +20,9 @@ export interface Peer {
   nickName: string;
 }
 
+/** How long to wait for the hang-up of a party that left the meeting before ending the call here. */
+const PEER_LEFT_GRACE_MS = 3_000;
+
 export type PhoneState =
   | { kind: 'idle' }
   | { kind: 'outgoing'; callID: string; peer: Peer; invited: boolean }
@@ -57,6 +60,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       client.on('call.accepted', (e) => void this.onAccepted(e)),
       client.on('call.rejected', (e) => this.onRejected(e)),
       client.on('call.hungup', (e) => this.onHungup(e)),
+      client.on('meeting.memberLeft', (e) => this.onMemberLeft(e.meetingID, e.userID)),
       client.on('meeting.stopped', (e) => {
         if (e.meetingID === this.meetingID && this.state.kind === 'room') this.finish(msg('outRoomStopped'));
       }),
@@ -204,6 +208,22 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       }
       this.finish(msg('outLost', { name: s.peer.nickName }));
     }
+  }
+
+  /**
+   * The other party left the meeting without hanging up (their SDK called ExitMeeting, say).
+   * Their hang-up usually arrives at once; if it does not, end the call from this side.
+   */
+  private onMemberLeft(meetingID: number, userID: string): void {
+    const s = this.state;
+    if (s.kind !== 'call' || meetingID !== this.meetingID || userID !== s.peer.userID) return;
+    setTimeout(() => {
+      const now = this.state;
+      if (now.kind !== 'call' || now.callID !== s.callID) return;
+      const sent = this.client.hangup(s.callID).catch(() => undefined);
+      this.finish(msg('outPeerLeft', { name: s.peer.nickName, duration: formatDuration(Date.now() - s.answeredAt) }), false);
+      void sent.then(() => this.emit('ended'));
+    }, PEER_LEFT_GRACE_MS);
   }
 
   // ---- rooms joined by link ----

@@ -88,7 +88,11 @@ test('busy: calling someone whose phone is ringing says they are busy; cancellin
 test('rejected: the callee rejects, the caller is told, both stop ringing', { timeout: 60_000 }, async () => {
   await call(alice, 'bob');
   await ringing(bob, 'alice');
-  await bob.page.getByRole('button', { name: 'Reject' }).click();
+  // By keyboard: Accept has the focus, Reject is the next control.
+  assert.equal(await bob.page.evaluate(() => document.activeElement?.id), 'btn-accept');
+  await bob.page.keyboard.press('Tab');
+  assert.equal(await bob.page.evaluate(() => document.activeElement?.textContent), 'Reject');
+  await bob.page.keyboard.press('Enter');
   await silent(bob);
   await noticeSays(bob, 'You declined the call from alice.');
   await noticeSays(alice, 'bob declined the call.');

@@ -86,4 +86,20 @@ test('three people in a room by its link: everyone receives everyone\'s video; a
   // Ann and Ben still see each other.
   await inboundGrows(ann, 'ben', 'video', 'framesDecoded');
   await inboundGrows(ben, 'ann', 'video', 'framesDecoded');
+
+  // Dee opens the bare meeting link (pubMeetUrl, no password): the page asks for the password.
+  const bare = `${url.pathname}?meeting=${url.searchParams.get('meeting')}`;
+  const dee = await openUser(browser, srv.url, 'dee', { path: bare, login: false });
+  users.push(dee);
+  await login(dee);
+  await noticeSays(dee, 'That room does not exist, or you need its password.');
+  assert.equal(await dee.page.getByLabel('Room link or number').inputValue(), url.searchParams.get('meeting'));
+  assert.equal(await dee.page.evaluate(() => document.activeElement?.id), 'join-pswd');
+  await dee.page.keyboard.type(url.searchParams.get('pswd')!);
+  await dee.page.keyboard.press('Enter');
+  await onScreen(dee, 'call');
+  await remoteVideoShown(dee, 'ann');
+  await remoteVideoShown(dee, 'ben');
+  await remoteVideoShown(ann, 'dee');
+  await remoteVideoShown(ben, 'dee');
 });
