@@ -2,6 +2,7 @@
 export const en = {
   appName: 'callroom',
   language: 'Language',
+  skipToMain: 'Skip to the main content',
   // login
   loginTitle: 'Log in',
   loginName: 'Your name',
@@ -122,6 +123,7 @@ export type Strings = Record<StringKey, string>;
 export const zh: Strings = {
   appName: 'callroom',
   language: '语言',
+  skipToMain: '跳到主要内容',
   loginTitle: '登录',
   loginName: '你的名字',
   loginNameHint: '别人用这个名字呼叫你。',

@@ -10,6 +10,7 @@ import {
   closeAll,
   inboundGrows,
   launchBrowser,
+  login,
   noticeSays,
   onScreen,
   openUser,
@@ -40,8 +41,11 @@ after(async () => {
 });
 
 test('A calls B from the page: ring, accept, video and audio both ways, hang up, history', { timeout: 120_000 }, async () => {
-  const alice = await openUser(browser, srv.url, 'alice');
+  const alice = await openUser(browser, srv.url, 'alice', { login: false });
   users.push(alice);
+  await alice.page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await screenshot(alice, '00-login.png');
+  await login(alice);
   await screenshot(alice, '01-home-empty.png');
   // Bob on a phone-sized screen.
   const bob = await openUser(browser, srv.url, 'bob', { viewport: { width: 390, height: 760 } });
