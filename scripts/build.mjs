@@ -25,6 +25,8 @@ await build({
 });
 
 if (existsSync('web/app.ts')) {
+  step('web page: type check (tsc -p web)');
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'web'], { stdio: 'inherit' });
   step('web page → dist/web/');
   await build({
     entryPoints: ['web/app.ts'],

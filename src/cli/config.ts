@@ -4,6 +4,8 @@
  * names the option and says what it takes.
  */
 import { parseArgs } from 'node:util';
+import type { IceServer } from '../protocol/messages.js';
+import { IceConfigError, parseIceServers } from '../server/ice.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../server/log.js';
 
 interface OptionSpec {
@@ -36,6 +38,9 @@ export const SERVE_OPTIONS = {
   rateLimit: { flag: 'rate-limit', env: 'CALLROOM_RATE_LIMIT', kind: 'int', default: '50', min: 0, max: 1_000_000, help: 'frames per second per connection, sustained, with bursts up to 4x (0 = unlimited)' },
   maxConnsPerIp: { flag: 'max-conns-per-ip', env: 'CALLROOM_MAX_CONNS_PER_IP', kind: 'int', default: '1000', min: 0, max: 10_000_000, help: 'open connections allowed from one address (0 = unlimited)' },
   allowedOrigins: { flag: 'allowed-origins', env: 'CALLROOM_ALLOWED_ORIGINS', kind: 'list', help: 'comma-separated browser Origins allowed to connect (default: any)' },
+  iceServers: { flag: 'ice-servers', env: 'CALLROOM_ICE_SERVERS', kind: 'string', help: 'STUN/TURN servers for media: comma-separated stun:/turn: URLs, or a JSON array of URLs and {urls, username, credential} (default: none, host candidates only)' },
+  turnSecret: { flag: 'turn-secret', env: 'CALLROOM_TURN_SECRET', kind: 'string', help: "coturn's static-auth-secret (use-auth-secret): TURN URLs without a username get short-lived credentials" },
+  turnTtl: { flag: 'turn-ttl', env: 'CALLROOM_TURN_TTL_S', kind: 'int', default: '86400', min: 60, max: 30 * 86400, help: 'seconds the TURN credentials given to a client stay valid' },
 } as const satisfies Record<string, OptionSpec>;
 
 export type ServeConfig = {
@@ -57,6 +62,10 @@ export type ServeConfig = {
   rateLimit: number;
   maxConnsPerIp: number;
   allowedOrigins: string[];
+  /** Parsed from --ice-servers. */
+  iceServers: IceServer[];
+  turnSecret: string | undefined;
+  turnTtl: number;
 };
 
 /** The keys and secrets --dev uses when none are given. Never use them in production. */
@@ -155,6 +164,15 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY =
   }
   for (const origin of cfg.allowedOrigins ?? []) {
     if (!/^https?:\/\/[^\s/]+$/.test(origin)) throw new ConfigError(`${describe('allowedOrigins')}: "${origin}" is not an origin like https://app.example.com`);
+  }
+  try {
+    cfg.iceServers = parseIceServers(typeof raw.iceServers === 'string' ? raw.iceServers : '');
+  } catch (err) {
+    if (err instanceof IceConfigError) throw new ConfigError(`${describe('iceServers')}: ${err.message}`);
+    throw err;
+  }
+  if (cfg.turnSecret !== undefined && !cfg.iceServers.some((s) => s.username === undefined && s.urls.some((u) => /^turns?:/i.test(u)))) {
+    throw new ConfigError(`${describe('turnSecret')} needs a turn: URL without a username in ${describe('iceServers')}, e.g. --ice-servers turn:turn.example.com:3478`);
   }
   cfg.logFormat ??= isTTY ? 'pretty' : 'json';
   return cfg as ServeConfig;

@@ -45,6 +45,7 @@ export async function serve(argv: string[]): Promise<number> {
     meetingTtlMs: cfg.meetingTtl,
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl.replace(/\/+$/, '') } : {}),
     webRoot: existsSync(join(WEB_ROOT, 'index.html')) ? WEB_ROOT : null,
+    ice: { servers: cfg.iceServers, turnSecret: cfg.turnSecret, turnTtlSeconds: cfg.turnTtl },
     limits: { resumeGraceMs: cfg.resumeGrace, ratePerSecond: cfg.rateLimit, rateBurst: cfg.rateLimit * 4, maxConnsPerIP: cfg.maxConnsPerIp, allowedOrigins: cfg.allowedOrigins },
     log,
     processMetrics: true,
@@ -68,6 +69,7 @@ export async function serve(argv: string[]): Promise<number> {
     `    health      ${url}/healthz    metrics ${url}/metrics`,
     `    database    ${resolve(dbFile)} (SQLite, durability ${cfg.durability})`,
     `    ring timeout ${cfg.ringTimeout} ms`,
+    `    ICE servers ${cfg.iceServers.length === 0 ? 'none (peers on one network only; see docs/operations.md)' : cfg.iceServers.map((s) => s.urls.join(' ')).join(', ')}${cfg.turnSecret ? ' (TURN credentials from --turn-secret)' : ''}`,
   ];
   if (cfg.dev) {
     const loopback = cfg.host === '127.0.0.1' || cfg.host === '::1' || cfg.host === 'localhost';

@@ -95,6 +95,16 @@ export type SignalKind = Static<typeof SignalKind>;
 export const SignalPayload = Type.Union([SessionDescription, IceCandidate, Type.Null()]);
 export type SignalPayload = Static<typeof SignalPayload>;
 
+/**
+ * One ICE server for RTCPeerConnection (the browser's RTCIceServer): STUN and TURN URLs, and
+ * for TURN the credentials (short-lived ones when the server has a TURN secret).
+ */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
 // ---------- requests (client → server) ----------
 function req<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P) {
   return Type.Object({ id: RequestID, op: Type.Literal(op), ...props }, { additionalProperties: false });
@@ -163,6 +173,8 @@ export const Requests = {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.callListMax })),
     before: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
+  /** The ICE servers to use for media, with fresh TURN credentials for this user. */
+  'ice.servers': req('ice.servers', {}),
 } as const;
 
 export type RequestSchemas = typeof Requests;
@@ -208,6 +220,8 @@ export interface Results {
   'status.subscribe': { users: UserStatus[] };
   'status.unsubscribe': Record<string, never>;
   'calls.list': { calls: CallRecord[] };
+  /** `expiresAt`: when the TURN credentials stop working (ms), null when there are none. */
+  'ice.servers': { iceServers: IceServer[]; expiresAt: number | null };
 }
 
 export interface OkResponse<O extends Op = Op> {

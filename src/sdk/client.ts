@@ -7,6 +7,7 @@ import { CallroomError, errorName } from '../protocol/errors.js';
 import type {
   CallRecord,
   EventName,
+  IceServer,
   EventPayload,
   MeetInfo,
   Member,
@@ -446,6 +447,12 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   }
   async listCalls(opts: { limit?: number; before?: number } = {}): Promise<CallRecord[]> {
     return (await this.request('calls.list', opts)).calls;
+  }
+
+  // ---- media ----
+  /** The STUN/TURN servers to use for media, with fresh TURN credentials. */
+  async getIceServers(): Promise<IceServer[]> {
+    return (await this.request('ice.servers', {})).iceServers;
   }
 
   // ---- presence ----

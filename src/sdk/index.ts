@@ -28,4 +28,7 @@ export { toSocketUrl, newCallID } from './client.js';
 export type { CallClientOptions, ClientEvents, ConnectionState, LoginResult, WebSocketLike } from './client.js';
 export type { RTCSDK, RTCSDKOptions } from './compat/rtcsdk.js';
 export { CallroomError, ErrorCodes, errorName } from '../protocol/errors.js';
+/** Media needs WebRTC: these work in browsers (bundled code), not in Node itself. */
+export { LocalMedia, MediaRoom } from './media/index.js';
+export type { DeviceState, LocalMediaState, MediaRoomEvents, MediaRoomOptions } from './media/index.js';
 export type * from '../protocol/messages.js';

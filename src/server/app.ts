@@ -15,6 +15,7 @@ import { Auth, type AuthConfig } from './gateway/auth.js';
 import { Connection } from './gateway/connection.js';
 import { Metrics } from './http/metrics.js';
 import { createHttpHandler } from './http/routes.js';
+import type { IceConfig } from './ice.js';
 import { silentLogger, type Logger } from './log.js';
 import { Meetings } from './meetings/meetings.js';
 import { Presence } from './presence/presence.js';
@@ -32,6 +33,8 @@ export interface ServerOptions {
   /** Base URL for meeting links; defaults to http://host:port. */
   publicUrl?: string;
   webRoot?: string | null;
+  /** STUN/TURN servers handed to clients (op ice.servers). */
+  ice?: IceConfig;
   limits?: Partial<Limits>;
   clock?: Clock;
   log?: Logger;
@@ -102,7 +105,8 @@ export function createServer(opts: ServerOptions): CallroomServer {
     isInMeeting: (u) => (sessions.get(u)?.meetingID ?? null) !== null,
   });
   const auth = new Auth(opts.auth);
-  const core: Core = { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs };
+  const ice: IceConfig = opts.ice ?? { servers: [] };
+  const core: Core = { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs, ice };
 
   const connections = new Set<Connection>();
   const perIP = new Map<string, number>();

@@ -2,6 +2,7 @@
 import type { Clock } from './clock.js';
 import type { Calls } from './calls/calls.js';
 import type { Auth } from './gateway/auth.js';
+import type { IceConfig } from './ice.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './log.js';
 import type { Meetings } from './meetings/meetings.js';
@@ -37,4 +38,5 @@ export interface Core {
   calls: Calls;
   limits: Limits;
   ringTimeoutMs: number;
+  ice: IceConfig;
 }

@@ -8,6 +8,9 @@
 import { CallroomError, ErrorCodes } from '../../protocol/errors.js';
 import type { MeetInfo, UserStatus } from '../../protocol/messages.js';
 import { CallClient, newCallID, type CallClientOptions } from '../client.js';
+import type { LocalMedia } from '../media/local-media.js';
+import type { MediaRoom } from '../media/room.js';
+import { FacadeMedia } from './media.js';
 
 /** A callback slot: set `.callback` (or `.call`, as the guide does for two of them). */
 export interface CallbackSlot<A extends unknown[]> {
@@ -50,6 +53,7 @@ export const CALLBACK_NAMES = [
   'SetDNDStatusSuccess', 'SetDNDStatusFail',
   'GetUserStatusSuccess', 'GetUserStatusFail', 'StartUserStatusNotifyRslt', 'StopUserStatusNotifyRslt', 'NotifyUserStatus',
   'NotifyTokenWillExpire',
+  'AudioStatusChanged', 'VideoStatusChanged',
 ] as const;
 
 export const FUNCTION_NAMES = [
@@ -58,6 +62,7 @@ export const FUNCTION_NAMES = [
   'CreateMeeting', 'DestroyMeeting', 'EnterMeeting', 'EnterMeeting2', 'ExitMeeting', 'SendMeetingCustomMsg',
   'Call', 'AcceptCall', 'RejectCall', 'HungupCall', 'HangupCall',
   'SetDNDStatus', 'GetUserStatus', 'GetOneUserStatus', 'StartUserStatusNotify', 'StopUserStatusNotify',
+  'OpenMic', 'CloseMic', 'OpenVideo', 'CloseVideo', 'GetAudioStatus', 'GetVideoStatus',
 ] as const;
 
 function toCR(s: UserStatus): CRUserStatus {
@@ -102,12 +107,18 @@ export class RTCSDK {
   readonly StopUserStatusNotifyRslt = slot<[sdkErr: number, cookie: Cookie]>();
   readonly NotifyUserStatus = slot<[userStatus: CRUserStatus, cookie: Cookie]>();
   readonly NotifyTokenWillExpire = slot<[]>();
+  readonly AudioStatusChanged = slot<[UID: string, oldStatus: number, newStatus: number]>();
+  readonly VideoStatusChanged = slot<[UID: string, oldStatus: number, newStatus: number]>();
 
   private serverAddr: string;
   private _client: CallClient | null = null;
   private meetingID: number | null = null;
   private statusCookie: Cookie = undefined;
   private loggingOut = false;
+  private readonly av = new FacadeMedia({
+    audioChanged: (uid, from, to) => this.fire('AudioStatusChanged', this.AudioStatusChanged, uid, from, to),
+    videoChanged: (uid, from, to) => this.fire('VideoStatusChanged', this.VideoStatusChanged, uid, from, to),
+  });
 
   constructor(private readonly opts: RTCSDKOptions = {}) {
     const loc = (globalThis as { location?: { host?: string; protocol?: string } }).location;
@@ -117,6 +128,16 @@ export class RTCSDK {
   /** The modern client behind the facade, once logged in (for media and anything newer). */
   get client(): CallClient | null {
     return this._client;
+  }
+
+  /** The media of the meeting we are in (browser only): `media.on('stream', ...)` gives each member's stream. */
+  get media(): MediaRoom | null {
+    return this.av.room;
+  }
+
+  /** This device's microphone and camera once OpenMic or OpenVideo was called (browser only). */
+  get localMedia(): LocalMedia | null {
+    return this.av.local;
   }
 
   private fire<A extends unknown[]>(name: string, s: CallbackSlot<A>, ...args: A): void {
@@ -232,6 +253,7 @@ export class RTCSDK {
     const c = this._client;
     this._client = null;
     this.meetingID = null;
+    this.av.leave();
     if (c) {
       c.removeAll();
       c.close();
@@ -243,6 +265,7 @@ export class RTCSDK {
       if (this._client !== c || this.loggingOut) return;
       this._client = null;
       this.meetingID = null;
+      this.av.leave();
       this.fire('LineOff', this.LineOff, e.code);
     });
     c.on('call.incoming', (e) => this.fire('NotifyCallIn', this.NotifyCallIn, e.callID, e.meeting, e.caller.userID, e.usrExtDat));
@@ -258,6 +281,7 @@ export class RTCSDK {
     c.on('meeting.stopped', (e) => {
       if (e.meetingID !== this.meetingID) return;
       this.meetingID = null;
+      this.av.leave();
       this.fire('MeetingStopped', this.MeetingStopped);
     });
     c.on('meeting.message', (e) => this.fire('NotifyMeetingCustomMsg', this.NotifyMeetingCustomMsg, e.from, e.text));
@@ -300,8 +324,10 @@ export class RTCSDK {
     this.withClient(
       (code) => this.fire('EnterMeetingRslt', this.EnterMeetingRslt, code, cookie),
       async (c) => {
-        await c.enterMeeting(meetID, pswd);
+        const ice = await this.av.iceServers(c);
+        const { members } = await c.enterMeeting(meetID, pswd);
         this.meetingID = meetID;
+        this.av.enter(c, meetID, members, ice);
         this.fire('EnterMeetingRslt', this.EnterMeetingRslt, 0, cookie);
       },
     );
@@ -311,6 +337,7 @@ export class RTCSDK {
     const c = this._client;
     const id = this.meetingID;
     this.meetingID = null;
+    this.av.leave();
     if (c && c.user && id !== null) void c.exitMeeting(id).catch(() => undefined);
   }
 
@@ -423,6 +450,32 @@ export class RTCSDK {
         this.fire('StopUserStatusNotifyRslt', this.StopUserStatusNotifyRslt, 0, cookie);
       },
     );
+  }
+
+  // ---- microphone and camera (the reference SDK's names; browser only) ----
+  /** Opens (or unmutes) this user's microphone; the reference SDK's `OpenMic(UID)`. Other users' mics cannot be opened. */
+  OpenMic(UID?: string): void {
+    this.av.set('audio', true, UID, this._client?.user?.userID);
+  }
+  /** Mutes this user's microphone at once. */
+  CloseMic(UID?: string): void {
+    this.av.set('audio', false, UID, this._client?.user?.userID);
+  }
+  /** Opens (or turns back on) this user's camera. */
+  OpenVideo(UID?: string): void {
+    this.av.set('video', true, UID, this._client?.user?.userID);
+  }
+  /** Turns this user's camera off (remote members see black). */
+  CloseVideo(UID?: string): void {
+    this.av.set('video', false, UID, this._client?.user?.userID);
+  }
+  /** This user's microphone state: 0 unknown, 1 no device, 2 closed, 3 open, 4 opening. */
+  GetAudioStatus(UID?: string): number {
+    return this.av.status('audio', UID, this._client?.user?.userID);
+  }
+  /** This user's camera state, numbered as GetAudioStatus. */
+  GetVideoStatus(UID?: string): number {
+    return this.av.status('video', UID, this._client?.user?.userID);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Op, Request, Results } from '../../protocol/messages.js';
 import type { Core } from '../core.js';
+import { iceServersFor } from '../ice.js';
 import type { Session } from '../sessions.js';
 
 export interface HandlerContext {
@@ -86,6 +87,9 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   },
   async 'calls.list'(ctx, req) {
     return { calls: await ctx.core.calls.listFor(ctx.session.userID, req.limit ?? 50, req.before) };
+  },
+  'ice.servers'(ctx) {
+    return iceServersFor(ctx.core.ice, ctx.session.userID, ctx.core.clock.now());
   },
 };
 

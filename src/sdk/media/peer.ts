@@ -1,0 +1,184 @@
+/**
+ * PeerLink: one RTCPeerConnection to one other member of a room, negotiated with the
+ * "perfect negotiation" pattern (W3C WebRTC §10.7): either side may make an offer at any time
+ * (a device opened later, an ICE restart); when two offers cross, the impolite side ignores the
+ * other's offer and the polite side rolls its own back and answers.
+ *
+ * One audio and one video transceiver carry the media each way. The side that opens the link
+ * (the member who just entered) creates them; the other side attaches its tracks to the
+ * transceivers the offer made before it answers, so a call needs a single offer/answer.
+ */
+import type { SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { MediaKind } from './local-media.js';
+
+export interface LocalTracks {
+  track(kind: MediaKind): MediaStreamTrack | null;
+  readonly stream: MediaStream;
+}
+
+export interface PeerLinkOptions {
+  peerID: string;
+  /** The polite side yields when offers cross. Exactly one side of a pair is polite. */
+  polite: boolean;
+  pc: RTCPeerConnection;
+  local: LocalTracks | null;
+  send(kind: SignalKind, payload: SignalPayload): void;
+  onTrack(track: MediaStreamTrack, stream: MediaStream): void;
+  onState(state: RTCPeerConnectionState): void;
+  onError(err: unknown): void;
+}
+
+const KINDS: MediaKind[] = ['audio', 'video'];
+
+function kindOf(t: RTCRtpTransceiver): string {
+  return t.receiver.track.kind;
+}
+
+export class PeerLink {
+  /** What this member sends us: its audio and video tracks as they arrive. */
+  readonly stream: MediaStream;
+  readonly peerID: string;
+  readonly polite: boolean;
+  private readonly pc: RTCPeerConnection;
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswer = false;
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly o: PeerLinkOptions) {
+    this.peerID = o.peerID;
+    this.polite = o.polite;
+    this.pc = o.pc;
+    this.stream = new MediaStream();
+    const pc = this.pc;
+    pc.onnegotiationneeded = () => void this.negotiate();
+    pc.onicecandidate = (e) => {
+      // End-of-candidates is implied; only real candidates are sent.
+      if (e.candidate && e.candidate.candidate) o.send('candidate', e.candidate.toJSON() as SignalPayload);
+    };
+    pc.ontrack = (e) => {
+      const t = e.track;
+      if (!this.stream.getTracks().includes(t)) this.stream.addTrack(t);
+      t.addEventListener('ended', () => this.stream.removeTrack(t));
+      o.onTrack(t, this.stream);
+    };
+    pc.onconnectionstatechange = () => {
+      const s = pc.connectionState;
+      o.onState(s);
+      if (s === 'failed' && !this.closed) pc.restartIce();
+    };
+  }
+
+  get connectionState(): RTCPeerConnectionState {
+    return this.pc.connectionState;
+  }
+
+  /** Starts negotiation from this side: one transceiver per kind, sending what we have. */
+  open(): void {
+    const local = this.o.local;
+    for (const kind of KINDS) {
+      const track = local?.track(kind) ?? null;
+      this.pc.addTransceiver(track ?? kind, {
+        direction: track ? 'sendrecv' : 'recvonly',
+        streams: local ? [local.stream] : [],
+      });
+    }
+  }
+
+  private async negotiate(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      const d = this.pc.localDescription;
+      if (d && !this.closed) this.o.send(d.type === 'offer' ? 'offer' : 'answer', { type: d.type, sdp: d.sdp });
+    } catch (err) {
+      if (!this.closed) this.o.onError(err);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /** Handles one signal from this peer; signals are applied one after another, in order. */
+  handleSignal(kind: SignalKind, payload: SignalPayload): void {
+    this.queue = this.queue
+      .then(() => this.apply(kind, payload))
+      .catch((err: unknown) => {
+        if (!this.closed) this.o.onError(err);
+      });
+  }
+
+  private async apply(kind: SignalKind, payload: SignalPayload): Promise<void> {
+    if (this.closed || payload === null) return;
+    const pc = this.pc;
+    if (kind === 'candidate') {
+      try {
+        await pc.addIceCandidate(payload as RTCIceCandidateInit);
+      } catch (err) {
+        if (!this.ignoreOffer) throw err;
+      }
+      return;
+    }
+    const description = payload as RTCSessionDescriptionInit;
+    const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.settingRemoteAnswer);
+    const offerCollision = description.type === 'offer' && !readyForOffer;
+    this.ignoreOffer = !this.polite && offerCollision;
+    if (this.ignoreOffer) return;
+    this.settingRemoteAnswer = description.type === 'answer';
+    try {
+      await pc.setRemoteDescription(description);
+    } finally {
+      this.settingRemoteAnswer = false;
+    }
+    if (description.type !== 'offer' || this.closed) return;
+    await this.attachToOffered();
+    await pc.setLocalDescription();
+    const d = pc.localDescription;
+    if (d && !this.closed) this.o.send('answer', { type: d.type, sdp: d.sdp });
+  }
+
+  /** Before answering: put our tracks on the transceivers the offer created, so we send too. */
+  private async attachToOffered(): Promise<void> {
+    const local = this.o.local;
+    if (!local) return;
+    for (const kind of KINDS) {
+      const track = local.track(kind);
+      if (track) await this.attach(track, false);
+    }
+  }
+
+  /**
+   * Starts sending `track` (a device opened after the link was made): on the transceiver of its
+   * kind when there is one, which renegotiates if its direction changes.
+   */
+  async attach(track: MediaStreamTrack, allowNew = true): Promise<void> {
+    if (this.closed) return;
+    const list = this.pc.getTransceivers().filter((t) => t.direction !== 'stopped' && kindOf(t) === track.kind);
+    if (list.some((t) => t.sender.track === track)) return;
+    const tr = list.find((t) => t.sender.track === null);
+    if (!tr) {
+      if (allowNew) this.pc.addTransceiver(track, { direction: 'sendrecv', streams: this.o.local ? [this.o.local.stream] : [] });
+      return;
+    }
+    await tr.sender.replaceTrack(track);
+    if (this.o.local) tr.sender.setStreams?.(this.o.local.stream);
+    if (tr.direction === 'recvonly') tr.direction = 'sendrecv';
+    else if (tr.direction === 'inactive') tr.direction = 'sendonly';
+  }
+
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.ontrack = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.close();
+    for (const t of this.stream.getTracks()) this.stream.removeTrack(t);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * MediaRoom: the media of one meeting. Connects this user to every other member peer to peer
+ * (a full mesh, for rooms of a few people), relays the WebRTC offers, answers and ICE candidates
+ * over the meeting's signalling (`meeting.signal`), and emits each member's stream as it
+ * arrives and when the member leaves.
+ *
+ *   const local = new LocalMedia();
+ *   await local.start();                        // camera + microphone, or what there is
+ *   const { members } = await client.enterMeeting(id);
+ *   const room = new MediaRoom({ client, meetingID: id, selfID: client.user!.userID,
+ *                                local, iceServers: await client.getIceServers() });
+ *   room.on('stream', ({ userID, stream }) => { videoOf(userID).srcObject = stream; });
+ *   room.on('left', ({ userID }) => removeVideo(userID));
+ *   room.start(members);
+ *
+ * The member who enters opens a link to each member already there; those members answer. Which
+ * side is polite (yields when offers cross) is decided by comparing user IDs.
+ */
+import type { ClientEvents } from '../client.js';
+import type { IceServer, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import { TypedEmitter } from '../../shared/typed-emitter.js';
+import type { LocalMedia } from './local-media.js';
+import { PeerLink } from './peer.js';
+
+/** The part of CallClient a room uses. */
+export interface RoomSignalling {
+  signal(meetingID: number, to: string, kind: SignalKind, payload: SignalPayload): Promise<void>;
+  on<E extends keyof ClientEvents>(event: E, fn: (...args: ClientEvents[E]) => void): () => void;
+}
+
+export interface MediaRoomOptions {
+  client: RoomSignalling;
+  meetingID: number;
+  selfID: string;
+  /** What to send; null for receive-only. */
+  local: LocalMedia | null;
+  iceServers?: IceServer[];
+  /** Makes the RTCPeerConnection (tests and other runtimes); defaults to the global one. */
+  createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+}
+
+export type MediaRoomEvents = {
+  /** A member's stream gained a track (first audio, first video, or a device opened later). */
+  stream: [{ userID: string; stream: MediaStream; track: MediaStreamTrack }];
+  /** A member's peer connection changed state (new, connecting, connected, disconnected, failed, closed). */
+  connection: [{ userID: string; state: RTCPeerConnectionState }];
+  /** A member left the room (or the room closed): drop their video. */
+  left: [{ userID: string }];
+  /** The room ended: closed by us, or the meeting was stopped. */
+  closed: [{ reason: 'closed' | 'stopped' }];
+  /** Something failed on one link; the others carry on. */
+  error: [{ userID: string; error: unknown }];
+  listenerError: [unknown];
+};
+
+/** Whether `self` is the polite side towards `peer`: the smaller user ID yields. */
+export function isPolite(self: string, peer: string): boolean {
+  return self < peer;
+}
+
+export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
+  readonly meetingID: number;
+  readonly selfID: string;
+  private readonly links = new Map<string, PeerLink>();
+  private readonly offs: (() => void)[] = [];
+  private readonly makePC: (config: RTCConfiguration) => RTCPeerConnection;
+  private readonly config: RTCConfiguration;
+  private closed = false;
+
+  constructor(private readonly o: MediaRoomOptions) {
+    super((err) => {
+      if (err !== undefined) queueMicrotask(() => this.emit('listenerError', err));
+    });
+    this.meetingID = o.meetingID;
+    this.selfID = o.selfID;
+    this.config = { iceServers: (o.iceServers ?? []).map((s) => ({ ...s })) };
+    const G = (globalThis as { RTCPeerConnection?: new (c: RTCConfiguration) => RTCPeerConnection }).RTCPeerConnection;
+    const make = o.createPeerConnection ?? (G ? (c: RTCConfiguration) => new G(c) : null);
+    if (!make) throw new Error('MediaRoom needs WebRTC: no RTCPeerConnection here (pass createPeerConnection)');
+    this.makePC = make;
+    const c = o.client;
+    this.offs.push(
+      c.on('meeting.memberJoined', (e) => {
+        if (e.meetingID === this.meetingID && e.member.userID !== this.selfID) this.link(e.member.userID);
+      }),
+      c.on('meeting.memberLeft', (e) => {
+        if (e.meetingID === this.meetingID) this.drop(e.userID);
+      }),
+      c.on('meeting.signal', (e) => {
+        if (e.meetingID !== this.meetingID || this.closed) return;
+        this.link(e.from).handleSignal(e.kind, e.payload);
+      }),
+      c.on('meeting.stopped', (e) => {
+        if (e.meetingID === this.meetingID) this.shutdown('stopped');
+      }),
+      c.on('closed', () => this.shutdown('closed')),
+    );
+    if (o.local) {
+      const local = o.local;
+      this.offs.push(
+        local.on('track', (t) => {
+          for (const l of this.links.values()) {
+            l.attach(t).catch((error: unknown) => this.emit('error', { userID: l.peerID, error }));
+          }
+        }),
+      );
+    }
+  }
+
+  /** Connects to the members already in the room (the `members` from enterMeeting). */
+  start(members: { userID: string }[]): void {
+    for (const m of members) {
+      if (m.userID === this.selfID || this.links.has(m.userID)) continue;
+      this.link(m.userID).open();
+    }
+  }
+
+  /** The user IDs this room has a link to. */
+  get peers(): string[] {
+    return [...this.links.keys()];
+  }
+
+  /** The stream a member sends us (possibly still without tracks). */
+  streamOf(userID: string): MediaStream | null {
+    return this.links.get(userID)?.stream ?? null;
+  }
+
+  connectionState(userID: string): RTCPeerConnectionState | null {
+    return this.links.get(userID)?.connectionState ?? null;
+  }
+
+  /** WebRTC statistics of the link to a member (inbound-rtp shows what arrives). */
+  async getStats(userID: string): Promise<RTCStatsReport | null> {
+    const l = this.links.get(userID);
+    return l ? l.getStats() : null;
+  }
+
+  private link(peerID: string): PeerLink {
+    let l = this.links.get(peerID);
+    if (l) return l;
+    const pc = this.makePC(this.config);
+    l = new PeerLink({
+      peerID,
+      polite: isPolite(this.selfID, peerID),
+      pc,
+      local: this.o.local,
+      send: (kind, payload) => {
+        this.o.client.signal(this.meetingID, peerID, kind, payload).catch((error: unknown) => {
+          // The peer may have just left; that is not worth reporting.
+          if (this.links.has(peerID)) this.emit('error', { userID: peerID, error });
+        });
+      },
+      onTrack: (track, stream) => this.emit('stream', { userID: peerID, stream, track }),
+      onState: (state) => this.emit('connection', { userID: peerID, state }),
+      onError: (error) => this.emit('error', { userID: peerID, error }),
+    });
+    this.links.set(peerID, l);
+    return l;
+  }
+
+  private drop(userID: string): void {
+    const l = this.links.get(userID);
+    if (!l) return;
+    this.links.delete(userID);
+    l.close();
+    this.emit('left', { userID });
+  }
+
+  private shutdown(reason: 'closed' | 'stopped'): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const off of this.offs) off();
+    for (const id of [...this.links.keys()]) this.drop(id);
+    this.emit('closed', { reason });
+  }
+
+  /** Hangs up every link (call after or instead of leaving the meeting). Local devices are not stopped. */
+  close(): void {
+    this.shutdown('closed');
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The in-call screen: the others' video large (one tile each; a 1:1 call fills the screen), this
+ * camera small in a corner, the duration, the connection state, what is wrong with the devices,
+ * and the buttons: mute, camera off, hang up (or leave, in a room).
+ */
+import type { CallClient } from '../src/sdk/client.js';
+import type { Member } from '../src/protocol/messages.js';
+import type { LocalMedia } from '../src/sdk/media/local-media.js';
+import type { MediaRoom } from '../src/sdk/media/room.js';
+import { byId, el } from './dom.js';
+import { formatDuration } from './format.js';
+import { t } from './i18n.js';
+import { deviceNotice } from './outcome.js';
+import type { PhoneState } from './phone.js';
+
+interface Tile {
+  root: HTMLElement;
+  video: HTMLVideoElement;
+  caption: HTMLElement;
+  state: RTCPeerConnectionState | 'new';
+}
+
+export class CallView {
+  private readonly tiles = new Map<string, Tile>();
+  private readonly names = new Map<string, string>();
+  private offs: (() => void)[] = [];
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private since = 0;
+  private local: LocalMedia | null = null;
+  private state: PhoneState = { kind: 'idle' };
+  private readonly box = byId('tiles');
+  private readonly localVideo = byId<HTMLVideoElement>('local-video');
+  private readonly muteBtn = byId<HTMLButtonElement>('btn-mute');
+  private readonly camBtn = byId<HTMLButtonElement>('btn-camera');
+  private readonly hangBtn = byId<HTMLButtonElement>('btn-hangup');
+  /** Removes the button listeners when the session ends. */
+  private readonly listening = new AbortController();
+
+  constructor(private readonly client: CallClient) {
+    const signal = this.listening.signal;
+    this.muteBtn.addEventListener(
+      'click',
+      () => {
+        const l = this.local;
+        if (l) void l.setMicEnabled(l.audio !== 'on').then(() => this.renderButtons());
+      },
+      { signal },
+    );
+    this.camBtn.addEventListener(
+      'click',
+      () => {
+        const l = this.local;
+        if (l) void l.setCameraEnabled(l.video !== 'on').then(() => this.renderButtons());
+      },
+      { signal },
+    );
+    byId('btn-copy-link').addEventListener(
+      'click',
+      () => {
+        const input = byId<HTMLInputElement>('room-link-text');
+        input.select();
+        void navigator.clipboard?.writeText(input.value).then(
+          () => (byId('btn-copy-link').textContent = t('copied')),
+          () => undefined,
+        );
+      },
+      { signal },
+    );
+  }
+
+  dispose(): void {
+    this.reset();
+    this.listening.abort();
+  }
+
+  /** Follows the phone's state: title, duration, which button label. */
+  show(s: PhoneState): void {
+    const was = this.state;
+    this.state = s;
+    if (s.kind !== 'call' && s.kind !== 'room') return;
+    if (was.kind !== s.kind) {
+      this.since = s.kind === 'call' ? s.answeredAt : Date.now();
+      if (s.kind === 'call') this.ensureTile(s.peer.userID, s.peer.nickName);
+    }
+    this.renderText();
+    if (!this.timer) this.timer = setInterval(() => this.renderDuration(), 1000);
+  }
+
+  /** A meeting's media started: show the streams as they come. */
+  attach(room: MediaRoom, local: LocalMedia, members: Member[]): void {
+    this.detachMedia();
+    this.local = local;
+    for (const m of members) this.ensureTile(m.userID, m.nickName || m.userID);
+    this.localVideo.srcObject = local.stream;
+    this.offs.push(
+      room.on('stream', ({ userID, stream }) => {
+        const tile = this.ensureTile(userID, this.names.get(userID) ?? userID);
+        if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
+        tile.root.dataset.audio = stream.getAudioTracks().length > 0 ? 'on' : 'off';
+        void tile.video.play().catch(() => undefined);
+      }),
+      room.on('left', ({ userID }) => this.removeTile(userID)),
+      room.on('connection', ({ userID, state }) => {
+        const tile = this.tiles.get(userID);
+        if (tile) {
+          tile.state = state;
+          tile.root.dataset.connection = state;
+        }
+        this.renderText();
+      }),
+      this.client.on('meeting.memberJoined', (e) => {
+        if (e.meetingID === room.meetingID) this.ensureTile(e.member.userID, e.member.nickName || e.member.userID);
+      }),
+      local.on('change', () => {
+        this.renderButtons();
+        this.renderText();
+      }),
+      local.on('track', () => {
+        // A device opened: refresh the preview.
+        this.localVideo.srcObject = null;
+        this.localVideo.srcObject = local.stream;
+      }),
+    );
+    this.renderButtons();
+    this.renderText();
+  }
+
+  private ensureTile(userID: string, name: string): Tile {
+    this.names.set(userID, name);
+    let tile = this.tiles.get(userID);
+    if (tile) {
+      tile.caption.textContent = name;
+      return tile;
+    }
+    const video = el('video', { autoplay: true, playsinline: true, 'aria-label': t('remoteVideo', { name }) });
+    const caption = el('figcaption', {}, name);
+    const avatar = el('div', { class: 'avatar', 'aria-hidden': 'true' }, (name.trim()[0] ?? '?').toUpperCase());
+    const root = el('figure', { class: 'tile', 'data-user': userID, 'data-video': 'off', 'data-connection': 'new' }, video, avatar, caption);
+    const markVideo = () => {
+      if (video.videoWidth > 0 && root.dataset.video !== 'on') {
+        root.dataset.video = 'on';
+        root.dataset.firstFrameAt = String(Date.now());
+      }
+    };
+    video.addEventListener('loadeddata', markVideo);
+    video.addEventListener('resize', markVideo);
+    tile = { root, video, caption, state: 'new' };
+    this.tiles.set(userID, tile);
+    this.box.append(root);
+    this.box.dataset.count = String(this.tiles.size);
+    return tile;
+  }
+
+  private removeTile(userID: string): void {
+    const tile = this.tiles.get(userID);
+    if (!tile) return;
+    tile.video.srcObject = null;
+    tile.root.remove();
+    this.tiles.delete(userID);
+    this.box.dataset.count = String(this.tiles.size);
+    this.renderText();
+  }
+
+  private renderButtons(): void {
+    const l = this.local;
+    // Until the devices have answered, the buttons wait (and say what they will do).
+    const starting = !l || (l.audio === 'none' && l.video === 'none');
+    this.muteBtn.disabled = starting;
+    this.camBtn.disabled = starting;
+    const micOn = starting || l?.audio === 'on';
+    const camOn = starting || l?.video === 'on';
+    this.muteBtn.textContent = micOn ? t('mute') : t('unmute');
+    this.muteBtn.setAttribute('aria-pressed', String(!micOn));
+    this.camBtn.textContent = camOn ? t('cameraOff') : t('cameraOn');
+    this.camBtn.setAttribute('aria-pressed', String(!camOn));
+    this.localVideo.parentElement!.dataset.camera = !starting && camOn ? 'on' : 'off';
+  }
+
+  renderText(): void {
+    const s = this.state;
+    if (s.kind !== 'call' && s.kind !== 'room') return;
+    byId('call-title').textContent = s.kind === 'call' ? s.peer.nickName : t('roomTitle', { id: s.meeting.ID });
+    this.hangBtn.textContent = s.kind === 'call' ? t('hangUp') : t('leaveRoom');
+    const states = [...this.tiles.values()].map((x) => x.state);
+    let status = t('connecting');
+    if (states.some((x) => x === 'connected')) status = t('connected');
+    else if (states.some((x) => x === 'disconnected' || x === 'failed')) status = t('reconnecting');
+    const alone = s.kind === 'room' && this.tiles.size === 0;
+    this.box.dataset.empty = alone ? t('waitingOthers') : '';
+    byId('call-status').textContent = alone ? '' : status;
+    const linkBox = byId('room-link');
+    linkBox.hidden = s.kind !== 'room';
+    if (s.kind === 'room') {
+      byId('room-alone').hidden = !alone;
+      byId<HTMLInputElement>('room-link-text').value = roomLink(s.meeting);
+    }
+    const notice = this.local ? deviceNotice(this.local.snapshot) : '';
+    const n = byId('media-notice');
+    n.textContent = notice;
+    n.hidden = notice === '';
+    this.renderButtons();
+    this.renderDuration();
+    for (const [id, tile] of this.tiles) tile.video.setAttribute('aria-label', t('remoteVideo', { name: this.names.get(id) ?? id }));
+  }
+
+  private renderDuration(): void {
+    const d = byId('call-duration');
+    d.textContent = formatDuration(Date.now() - this.since);
+  }
+
+  private detachMedia(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+    this.local = null;
+    this.localVideo.srcObject = null;
+  }
+
+  /** The call or room is over: clear everything. */
+  reset(): void {
+    this.detachMedia();
+    for (const id of [...this.tiles.keys()]) this.removeTile(id);
+    this.names.clear();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.state = { kind: 'idle' };
+    byId('btn-copy-link').textContent = t('copyLink');
+  }
+}
+
+/** The link that opens this page and joins the room: the meeting's pubMeetUrl (`/?meeting=ID`) with its password. */
+export function roomLink(m: { ID: number; pswd: string; pubMeetUrl: string }): string {
+  const u = new URL(m.pubMeetUrl || location.origin + location.pathname);
+  u.searchParams.set('meeting', String(m.ID));
+  if (m.pswd) u.searchParams.set('pswd', m.pswd);
+  return u.toString();
+}

@@ -1,0 +1,357 @@
+/**
+ * The softphone: one state at a time (idle, calling out, ringing in, in a call, in a room) and
+ * every transition between them, driven by the user's buttons and the server's events. It owns
+ * the tones, this device's camera and microphone (LocalMedia) and the media of the meeting
+ * (MediaRoom); views only render what it reports.
+ */
+import type { CallClient } from '../src/sdk/client.js';
+import { CallroomError } from '../src/protocol/errors.js';
+import type { EventPayload, IceServer, MeetInfo, Member } from '../src/protocol/messages.js';
+import { newCallID } from '../src/sdk/client.js';
+import { LocalMedia } from '../src/sdk/media/local-media.js';
+import { MediaRoom } from '../src/sdk/media/room.js';
+import { TypedEmitter } from '../src/shared/typed-emitter.js';
+import { formatDuration } from './format.js';
+import { inviteFailure, msg, rejectedNotice, ringingEndedNotice, type Msg } from './outcome.js';
+import type { Tones } from './tones.js';
+
+export interface Peer {
+  userID: string;
+  nickName: string;
+}
+
+/** How long to wait for the hang-up of a party that left the meeting before ending the call here. */
+const PEER_LEFT_GRACE_MS = 3_000;
+
+export type PhoneState =
+  | { kind: 'idle' }
+  | { kind: 'outgoing'; callID: string; peer: Peer; invited: boolean }
+  | { kind: 'incoming'; callID: string; peer: Peer; meeting: MeetInfo }
+  | { kind: 'call'; callID: string; peer: Peer; meeting: MeetInfo; answeredAt: number; creator: boolean }
+  | { kind: 'room'; meeting: MeetInfo };
+
+export type PhoneEvents = {
+  state: [PhoneState];
+  /** Something to tell the user on the home screen (null clears it). */
+  notice: [Msg | null];
+  /** A meeting's media started: views attach to it. `members`: who was there, with names. */
+  media: [{ room: MediaRoom; local: LocalMedia; members: Member[] }];
+  /** A call ended or a room was left: the history may have changed. */
+  ended: [];
+};
+
+export class Phone extends TypedEmitter<PhoneEvents> {
+  state: PhoneState = { kind: 'idle' };
+  local: LocalMedia | null = null;
+  room: MediaRoom | null = null;
+  private meetingID: number | null = null;
+  /** Meetings this page created for its calls, destroyed when the call ends. */
+  private ownMeeting: number | null = null;
+  private readonly offs: (() => void)[] = [];
+
+  constructor(
+    private readonly client: CallClient,
+    private readonly tones: Tones,
+    private readonly me: Peer,
+  ) {
+    super((err) => console.error('callroom page: a listener failed', err));
+    this.offs.push(
+      client.on('call.incoming', (e) => this.onIncoming(e)),
+      client.on('call.accepted', (e) => void this.onAccepted(e)),
+      client.on('call.rejected', (e) => this.onRejected(e)),
+      client.on('call.hungup', (e) => this.onHungup(e)),
+      client.on('meeting.memberLeft', (e) => this.onMemberLeft(e.meetingID, e.userID)),
+      client.on('meeting.stopped', (e) => {
+        if (e.meetingID === this.meetingID && this.state.kind === 'room') this.finish(msg('outRoomStopped'));
+      }),
+    );
+  }
+
+  /** Whether the phone is in this state now (a method, so that TypeScript does not narrow across awaits). */
+  is(kind: PhoneState['kind']): boolean {
+    return this.state.kind === kind;
+  }
+
+  private set(s: PhoneState): void {
+    this.state = s;
+    this.emit('state', s);
+  }
+
+  private notice(m: Msg | null): void {
+    this.emit('notice', m);
+  }
+
+  // ---- calling out ----
+  async call(userID: string, nickName = userID): Promise<void> {
+    const id = userID.trim();
+    if (!id) return;
+    if (this.state.kind === 'room') await this.leaveRoom(false);
+    if (this.state.kind !== 'idle') return;
+    this.tones.unlock();
+    const callID = newCallID();
+    const peer = { userID: id, nickName };
+    this.notice(null);
+    this.set({ kind: 'outgoing', callID, peer, invited: false });
+    void this.startLocal();
+    const still = () => this.state.kind === 'outgoing' && this.state.callID === callID;
+    let meeting: MeetInfo;
+    try {
+      meeting = await this.client.createMeeting({ subject: `${this.me.userID} → ${id}` });
+      this.ownMeeting = meeting.ID;
+      if (!still()) return this.dropOwnMeeting();
+      await this.client.call(id, meeting, { callID });
+    } catch (err) {
+      if (!still()) return;
+      const e = err instanceof CallroomError ? err : new CallroomError('UNKNOWN', String(err));
+      let dnd = false;
+      if (e.code === 602) dnd = (await this.client.getStatus([id]).catch(() => []))[0]?.dnd ?? false;
+      return this.finish(inviteFailure(e.code, id, e.message, dnd));
+    }
+    if (!still()) {
+      // Cancelled while the invitation was on its way: cancel it on the server too.
+      await this.client.hangup(callID).catch(() => undefined);
+      return;
+    }
+    this.set({ kind: 'outgoing', callID, peer, invited: true });
+    this.tones.play('ringback');
+  }
+
+  /** Cancel while ringing, or hang up a call in progress. */
+  async hangup(): Promise<void> {
+    const s = this.state;
+    if (s.kind === 'outgoing') {
+      const sent = s.invited ? this.client.hangup(s.callID).catch(() => undefined) : null;
+      this.finish(msg('outCancelledByMe'), false);
+      await sent;
+      this.emit('ended');
+      return;
+    }
+    if (s.kind === 'call') {
+      const duration = formatDuration(Date.now() - s.answeredAt);
+      const sent = this.client.hangup(s.callID).catch(() => undefined);
+      this.finish(msg('outHungUpByMe', { duration }), false);
+      await sent;
+      this.emit('ended');
+      return;
+    }
+    if (s.kind === 'room') await this.leaveRoom(true);
+  }
+
+  private async onAccepted(e: EventPayload<'call.accepted'>): Promise<void> {
+    const s = this.state;
+    if (s.kind !== 'outgoing' || s.callID !== e.callID) return;
+    this.tones.stop();
+    this.set({ kind: 'call', callID: s.callID, peer: s.peer, meeting: e.meeting, answeredAt: Date.now(), creator: true });
+    await this.joinMedia(e.meeting.ID, undefined, () => this.state.kind === 'call' && this.state.callID === e.callID);
+  }
+
+  private onRejected(e: EventPayload<'call.rejected'>): void {
+    const s = this.state;
+    if (s.kind !== 'outgoing' || s.callID !== e.callID) return;
+    this.finish(rejectedNotice(e.code, s.peer.nickName));
+  }
+
+  // ---- being called ----
+  private onIncoming(e: EventPayload<'call.incoming'>): void {
+    if (this.state.kind !== 'idle' && this.state.kind !== 'room') {
+      // The server does not ring a busy user; if it happens anyway, say no.
+      void this.client.reject(e.callID).catch(() => undefined);
+      return;
+    }
+    this.notice(null);
+    this.set({ kind: 'incoming', callID: e.callID, peer: { userID: e.caller.userID, nickName: e.caller.nickName || e.caller.userID }, meeting: e.meeting });
+    this.tones.play('ringtone');
+  }
+
+  async accept(): Promise<void> {
+    const s = this.state;
+    if (s.kind !== 'incoming') return;
+    this.tones.stop();
+    this.tones.unlock();
+    if (this.meetingID !== null) await this.leaveRoom(false, true);
+    this.set({ kind: 'call', callID: s.callID, peer: s.peer, meeting: s.meeting, answeredAt: Date.now(), creator: false });
+    const still = () => this.state.kind === 'call' && this.state.callID === s.callID;
+    void this.startLocal();
+    try {
+      await this.client.accept(s.callID);
+    } catch (err) {
+      if (still()) this.finish(msg('outCancelledByCaller', { name: s.peer.nickName }));
+      return;
+    }
+    await this.joinMedia(s.meeting.ID, undefined, still);
+  }
+
+  async reject(): Promise<void> {
+    const s = this.state;
+    if (s.kind !== 'incoming') return;
+    this.tones.stop();
+    this.set(this.meetingID !== null && this.room ? { kind: 'room', meeting: this.roomMeeting! } : { kind: 'idle' });
+    this.notice(msg('outRejectedByMe', { name: s.peer.nickName }));
+    await this.client.reject(s.callID).catch(() => undefined);
+    this.emit('ended');
+  }
+
+  private onHungup(e: EventPayload<'call.hungup'>): void {
+    const s = this.state;
+    if ((s.kind === 'incoming' || s.kind === 'call' || s.kind === 'outgoing') && s.callID === e.callID) {
+      if (s.kind === 'incoming') {
+        this.tones.stop();
+        this.set(this.meetingID !== null && this.roomMeeting ? { kind: 'room', meeting: this.roomMeeting } : { kind: 'idle' });
+        this.notice(ringingEndedNotice(e.reason, s.peer.nickName));
+        this.emit('ended');
+        return;
+      }
+      if (s.kind === 'call') {
+        const duration = formatDuration(Date.now() - s.answeredAt);
+        this.finish(e.reason === 'lost' ? msg('outLost', { name: s.peer.nickName }) : msg('outHungUpByOther', { name: s.peer.nickName, duration }));
+        return;
+      }
+      this.finish(msg('outLost', { name: s.peer.nickName }));
+    }
+  }
+
+  /**
+   * The other party left the meeting without hanging up (their SDK called ExitMeeting, say).
+   * Their hang-up usually arrives at once; if it does not, end the call from this side.
+   */
+  private onMemberLeft(meetingID: number, userID: string): void {
+    const s = this.state;
+    if (s.kind !== 'call' || meetingID !== this.meetingID || userID !== s.peer.userID) return;
+    setTimeout(() => {
+      const now = this.state;
+      if (now.kind !== 'call' || now.callID !== s.callID) return;
+      const sent = this.client.hangup(s.callID).catch(() => undefined);
+      this.finish(msg('outPeerLeft', { name: s.peer.nickName, duration: formatDuration(Date.now() - s.answeredAt) }), false);
+      void sent.then(() => this.emit('ended'));
+    }, PEER_LEFT_GRACE_MS);
+  }
+
+  // ---- rooms joined by link ----
+  private roomMeeting: MeetInfo | null = null;
+
+  /** Creates a room and enters it; others join with its link. */
+  async newRoom(): Promise<void> {
+    if (this.state.kind !== 'idle') return;
+    this.tones.unlock();
+    try {
+      const m = await this.client.createMeeting({ subject: `${this.me.nickName}'s room` });
+      await this.joinRoom(m.ID, m.pswd, m);
+    } catch (err) {
+      this.notice(msg('outError', { message: (err as Error).message }));
+    }
+  }
+
+  async joinRoom(meetingID: number, pswd?: string, known?: MeetInfo): Promise<boolean> {
+    if (this.state.kind !== 'idle') return false;
+    this.tones.unlock();
+    this.notice(null);
+    void this.startLocal();
+    const placeholder: MeetInfo = known ?? { ID: meetingID, pswd: pswd ?? '', subject: '', pubMeetUrl: '', creator: '', memberCount: 0, startTime: 0 };
+    this.roomMeeting = placeholder;
+    this.set({ kind: 'room', meeting: placeholder });
+    const meeting = await this.joinMedia(meetingID, pswd || undefined, () => this.state.kind === 'room');
+    if (!meeting) return false;
+    // The server's record does not always carry the password the user typed; the link needs it.
+    const full = { ...meeting, pswd: meeting.pswd || pswd || '' };
+    this.roomMeeting = full;
+    if (this.is('room')) this.set({ kind: 'room', meeting: full });
+    return true;
+  }
+
+  async leaveRoom(tell = true, keepState = false): Promise<void> {
+    if (this.meetingID === null && this.state.kind !== 'room') return;
+    const id = this.meetingID;
+    this.stopMedia();
+    if (id !== null) await this.client.exitMeeting(id).catch(() => undefined);
+    this.roomMeeting = null;
+    if (!keepState) {
+      this.set({ kind: 'idle' });
+      if (tell) this.notice(msg('outRoomLeft'));
+    }
+  }
+
+  // ---- media ----
+  private startLocal(): Promise<unknown> {
+    if (!this.local) {
+      this.local = new LocalMedia();
+      this.localReady = this.local.start({ audio: true, video: true });
+    }
+    return this.localReady;
+  }
+  private localReady: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Enters the meeting and connects its media: the room listens before the enter request goes
+   * out, so no signal from a member already inside is missed. Returns the meeting, or null.
+   */
+  private async joinMedia(meetingID: number, pswd: string | undefined, still: () => boolean): Promise<MeetInfo | null> {
+    let ice: IceServer[] = [];
+    try {
+      [ice] = await Promise.all([this.client.getIceServers().catch(() => []), this.startLocal()]);
+    } catch {
+      /* media problems are shown by the view; the call goes on */
+    }
+    if (!still()) return null;
+    const local = this.local!;
+    this.stopRoom();
+    const room = new MediaRoom({ client: this.client, meetingID, selfID: this.me.userID, local, iceServers: ice });
+    this.room = room;
+    this.meetingID = meetingID;
+    try {
+      const r = await this.client.enterMeeting(meetingID, pswd);
+      if (!still() || this.room !== room) {
+        await this.client.exitMeeting(meetingID).catch(() => undefined);
+        return null;
+      }
+      this.emit('media', { room, local, members: r.members });
+      room.start(r.members);
+      return r.meeting;
+    } catch (err) {
+      if (this.room === room) this.stopRoom();
+      this.meetingID = null;
+      if (!still()) return null;
+      const code = err instanceof CallroomError ? err.code : 0;
+      this.finish(code === 801 ? msg('outWrongPassword') : code === 800 ? msg('outRoomGone') : msg('outError', { message: (err as Error).message }));
+      return null;
+    }
+  }
+
+  private stopRoom(): void {
+    this.room?.close();
+    this.room = null;
+  }
+
+  private stopMedia(): void {
+    this.stopRoom();
+    this.meetingID = null;
+    this.local?.stop();
+    this.local = null;
+  }
+
+  private dropOwnMeeting(): void {
+    const id = this.ownMeeting;
+    this.ownMeeting = null;
+    if (id !== null) void this.client.destroyMeeting(id).catch(() => undefined);
+  }
+
+  /** Back to idle with a notice: stops tones, leaves the meeting, frees the devices. */
+  private finish(notice: Msg | null, ended = true): void {
+    this.tones.stop();
+    const id = this.meetingID;
+    this.stopMedia();
+    this.roomMeeting = null;
+    if (id !== null) void this.client.exitMeeting(id).catch(() => undefined).finally(() => this.dropOwnMeeting());
+    else this.dropOwnMeeting();
+    this.set({ kind: 'idle' });
+    this.notice(notice);
+    if (ended) this.emit('ended');
+  }
+
+  /** The session ended (logout, kicked, connection lost). */
+  dispose(): void {
+    this.tones.stop();
+    this.stopMedia();
+    for (const off of this.offs) off();
+    this.removeAll();
+  }
+}
