@@ -47,6 +47,12 @@ export function areaOf(f: CallFrame): string {
   return url;
 }
 
+/** A function's name and place, e.g. `flush dist/src/server/store/sqlite.js:214`. */
+function keyOf(f: CallFrame): string {
+  const where = f.url ? `${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}` : '';
+  return `${f.functionName || '(anonymous)'} ${where}`.trim();
+}
+
 export function summarise(p: Profile, top = 25): string {
   const byID = new Map<number, ProfileNode>();
   for (const n of p.nodes) byID.set(n.id, n);
@@ -60,11 +66,23 @@ export function summarise(p: Profile, top = 25): string {
   const byArea = new Map<string, number>();
   for (const [id, us] of self) {
     const f = byID.get(id)!.callFrame;
-    const where = f.url ? `${f.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${f.lineNumber + 1}` : '';
-    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
+    const key = keyOf(f);
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     const area = areaOf(f);
     byArea.set(area, (byArea.get(area) ?? 0) + us);
+  }
+  // Total (inclusive) time: each sample counts once for every distinct function on its stack.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const key = keyOf(byID.get(n)!.callFrame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+    }
   }
   const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
   const busy = total - (byArea.get('idle') ?? 0);
@@ -72,6 +90,8 @@ export function summarise(p: Profile, top = 25): string {
   for (const [k, v] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
   lines.push('', `top ${top} functions (self time):`);
   for (const [k, v] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
+  lines.push('', `top ${top} functions (total time, callees included):`);
+  for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
   return lines.join('\n');
 }
 
