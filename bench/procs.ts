@@ -53,6 +53,18 @@ function procProbe(pid: number): Probe {
   };
 }
 
+/** CPU time of the whole machine so far (jiffies): busy (everything but idle and iowait) and total. */
+export function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
 /** Reads the server's own process metrics (callroom_process_*) from /metrics. */
 export function metricsProbe(httpBase: string): Probe {
   const read = async (name: string): Promise<number | null> => {

@@ -83,8 +83,9 @@ function cpu(s: CallsSummary, serverName: string): string {
   const f = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%`);
   const us = (v: number | null) => (v === null ? 'n/a' : `${v} µs`);
   const loader = `loader${s.loaders > 1 ? 's' : ''}`;
+  const cores = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)} cores`);
   return (
-    `  cpu: ${serverName} ${f(s.cpu.server)} of a core, ${loader} ${f(s.cpu.loaders)}; ` +
+    `  cpu: ${serverName} ${f(s.cpu.server)} of a core, ${loader} ${f(s.cpu.loaders)}, whole machine ${cores(s.cpu.machine)}; ` +
     `per cycle ${serverName} ${us(s.cpuPerCycleUs.server)}, ${loader} ${us(s.cpuPerCycleUs.loaders)}`
   );
 }
@@ -129,10 +130,12 @@ export function summaryText(r: BenchReport): string {
   }
   if (r.scale) {
     const s = r.scale;
+    const perLogin = (v: number | null) => (v === null || s.loggedIn === 0 ? 'n/a' : `${Math.round((v * 1e6) / s.loggedIn)} µs`);
     const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MiB`);
     lines.push(
       `scale — ${n(s.users)} idle users, ${s.loaders} loader processes`,
-      `  ${n(s.loggedIn)} logged in in ${s.seconds.toFixed(2)} s = ${n(s.loginsPerSec)} logins/s (${s.failed} failed); server CPU ${s.serverCpuSeconds ?? 'n/a'} s`,
+      `  ${n(s.loggedIn)} logged in in ${s.seconds.toFixed(2)} s = ${n(s.loginsPerSec)} logins/s (${s.failed} failed)`,
+      `  cpu meanwhile: server ${s.serverCpuSeconds ?? 'n/a'} s (${perLogin(s.serverCpuSeconds)} per login), loaders ${s.loaderCpuSeconds ?? 'n/a'} s, whole machine ${s.machineCpuSeconds ?? 'n/a'} s`,
       `  connect  ${pct(s.connectMs)}`,
       `  login    ${pct(s.loginMs)}`,
       `  server resident memory: empty ${mib(s.serverRssEmptyBytes)}, loaded ${mib(s.serverRssLoadedBytes)}` +

@@ -7,7 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { Histogram, type HistogramData, type Percentiles } from './histogram.js';
 import type { CallsJob, CallsResult, EventCounts, Keys, ScaleResult } from './ipc.js';
 import type { BenchOptions } from './options.js';
-import { externalCallroom, Loader, sleep, startCallroom, startRelay, type Probe, type Service } from './procs.js';
+import { cpus } from 'node:os';
+import { externalCallroom, Loader, machineCpu, sleep, startCallroom, startRelay, type Probe, type Service } from './procs.js';
 
 const SETUP_TIMEOUT_MS = 120_000;
 const DRAIN_MS = 5_000;
@@ -31,8 +32,11 @@ export interface CallsSummary {
   errorSamples: string[];
   unanswered: number;
   unexpectedCloses: number;
-  /** CPU used during the window, as a fraction of one core. */
-  cpu: { server: number | null; loaders: number | null };
+  /**
+   * CPU used during the window, in cores: the server, the loaders, and the whole machine (all
+   * processes, the kernel's loopback work and whatever else runs here; at most the core count).
+   */
+  cpu: { server: number | null; loaders: number | null; machine: number | null };
   /**
    * CPU time per completed cycle (µs): the server's cost of one cycle, which holds still when
    * other work on the machine takes cores away and cycles per second drop.
@@ -65,7 +69,10 @@ export interface ScaleSummary {
   kibPerUser: number | null;
   /** Sessions the server reports (/healthz) once all are logged in. */
   serverSessions: number | null;
+  /** CPU seconds spent while the users logged in: the server, the loaders, the whole machine (all cores). */
   serverCpuSeconds: number | null;
+  loaderCpuSeconds: number | null;
+  machineCpuSeconds: number | null;
   unexpectedCloses: number;
 }
 
@@ -92,8 +99,18 @@ async function cpuOf(probes: Probe[]): Promise<number | null> {
   return sum;
 }
 
+const round2 = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
+const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round2(b - a));
+
 const perCycle = (a: number | null, b: number | null, cycles: number) =>
   a === null || b === null || cycles === 0 ? null : Math.round(((b - a) * 1e6) / cycles);
+
+/** Busy CPU seconds of the whole machine between two machineCpu() readings. */
+function machineSeconds(a: ReturnType<typeof machineCpu>, b: ReturnType<typeof machineCpu>): number | null {
+  if (!a || !b || b.total === a.total) return null;
+  const elapsedS = (b.total - a.total) / cpus().length / 100;
+  return ((b.busy - a.busy) / (b.total - a.total)) * cpus().length * elapsedS;
+}
 
 const share = (total: number, parts: number, i: number) => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
 
@@ -137,7 +154,7 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
     // CPU over the measured window only.
     const loaderProbes = loaders.map((l) => l.probe);
     await sleep(opts.warmupS * 1000);
-    const [s0, l0] = [await svc.probe.cpuSeconds(), await cpuOf(loaderProbes)];
+    const [s0, l0, m0] = [await svc.probe.cpuSeconds(), await cpuOf(loaderProbes), machineCpu()];
     let lastDone = 0;
     let lastAt = performance.now();
     const ticker = setInterval(() => {
@@ -150,7 +167,7 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
       ctx.say(`${name}: ${at.toFixed(1)} s (${phase})  ${Math.round(rate).toLocaleString('en-US')} cycles/s`);
     }, 1000);
     await sleep(opts.durationS * 1000);
-    const [s1, l1] = [await svc.probe.cpuSeconds(), await cpuOf(loaderProbes)];
+    const [s1, l1, m1] = [await svc.probe.cpuSeconds(), await cpuOf(loaderProbes), machineCpu()];
     let rs: CallsResult[];
     try {
       rs = await results;
@@ -180,7 +197,7 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
       errorSamples: rs.flatMap((r) => r.errorSamples).slice(0, 5),
       unanswered: sum((r) => r.unanswered),
       unexpectedCloses: closed.reduce((n, c) => n + c.unexpectedCloses, 0),
-      cpu: { server: frac(s0, s1), loaders: frac(l0, l1) },
+      cpu: { server: frac(s0, s1), loaders: frac(l0, l1), machine: frac(0, machineSeconds(m0, m1)) },
       cpuPerCycleUs: { server: perCycle(s0, s1, cycles), loaders: perCycle(l0, l1, cycles) },
     };
     if (loop === 'closed') return summary;
@@ -231,7 +248,8 @@ export async function runScale(ctx: Context): Promise<ScaleSummary> {
     });
     ctx.say(`scale: minting ${opts.users.toLocaleString('en-US')} tokens in ${loaders.length} loader processes`);
     await Promise.all(loaders.map((l) => l.next('ready', SETUP_TIMEOUT_MS)));
-    const cpu0 = await svc.probe.cpuSeconds();
+    const loaderProbes = loaders.map((l) => l.probe);
+    const [cpu0, l0, m0] = [await svc.probe.cpuSeconds(), await cpuOf(loaderProbes), machineCpu()];
     const results = Promise.all(loaders.map((l) => l.next('scale-result', SETUP_TIMEOUT_MS)));
     const t0 = performance.now();
     for (const l of loaders) l.send({ type: 'go' });
@@ -246,7 +264,7 @@ export async function runScale(ctx: Context): Promise<ScaleSummary> {
     } finally {
       clearInterval(ticker);
     }
-    const cpu1 = await svc.probe.cpuSeconds();
+    const [cpu1, l1, m1] = [await svc.probe.cpuSeconds(), await cpuOf(loaderProbes), machineCpu()];
     const loggedIn = rs.reduce((n, r) => n + r.loggedIn, 0);
     const seconds = (Math.max(...rs.map((r) => r.lastDone)) - Math.min(...rs.map((r) => r.firstStart))) / 1000;
     ctx.say(`scale: ${loggedIn.toLocaleString('en-US')} logged in; letting the server settle ${SCALE_SETTLE_MS / 1000} s before reading its memory`);
@@ -271,7 +289,9 @@ export async function runScale(ctx: Context): Promise<ScaleSummary> {
       bytesPerUser: perUser,
       kibPerUser: perUser === null ? null : Math.round((perUser / 1024) * 100) / 100,
       serverSessions,
-      serverCpuSeconds: cpu0 === null || cpu1 === null ? null : Math.round((cpu1 - cpu0) * 100) / 100,
+      serverCpuSeconds: diff(cpu0, cpu1),
+      loaderCpuSeconds: diff(l0, l1),
+      machineCpuSeconds: round2(machineSeconds(m0, m1)),
       unexpectedCloses: closed.reduce((n, c) => n + c.unexpectedCloses, 0),
     };
   } finally {
