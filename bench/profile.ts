@@ -53,6 +53,20 @@ function keyOf(f: CallFrame): string {
   return `${f.functionName || '(anonymous)'} ${where}`.trim();
 }
 
+/**
+ * What the server was doing in each sample, judged from the whole stack: writing to sockets
+ * (ws framing and the writev syscalls, which on loopback include the kernel's delivery), the
+ * SQLite group commit, callroom's own request handling, reading sockets, GC, idle, the rest.
+ */
+const ACTIVITIES: [string, (frames: CallFrame[]) => boolean][] = [
+  ['socket writes (ws send, writev)', (fs) => fs.some((f) => f.functionName === 'writev' || (f.functionName === 'send' && f.url.includes('/ws/lib/')))],
+  ['SQLite group commit (store flush)', (fs) => fs.some((f) => f.functionName === 'flush' && f.url.includes('/store/sqlite'))],
+  ['callroom request handling (decode, validate, calls, presence, metrics, JSON)', (fs) => fs.some((f) => /\/dist\/src\/(server|protocol)\//.test(f.url))],
+  ['socket reads (ws receive, frame parsing)', (fs) => fs.some((f) => f.url.includes('/ws/lib/') || f.url === 'node:net' || f.url.startsWith('node:internal/stream'))],
+  ['garbage collection', (fs) => fs[0]?.functionName === '(garbage collector)'],
+  ['idle', (fs) => fs[0]?.functionName === '(idle)'],
+];
+
 export function summarise(p: Profile, top = 25): string {
   const byID = new Map<number, ProfileNode>();
   for (const n of p.nodes) byID.set(n.id, n);
@@ -86,7 +100,18 @@ export function summarise(p: Profile, top = 25): string {
   }
   const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
   const busy = total - (byArea.get('idle') ?? 0);
-  const lines = [`profile: ${(total / 1e6).toFixed(2)} s, busy ${pct(busy)} (the rest idle)`, '', 'by area (self time):'];
+  const activity = new Map<string, number>();
+  for (const [id, us] of self) {
+    const frames: CallFrame[] = [];
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) frames.push(byID.get(n)!.callFrame);
+    const name = ACTIVITIES.find(([, match]) => match(frames))?.[0] ?? 'other (timers, microtasks, Node internals)';
+    activity.set(name, (activity.get(name) ?? 0) + us);
+  }
+  const lines = [`profile: ${(total / 1e6).toFixed(2)} s, busy ${pct(busy)} (the rest idle)`, '', 'by activity (of all samples; busy share in brackets):'];
+  for (const [k, v] of [...activity].sort((a, b) => b[1] - a[1])) {
+    lines.push(`  ${pct(v)}  ${k === 'idle' ? '' : `[${((v / busy) * 100).toFixed(0).padStart(2)}%] `}${k}`);
+  }
+  lines.push('', 'by area (self time):');
   for (const [k, v] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
   lines.push('', `top ${top} functions (self time):`);
   for (const [k, v] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(v)}  ${k}`);
