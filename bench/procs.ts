@@ -28,9 +28,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface Probe {
   rss(): Promise<number | null>;
   cpuSeconds(): Promise<number | null>;
+  /** The part of cpuSeconds spent in the kernel (system time): syscalls, here mostly socket I/O. */
+  kernelSeconds(): Promise<number | null>;
 }
 
 function procProbe(pid: number): Probe {
+  const times = (): { user: number; system: number } | null => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat (utime, stime); the slice starts at field 3.
+      return { user: Number(f[11]) / CLK_TCK, system: Number(f[12]) / CLK_TCK };
+    } catch {
+      return null;
+    }
+  };
   return {
     async rss() {
       try {
@@ -41,14 +53,11 @@ function procProbe(pid: number): Probe {
       }
     },
     async cpuSeconds() {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // Fields 14 and 15 of stat (utime, stime); the slice starts at field 3.
-        return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-      } catch {
-        return null;
-      }
+      const t = times();
+      return t && t.user + t.system;
+    },
+    async kernelSeconds() {
+      return times()?.system ?? null;
     },
   };
 }
@@ -79,13 +88,14 @@ export function metricsProbe(httpBase: string): Probe {
   return {
     rss: () => read('callroom_process_resident_memory_bytes'),
     cpuSeconds: () => read('callroom_process_cpu_seconds_total'),
+    kernelSeconds: () => read('callroom_process_cpu_system_seconds_total'),
   };
 }
 
 export function probeFor(pid: number | undefined, httpBase: string | null): Probe {
   if (pid !== undefined && process.platform === 'linux') return procProbe(pid);
   if (httpBase) return metricsProbe(httpBase);
-  return { rss: async () => null, cpuSeconds: async () => null };
+  return { rss: async () => null, cpuSeconds: async () => null, kernelSeconds: async () => null };
 }
 
 /** A server the bench talks to: its own child process, or one given with --url. */

@@ -86,7 +86,7 @@ function cpu(s: CallsSummary, serverName: string): string {
   const cores = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)} cores`);
   return (
     `  cpu: ${serverName} ${f(s.cpu.server)} of a core, ${loader} ${f(s.cpu.loaders)}, whole machine ${cores(s.cpu.machine)}; ` +
-    `per cycle ${serverName} ${us(s.cpuPerCycleUs.server)}, ${loader} ${us(s.cpuPerCycleUs.loaders)}`
+    `per cycle ${serverName} ${us(s.cpuPerCycleUs.server)} (kernel ${us(s.cpuPerCycleUs.serverKernel)}), ${loader} ${us(s.cpuPerCycleUs.loaders)}`
   );
 }
 

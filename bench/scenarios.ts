@@ -41,7 +41,7 @@ export interface CallsSummary {
    * CPU time per completed cycle (µs): the server's cost of one cycle, which holds still when
    * other work on the machine takes cores away and cycles per second drop.
    */
-  cpuPerCycleUs: { server: number | null; loaders: number | null };
+  cpuPerCycleUs: { server: number | null; serverKernel: number | null; loaders: number | null };
 }
 
 export interface OpenSummary extends CallsSummary {
@@ -154,7 +154,7 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
     // CPU over the measured window only.
     const loaderProbes = loaders.map((l) => l.probe);
     await sleep(opts.warmupS * 1000);
-    const [s0, l0, m0] = [await svc.probe.cpuSeconds(), await cpuOf(loaderProbes), machineCpu()];
+    const [s0, k0, l0, m0] = [await svc.probe.cpuSeconds(), await svc.probe.kernelSeconds(), await cpuOf(loaderProbes), machineCpu()];
     let lastDone = 0;
     let lastAt = performance.now();
     const ticker = setInterval(() => {
@@ -167,7 +167,7 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
       ctx.say(`${name}: ${at.toFixed(1)} s (${phase})  ${Math.round(rate).toLocaleString('en-US')} cycles/s`);
     }, 1000);
     await sleep(opts.durationS * 1000);
-    const [s1, l1, m1] = [await svc.probe.cpuSeconds(), await cpuOf(loaderProbes), machineCpu()];
+    const [s1, k1, l1, m1] = [await svc.probe.cpuSeconds(), await svc.probe.kernelSeconds(), await cpuOf(loaderProbes), machineCpu()];
     let rs: CallsResult[];
     try {
       rs = await results;
@@ -198,7 +198,7 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
       unanswered: sum((r) => r.unanswered),
       unexpectedCloses: closed.reduce((n, c) => n + c.unexpectedCloses, 0),
       cpu: { server: frac(s0, s1), loaders: frac(l0, l1), machine: frac(0, machineSeconds(m0, m1)) },
-      cpuPerCycleUs: { server: perCycle(s0, s1, cycles), loaders: perCycle(l0, l1, cycles) },
+      cpuPerCycleUs: { server: perCycle(s0, s1, cycles), serverKernel: perCycle(k0, k1, cycles), loaders: perCycle(l0, l1, cycles) },
     };
     if (loop === 'closed') return summary;
     return { ...summary, rate: opts.rate, skipped: sum((r) => r.skipped), scheduleLagMs: merge(rs.map((r) => r.scheduleLag)) };
