@@ -111,21 +111,6 @@ function rowToCall(r: CallRow): CallRecord {
   };
 }
 
-function callParams(c: CallRecord) {
-  return {
-    call_id: c.callID,
-    caller: c.caller,
-    callee: c.callee,
-    meeting_id: c.meetingID,
-    state: c.state,
-    created_at: c.createdAt,
-    answered_at: c.answeredAt,
-    ended_at: c.endedAt,
-    outcome: c.outcome,
-    ended_by: c.endedBy,
-  };
-}
-
 interface Pending {
   run(): unknown;
   resolve(v: unknown): void;
@@ -182,13 +167,10 @@ export class SqliteStore implements Store {
       deleteMeeting: d.prepare('DELETE FROM meetings WHERE id = ?'),
       allMeetings: d.prepare('SELECT id, pswd, subject, creator, created_at, last_active_at FROM meetings'),
       allInvitees: d.prepare('SELECT meeting_id, user_id FROM meeting_invitees'),
-      insertCall: d.prepare(
-        `INSERT INTO calls (call_id, caller, callee, meeting_id, state, created_at, answered_at, ended_at, outcome, ended_by)
-         VALUES (@call_id, @caller, @callee, @meeting_id, @state, @created_at, @answered_at, @ended_at, @outcome, @ended_by)`,
-      ),
+      // Positional parameters: binding them costs less than named ones, on the hottest statements.
+      insertCall: d.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateCall: d.prepare(
-        `UPDATE calls SET state = @state, answered_at = @answered_at, ended_at = @ended_at, outcome = @outcome,
-         ended_by = @ended_by WHERE call_id = @call_id`,
+        'UPDATE calls SET state = ?, answered_at = ?, ended_at = ?, outcome = ?, ended_by = ? WHERE call_id = ?',
       ),
       getCall: d.prepare('SELECT * FROM calls WHERE call_id = ?'),
       listAll: d.prepare('SELECT * FROM calls WHERE created_at < ? ORDER BY created_at DESC LIMIT ?'),
@@ -333,7 +315,7 @@ export class SqliteStore implements Store {
   insertCall(c: CallRecord): Promise<void> {
     return this.write(() => {
       try {
-        this.stmt.insertCall.run(callParams(c));
+        this.stmt.insertCall.run(c.callID, c.caller, c.callee, c.meetingID, c.state, c.createdAt, c.answeredAt, c.endedAt, c.outcome, c.endedBy);
       } catch (err) {
         if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new DuplicateCallError(c.callID);
         throw err;
@@ -342,7 +324,7 @@ export class SqliteStore implements Store {
   }
 
   updateCall(c: CallRecord): Promise<void> {
-    return this.write(() => void this.stmt.updateCall.run(callParams(c)));
+    return this.write(() => void this.stmt.updateCall.run(c.state, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.callID));
   }
 
   async getCall(callID: string): Promise<CallRecord | undefined> {
