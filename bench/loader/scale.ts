@@ -1,23 +1,27 @@
 /**
  * Idle logged-in users: connect and log in `users` sockets, `concurrency` at a time, then hold
- * them open and quiet until told to close.
+ * them open and quiet until told to close. The sockets are raw-client.ts clients, with the
+ * login frame of every user built before the clock starts.
  */
 import { performance } from 'node:perf_hooks';
-import type { WebSocket } from 'ws';
 import { Auth } from '../../src/server/gateway/auth.js';
 import { Histogram } from '../histogram.js';
 import type { ScaleJob, ScaleResult } from '../ipc.js';
 import { request } from './frames.js';
-import { call, connect, pool } from './socket.js';
+import { clientFrame, RawClient } from './raw-client.js';
+import { pool } from './socket.js';
 
 const FAIL_SAMPLES = 5;
 const TOKEN_TTL_S = 3600;
+const TIMEOUT_MS = 30_000;
+const OP_TEXT = 0x1;
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
 export class ScaleRun {
-  private tokens: string[] = [];
-  private readonly sockets: WebSocket[] = [];
+  /** The login frame of each user, masked and ready to write. */
+  private frames: Buffer[] = [];
+  private readonly sockets: RawClient[] = [];
   private closing = false;
   unexpectedCloses = 0;
 
@@ -30,7 +34,8 @@ export class ScaleRun {
   async setup(): Promise<void> {
     const auth = new Auth(this.job.keys);
     for (let i = 0; i < this.job.users; i++) {
-      this.tokens.push(await auth.mint(`${this.job.runID}-u${this.job.firstUser + i}`, { ttlSeconds: TOKEN_TTL_S }));
+      const token = await auth.mint(`${this.job.runID}-u${this.job.firstUser + i}`, { ttlSeconds: TOKEN_TTL_S });
+      this.frames.push(clientFrame(OP_TEXT, Buffer.from(request.login(1, token))));
     }
   }
 
@@ -42,29 +47,32 @@ export class ScaleRun {
     const failSamples: string[] = [];
     const timer = setInterval(() => this.progress(this.sockets.length), 250);
     const firstStart = epochNow();
-    await pool(this.tokens, job.concurrency, async (token) => {
+    const url = new URL(job.url);
+    const target = { host: url.hostname, port: Number(url.port), path: url.pathname, localAddress: job.localAddress, timeoutMs: TIMEOUT_MS };
+    await pool(this.frames, job.concurrency, async (frame) => {
       const t0 = performance.now();
-      let ws: WebSocket | null = null;
+      const client = new RawClient();
       try {
-        ws = await connect(job.url, { localAddress: job.localAddress });
+        await client.open(target);
         const t1 = performance.now();
         connectMs.recordMs(t1 - t0);
-        await call(ws, 1, request.login(1, token));
+        const answer = await client.request(frame, TIMEOUT_MS);
+        if (!answer.startsWith('{"id":1,"ok":true')) throw new Error(`login refused: ${answer.slice(0, 200)}`);
         loginMs.recordMs(performance.now() - t1);
-        ws.on('close', () => {
+        client.onLost = () => {
           if (!this.closing) this.unexpectedCloses += 1;
-        });
-        this.sockets.push(ws);
+        };
+        this.sockets.push(client);
       } catch (err) {
         failed += 1;
-        ws?.terminate();
+        client.close();
         if (failSamples.length < FAIL_SAMPLES) failSamples.push((err as Error).message);
       }
     });
     const lastDone = epochNow();
     clearInterval(timer);
     this.progress(this.sockets.length);
-    this.tokens = [];
+    this.frames = [];
     return {
       type: 'scale-result',
       firstStart,
@@ -80,21 +88,6 @@ export class ScaleRun {
   /** Closes like a client that leaves (1000): the server ends the sessions at once, holding none for a resume. */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(
-      this.sockets.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            const t = setTimeout(() => {
-              ws.terminate();
-              resolve();
-            }, 5_000);
-            ws.once('close', () => {
-              clearTimeout(t);
-              resolve();
-            });
-            ws.close(1000, 'bench done');
-          }),
-      ),
-    );
+    for (const c of this.sockets) c.close();
   }
 }
