@@ -77,6 +77,10 @@ async function bench(opts: BenchOptions): Promise<BenchReport> {
 
 
 async function main(argv: string[]): Promise<number> {
+  // Output piped into head(1) and the like: stop quietly when the reader goes away.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   let opts: BenchOptions | 'help';
   try {
     opts = parseOptions(argv, process.env);
