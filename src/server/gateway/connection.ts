@@ -202,6 +202,8 @@ export class Connection implements Attachment {
       core.log.info({ user: id.userID }, 'login elsewhere: closing the older session');
       old.close('KICKED');
     }
+    const announced = core.sessions.announce(session, resume?.sessionID);
+    if (announced) await announced;
     session.armExpiry(id.expiresAt);
     core.metrics.logins.inc({ result: 'OK' });
     core.metrics.sessions.set(core.sessions.size);
