@@ -338,16 +338,23 @@ return out
 `),
 
   /**
-   * Nodes silent for longer than the node timeout plus the resume grace (ARGV: grace ms): each is
+   * Nodes silent for longer than the node timeout plus their resume grace (`cr:nodegrace`, else
+   * ARGV: grace ms): each is
    * claimed by one node (ZREM), and its users that no other node has taken over are gone — their
    * meetings left and calls ended by the contract. Returns {reaped node IDs..., '|', ended records...}.
    */
   reap: script(`
-local grace = tonumber(ARGV[5])
-local nodes = redis.call('ZRANGEBYSCORE', 'cr:nodes', '-inf', NOW - NODE_TIMEOUT - grace)
+local stale = redis.call('ZRANGEBYSCORE', 'cr:nodes', '-inf', NOW - NODE_TIMEOUT, 'WITHSCORES')
+local nodes = {}
+for i = 1, #stale, 2 do
+  -- the dead node's own resume grace (its sessions were held under it), else this node's
+  local grace = tonumber(redis.call('HGET', 'cr:nodegrace', stale[i]) or ARGV[5])
+  if tonumber(stale[i + 1]) < NOW - NODE_TIMEOUT - grace then nodes[#nodes + 1] = stale[i] end
+end
 local out, ended = {}, {}
 for _, node in ipairs(nodes) do
   redis.call('ZREM', 'cr:nodes', node)
+  redis.call('HDEL', 'cr:nodegrace', node)
   out[#out + 1] = node
   for _, u in ipairs(redis.call('SMEMBERS', 'cr:nodeusers:' .. node)) do
     if drop_user(u, node) then

@@ -112,6 +112,7 @@ export class ClusterNode {
   async start(): Promise<void> {
     await Promise.all([this.redis.connect(), this.sub.connect()]);
     await this.sub.subscribe(`cr:ch:${this.id}`, 'cr:ch:all');
+    await this.redis.hset('cr:nodegrace', this.id, this.deps.resumeGraceMs);
     await this.beat();
     const hb = setInterval(() => void this.beat().catch((err: Error) => this.deps.log.warn({ err: err.message }, 'cluster: heartbeat failed')), this.heartbeatMs);
     hb.unref();
