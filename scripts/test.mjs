@@ -11,6 +11,10 @@ if (existsSync('scripts/system-deps.sh')) {
   say('checking system packages');
   execFileSync('bash', ['scripts/system-deps.sh'], { stdio: 'inherit' });
 }
+if (existsSync('scripts/redis.sh')) {
+  say('checking redis-server (cluster tests start their own)');
+  execFileSync('bash', ['scripts/redis.sh'], { stdio: 'inherit' });
+}
 const dirs = ['dist/test/unit', 'dist/test/integration', 'dist/test/e2e', 'dist/test/bench'].filter(existsSync);
 say(`running ${dirs.join(', ')}`);
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...dirs], { stdio: 'inherit' });

@@ -37,6 +37,9 @@ export const SERVE_OPTIONS = {
   logFormat: { flag: 'log-format', env: 'CALLROOM_LOG_FORMAT', kind: 'string', choices: ['json', 'pretty'], help: 'json (one object per line) or pretty; default: pretty on a terminal, else json' },
   rateLimit: { flag: 'rate-limit', env: 'CALLROOM_RATE_LIMIT', kind: 'int', default: '50', min: 0, max: 1_000_000, help: 'frames per second per connection, sustained, with bursts up to 4x (0 = unlimited)' },
   maxConnsPerIp: { flag: 'max-conns-per-ip', env: 'CALLROOM_MAX_CONNS_PER_IP', kind: 'int', default: '1000', min: 0, max: 10_000_000, help: 'open connections allowed from one address (0 = unlimited)' },
+  redis: { flag: 'redis', env: 'CALLROOM_REDIS_URL', kind: 'string', help: 'cluster mode: join the nodes sharing this Redis (redis://host:6379); the store is then Redis, not SQLite' },
+  nodeId: { flag: 'node-id', env: 'CALLROOM_NODE_ID', kind: 'string', help: 'cluster mode: this node\'s unique name (default: random)' },
+  nodeTimeout: { flag: 'node-timeout', env: 'CALLROOM_NODE_TIMEOUT_MS', kind: 'int', default: '5000', min: 500, max: 600_000, help: 'cluster mode: ms without a heartbeat after which a node is dead (its users are gone after the resume grace more)' },
   allowedOrigins: { flag: 'allowed-origins', env: 'CALLROOM_ALLOWED_ORIGINS', kind: 'list', help: 'comma-separated browser Origins allowed to connect (default: any)' },
   iceServers: { flag: 'ice-servers', env: 'CALLROOM_ICE_SERVERS', kind: 'string', help: 'STUN/TURN servers for media: comma-separated stun:/turn: URLs, or a JSON array of URLs and {urls, username, credential} (default: none, host candidates only)' },
   turnSecret: { flag: 'turn-secret', env: 'CALLROOM_TURN_SECRET', kind: 'string', help: "coturn's static-auth-secret (use-auth-secret): TURN URLs without a username get short-lived credentials" },
@@ -66,6 +69,9 @@ export type ServeConfig = {
   iceServers: IceServer[];
   turnSecret: string | undefined;
   turnTtl: number;
+  redis: string | undefined;
+  nodeId: string | undefined;
+  nodeTimeout: number;
 };
 
 /** The keys and secrets --dev uses when none are given. Never use them in production. */
@@ -173,6 +179,12 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY =
   }
   if (cfg.turnSecret !== undefined && !cfg.iceServers.some((s) => s.username === undefined && s.urls.some((u) => /^turns?:/i.test(u)))) {
     throw new ConfigError(`${describe('turnSecret')} needs a turn: URL without a username in ${describe('iceServers')}, e.g. --ice-servers turn:turn.example.com:3478`);
+  }
+  if (cfg.redis !== undefined && !/^rediss?:\/\/[^\s]+$/.test(cfg.redis)) {
+    throw new ConfigError(`${describe('redis')} must be a Redis URL like redis://127.0.0.1:6379, got "${cfg.redis}"`);
+  }
+  if (cfg.nodeId !== undefined && !/^[A-Za-z0-9_.:-]{1,64}$/.test(cfg.nodeId)) {
+    throw new ConfigError(`${describe('nodeId')} must be 1..64 letters, digits or _.:-, got "${cfg.nodeId}"`);
   }
   cfg.logFormat ??= isTTY ? 'pretty' : 'json';
   return cfg as ServeConfig;

@@ -4,7 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from '../server/app.js';
 import { createLogger } from '../server/log.js';
+import { RedisStore } from '../server/store/redis.js';
 import { SqliteStore } from '../server/store/sqlite.js';
+import type { Store } from '../server/store/types.js';
 import { ConfigError, DEV_DEFAULTS, parseServeConfig, serveHelp, wantsHelp } from './config.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,12 +30,23 @@ export async function serve(argv: string[]): Promise<number> {
   }
   const log = createLogger({ level: cfg.logLevel, format: cfg.logFormat });
   const dbFile = join(cfg.data, 'callroom.db');
-  let store: SqliteStore;
-  try {
-    store = new SqliteStore(dbFile, { durability: cfg.durability });
-  } catch (err) {
-    console.error(`callroom: cannot open the database ${dbFile}: ${(err as Error).message}. Check --data points to a writable folder.`);
-    return 1;
+  let store: Store;
+  if (cfg.redis) {
+    const redisStore = new RedisStore(cfg.redis);
+    try {
+      await redisStore.open();
+    } catch (err) {
+      console.error(`callroom: ${(err as Error).message}`);
+      return 1;
+    }
+    store = redisStore;
+  } else {
+    try {
+      store = new SqliteStore(dbFile, { durability: cfg.durability });
+    } catch (err) {
+      console.error(`callroom: cannot open the database ${dbFile}: ${(err as Error).message}. Check --data points to a writable folder.`);
+      return 1;
+    }
   }
   const server = createServer({
     host: cfg.host,
@@ -49,6 +62,9 @@ export async function serve(argv: string[]): Promise<number> {
     limits: { resumeGraceMs: cfg.resumeGrace, ratePerSecond: cfg.rateLimit, rateBurst: cfg.rateLimit * 4, maxConnsPerIP: cfg.maxConnsPerIp, allowedOrigins: cfg.allowedOrigins },
     log,
     processMetrics: true,
+    ...(cfg.redis
+      ? { cluster: { redisUrl: cfg.redis, nodeTimeoutMs: cfg.nodeTimeout, heartbeatMs: Math.max(100, Math.floor(cfg.nodeTimeout / 5)), ...(cfg.nodeId ? { nodeID: cfg.nodeId } : {}) } }
+      : {}),
   });
   let url: string;
   try {
@@ -67,7 +83,9 @@ export async function serve(argv: string[]): Promise<number> {
     `    web page    ${url}/`,
     `    WebSocket   ${url.replace(/^http/, 'ws')}/v1/ws`,
     `    health      ${url}/healthz    metrics ${url}/metrics`,
-    `    database    ${resolve(dbFile)} (SQLite, durability ${cfg.durability})`,
+    cfg.redis
+      ? `    cluster     Redis ${cfg.redis.replace(/\/\/[^@/]*@/, '//***@')} (node ${cfg.nodeId ?? 'random id'}, node timeout ${cfg.nodeTimeout} ms)`
+      : `    database    ${resolve(dbFile)} (SQLite, durability ${cfg.durability})`,
     `    ring timeout ${cfg.ringTimeout} ms`,
     `    ICE servers ${cfg.iceServers.length === 0 ? 'none (peers on one network only; see docs/operations.md)' : cfg.iceServers.map((s) => s.urls.join(' ')).join(', ')}${cfg.turnSecret ? ' (TURN credentials from --turn-secret)' : ''}`,
   ];
@@ -87,7 +105,7 @@ export async function serve(argv: string[]): Promise<number> {
   }
   banner.push('', '  Press Ctrl-C to stop.', '');
   process.stderr.write(banner.join('\n') + '\n');
-  log.info({ url, dev: cfg.dev, db: dbFile }, 'started');
+  log.info({ url, dev: cfg.dev, ...(cfg.redis ? { cluster: true } : { db: dbFile }) }, 'started');
 
   await new Promise<void>((resolveStop) => {
     let stopping = false;

@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import { closeCodeFor, ErrorCodes } from '../protocol/errors.js';
 import { WS_PATH } from '../protocol/version.js';
 import { Calls } from './calls/calls.js';
+import { createCluster, type ClusterOptions } from './cluster/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Core, Limits } from './core.js';
 import { Auth, type AuthConfig } from './gateway/auth.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   log?: Logger;
   /** Collect Node process metrics too (off in tests that run many servers). */
   processMetrics?: boolean;
+  /** Join a cluster on Redis (store should then be a RedisStore on the same Redis). */
+  cluster?: ClusterOptions;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -106,7 +109,26 @@ export function createServer(opts: ServerOptions): CallroomServer {
   });
   const auth = new Auth(opts.auth);
   const ice: IceConfig = opts.ice ?? { servers: [] };
-  const core: Core = { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs, ice };
+  // Cluster mode: the same gateway over Redis-backed services (the in-memory ones above stay unused).
+  const cluster = opts.cluster
+    ? createCluster(opts.cluster, {
+        store: opts.store,
+        clock,
+        log,
+        ringTimeoutMs,
+        meetingTtlMs: opts.meetingTtlMs ?? 24 * 3600_000,
+        resumeGraceMs: limits.resumeGraceMs,
+        publicUrl: () => publicUrl,
+        onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
+        onEnded: (c) => {
+          metrics.calls.inc({ outcome: c.outcome ?? 'unknown' });
+          log.info({ call: c.callID, caller: c.caller, callee: c.callee, outcome: c.outcome, endedBy: c.endedBy }, 'call ended');
+        },
+      })
+    : null;
+  const core: Core = cluster
+    ? { clock, log, metrics, store: opts.store, auth, sessions: cluster.sessions, presence: cluster.presence, meetings: cluster.meetings, calls: cluster.calls, limits, ringTimeoutMs, ice }
+    : { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs, ice };
 
   const connections = new Set<Connection>();
   const perIP = new Map<string, number>();
@@ -165,9 +187,14 @@ export function createServer(opts: ServerOptions): CallroomServer {
       return `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${boundPort}`;
     },
     async start() {
-      await Promise.all([meetings.load(), presence.load()]);
-      const restored = await calls.restore(limits.resumeGraceMs);
-      if (restored > 0) log.info({ calls: restored }, 'restored calls in progress from the store');
+      if (cluster) {
+        // Calls and meetings live in Redis: nothing to restore; ring timers are polled there.
+        await cluster.start();
+      } else {
+        await Promise.all([meetings.load(), presence.load()]);
+        const restored = await calls.restore(limits.resumeGraceMs);
+        if (restored > 0) log.info({ calls: restored }, 'restored calls in progress from the store');
+      }
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(opts.port, opts.host, () => {
@@ -198,6 +225,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       for (const ws of wss.clients) ws.terminate();
       http.closeAllConnections?.();
       await closed;
+      await cluster?.stop();
       await opts.store.close();
       log.info({ code: ErrorCodes.SERVER_SHUTDOWN }, 'stopped');
     },

@@ -1,13 +1,11 @@
 /** The services one server holds, wired together (see app.ts), as handlers see them. */
 import type { Clock } from './clock.js';
-import type { Calls } from './calls/calls.js';
 import type { Auth } from './gateway/auth.js';
 import type { IceConfig } from './ice.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './log.js';
-import type { Meetings } from './meetings/meetings.js';
-import type { Presence } from './presence/presence.js';
 import type { SessionRegistry } from './sessions.js';
+import type { CallService, MeetingService, PresenceService } from './services.js';
 import type { Store } from './store/types.js';
 
 export interface Limits {
@@ -33,9 +31,9 @@ export interface Core {
   store: Store;
   auth: Auth;
   sessions: SessionRegistry;
-  presence: Presence;
-  meetings: Meetings;
-  calls: Calls;
+  presence: PresenceService;
+  meetings: MeetingService;
+  calls: CallService;
   limits: Limits;
   ringTimeoutMs: number;
   ice: IceConfig;

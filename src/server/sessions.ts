@@ -63,6 +63,15 @@ export class SessionRegistry {
     return q;
   }
 
+  /**
+   * Resolves once `s` (just added) is visible to the whole service. A single node has nothing to
+   * do; a cluster registers the session in its Redis directory and kicks an older session of the
+   * same user on another node (`resumeSessionID`: the session the client asked to resume, if any).
+   */
+  announce(_s: Session, _resumeSessionID?: string): Promise<void> | undefined {
+    return undefined;
+  }
+
   deliver<E extends EventName>(userID: string, ev: E, payload: EventPayload<E>): boolean {
     const s = this.byUser.get(userID);
     if (!s) {

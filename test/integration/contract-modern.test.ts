@@ -77,7 +77,7 @@ describe('call contract, modern API', () => {
     const { alice, bob, meeting } = await pair();
     await rejectsWith(alice.c.call(alice.id, meeting), ErrorCodes.BAD_ARGUMENT);
     await nothingMore(alice, bob);
-    assert.equal(ts.server.core.calls.isInCall(alice.id), false);
+    assert.equal(await ts.server.core.calls.isInCall(alice.id), false);
   });
 
   test('bad arguments fail with BAD_ARGUMENT (5) and the callee gets nothing', async () => {
@@ -226,8 +226,8 @@ describe('call contract, modern API', () => {
     assert.equal(rec.outcome, 'rejected');
     assert.equal(rec.endedBy, bob.id);
     await nothingMore(alice, bob);
-    assert.equal(ts.server.core.calls.isInCall(alice.id), false);
-    assert.equal(ts.server.core.calls.isInCall(bob.id), false);
+    assert.equal(await ts.server.core.calls.isInCall(alice.id), false);
+    assert.equal(await ts.server.core.calls.isInCall(bob.id), false);
   });
 
   test('callee hangs up while ringing: that is a reject (606)', async () => {

@@ -155,7 +155,7 @@ describe('edge', () => {
     }
     const reuse = await s.request('call.invite', { callID: bystanderCall, callee: bobID, meetingID: 1 });
     assert.equal(reuse.ok, false);
-    assert.equal(ts.server.core.calls.isInCall(bobID), true);
+    assert.equal(await ts.server.core.calls.isInCall(bobID), true);
   });
 
   test("through all of the above, the other users' call was untouched and still works", async () => {

@@ -188,7 +188,7 @@ describe('the guide, run as written', () => {
       assert.deepEqual(await b.take('AcceptCallSuccess'), [callID, undefined]);
       assert.deepEqual(await b.take('EnterMeetingRslt'), [0, 'b-cookie']);
       assert.deepEqual(await a.take('EnterMeetingRslt'), [0, 'a-cookie'], 'NotifyCallAccepted.call entered the caller');
-      assert.equal(ts.server.core.meetings.info(meetObj.ID)?.memberCount, 2, 'both are in the room');
+      assert.equal((await ts.server.core.meetings.info(meetObj.ID))?.memberCount, 2, 'both are in the room');
 
       const watcher = await ts.client(uid('watcher'));
       const seen = inbox(watcher);
@@ -198,7 +198,7 @@ describe('the guide, run as written', () => {
       assert.deepEqual(await meRec.take('HungupCallSuccess'), [callID, undefined]);
       assert.deepEqual(await otherRec.take('NotifyCallHungup'), [callID, '']);
       for (const u of [A.id, B.id]) await seen.takeWhere('user.status', (s) => s.userID === u && s.status === 1);
-      assert.equal(ts.server.core.meetings.info(meetObj.ID)?.memberCount, 0, 'ExitMeeting took both out');
+      assert.equal((await ts.server.core.meetings.info(meetObj.ID))?.memberCount, 0, 'ExitMeeting took both out');
       assert.ok(me.console.lines.includes('挂断呼叫成功'));
       const [rec] = await ts.server.core.store.listCalls({ userID: A.id, limit: 1 });
       assert.equal(rec?.outcome, 'completed');

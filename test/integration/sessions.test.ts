@@ -143,6 +143,6 @@ describe('sessions', () => {
     await bobIn.take('call.incoming');
     await bob.logout();
     assert.deepEqual(await aliceIn.take('call.rejected'), { callID, code: 603, usrExtDat: '' });
-    assert.equal(ts.server.core.calls.isInCall(a), false);
+    assert.equal(await ts.server.core.calls.isInCall(a), false);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The soak in CI: a short run of bench/soak (call cycles with dropped sockets, killed clients
  * and a server SIGKILL + restart) must end with exit 0 — every call one outcome per side and
- * one record per acknowledged call. SOAK_SECONDS sets the length (default 20).
+ * one record per acknowledged call. SOAK_SECONDS sets the length (default 60, the one-minute run CI makes).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const SOAK = fileURLToPath(new URL('../../bench/soak.js', import.meta.url));
-const SECONDS = Number(process.env.SOAK_SECONDS ?? 20);
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 
 test(`soak: ${SECONDS} s of call cycles with faults and a server restart keep every outcome and record`, { timeout: (SECONDS + 120) * 1000 }, async () => {
   const child = spawn(process.execPath, [SOAK, '--duration', String(SECONDS), '--pairs', '8', '--seed', '20261126'], {

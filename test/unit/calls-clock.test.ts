@@ -51,8 +51,8 @@ describe('calls on a fake clock', () => {
     clock.advance(RING_MS - 1);
     await flush(alice);
     await flush(bob);
-    assert.equal(ts.server.core.calls.isInCall(a), true);
-    assert.equal(ts.server.core.calls.isInCall(b), true);
+    assert.equal(await ts.server.core.calls.isInCall(a), true);
+    assert.equal(await ts.server.core.calls.isInCall(b), true);
     assert.deepEqual(aliceIn.unreadOf('call.rejected', 'call.hungup'), []);
     assert.deepEqual(bobIn.unreadOf('call.rejected', 'call.hungup'), []);
     await alice.hangup(callID);
@@ -63,7 +63,7 @@ describe('calls on a fake clock', () => {
     const { a, b, alice, aliceIn, bobIn, callID } = await ringing();
     const createdAt = clock.now();
     clock.advance(RING_MS);
-    assert.equal(ts.server.core.calls.isInCall(a), false, 'the call ends as soon as the timer fires');
+    assert.equal(await ts.server.core.calls.isInCall(a), false, 'the call ends as soon as the timer fires');
     const rejected = await aliceIn.take('call.rejected');
     assert.deepEqual(rejected, { callID, code: 604, usrExtDat: '' });
     const hungup = await bobIn.take('call.hungup');
@@ -75,7 +75,7 @@ describe('calls on a fake clock', () => {
     assert.equal(rec?.createdAt, createdAt);
     assert.equal(rec?.endedAt, createdAt + RING_MS);
     assert.equal(rec?.endedBy, null, 'the server ended it');
-    assert.equal(ts.server.core.calls.isInCall(b), false);
+    assert.equal(await ts.server.core.calls.isInCall(b), false);
     assert.ok(Date.now() - started < RING_MS, 'no real ring time was waited');
   });
 
@@ -87,7 +87,7 @@ describe('calls on a fake clock', () => {
     clock.advance(RING_MS * 3);
     await flush(alice);
     await flush(bob);
-    assert.equal(ts.server.core.calls.isInCall(a), true);
+    assert.equal(await ts.server.core.calls.isInCall(a), true);
     assert.deepEqual(aliceIn.unreadOf('call.rejected', 'call.hungup'), []);
     assert.deepEqual(bobIn.unreadOf('call.rejected', 'call.hungup'), []);
     clock.advance(5_000);

@@ -98,6 +98,15 @@ export class Calls {
     return this.open.size;
   }
 
+  loggedIn(s: Session, resuming: boolean): void {
+    const held = this.deps.sessions.release(s.userID);
+    if (!resuming && this.byUser.has(s.userID)) {
+      void this.userGone(s.userID);
+      return;
+    }
+    for (const h of held) s.send(h.ev, h.payload as never);
+  }
+
   isInCall(userID: string): boolean {
     return this.byUser.has(userID);
   }

@@ -212,23 +212,14 @@ export class Connection implements Attachment {
       core.log.info({ user: id.userID }, 'login elsewhere: closing the older session');
       old.close('KICKED');
     }
-    // Events held for a party to a restored call while it was away (sessions.hold) go to the
-    // client that comes back to resume; a fresh client never knew the call and gets none.
-    const held = core.sessions.release(id.userID);
-    if (!old && !resume && core.calls.isInCall(id.userID)) {
-      // A call restored after a restart, and its party comes back as a fresh client rather than
-      // resuming: the client that was in the call is gone, so the call ends as a kick would end
-      // it. Without this nobody would ever end it, and both users would stay busy for good.
-      core.log.info({ user: id.userID }, 'fresh login of a party to a restored call: ending the call');
-      void core.calls.userGone(id.userID);
-    }
+    const announced = core.sessions.announce(session, resume?.sessionID);
+    if (announced) await announced;
     session.armExpiry(id.expiresAt);
     core.metrics.logins.inc({ result: 'OK' });
     core.metrics.sessions.set(core.sessions.size);
     core.presence.refresh(id.userID);
     core.log.info({ user: id.userID, remote: this.remote }, 'login');
-    const flush = resume && held.length > 0 ? () => held.forEach((h) => session.send(h.ev, h.payload as never)) : undefined;
-    return [this.loginResult(session, id, false), flush];
+    return [this.loginResult(session, id, false), () => core.calls.loggedIn(session, resume !== undefined)];
   }
 
   private loginResult(session: LiveSession, id: Identity, resumed: boolean): Results['login'] {

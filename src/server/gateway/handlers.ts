@@ -36,26 +36,26 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   async 'meeting.create'(ctx, req) {
     return { meeting: await ctx.core.meetings.create(ctx.session.userID, req.subject, req.pswd) };
   },
-  'meeting.get'(ctx, req) {
-    ctx.core.meetings.authorize(req.meetingID, ctx.session.userID, undefined);
-    return { meeting: ctx.core.meetings.info(req.meetingID)! };
+  async 'meeting.get'(ctx, req) {
+    await ctx.core.meetings.authorize(req.meetingID, ctx.session.userID, undefined);
+    return { meeting: (await ctx.core.meetings.info(req.meetingID))! };
   },
   'meeting.enter'(ctx, req) {
     return ctx.core.meetings.enter(ctx.session, req.meetingID, req.pswd);
   },
-  'meeting.exit'(ctx, req) {
-    return { meetingID: ctx.core.meetings.exit(ctx.session, req.meetingID) };
+  async 'meeting.exit'(ctx, req) {
+    return { meetingID: await ctx.core.meetings.exit(ctx.session, req.meetingID) };
   },
   async 'meeting.destroy'(ctx, req) {
     await ctx.core.meetings.destroy(ctx.session, req.meetingID);
     return { meetingID: req.meetingID };
   },
-  'meeting.signal'(ctx, req) {
-    ctx.core.meetings.signal(ctx.session, req.meetingID, req.to, req.kind, req.payload);
+  async 'meeting.signal'(ctx, req) {
+    await ctx.core.meetings.signal(ctx.session, req.meetingID, req.to, req.kind, req.payload);
     return {};
   },
-  'meeting.message'(ctx, req) {
-    return { ts: ctx.core.meetings.message(ctx.session, req.meetingID, req.text) };
+  async 'meeting.message'(ctx, req) {
+    return { ts: await ctx.core.meetings.message(ctx.session, req.meetingID, req.text) };
   },
   'call.invite'(ctx, req) {
     return ctx.core.calls.invite(ctx.session, req);
@@ -73,13 +73,13 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
     await ctx.core.presence.setDnd(ctx.session.userID, req.dnd);
     return { dnd: req.dnd };
   },
-  'status.get'(ctx, req) {
+  async 'status.get'(ctx, req) {
     const p = ctx.core.presence;
-    return { users: req.userIDs ? req.userIDs.map((u) => p.statusOf(u)) : p.onlineStatuses() };
+    return { users: req.userIDs ? await Promise.all(req.userIDs.map((u) => p.statusOf(u))) : await p.onlineStatuses() };
   },
-  'status.subscribe'(ctx) {
+  async 'status.subscribe'(ctx) {
     ctx.core.presence.subscribe(ctx.session);
-    return { users: ctx.core.presence.onlineStatuses() };
+    return { users: await ctx.core.presence.onlineStatuses() };
   },
   'status.unsubscribe'(ctx) {
     ctx.core.presence.unsubscribe(ctx.session);

@@ -1,0 +1,99 @@
+/**
+ * Cluster mode: the services of one node wired to Redis (see node.ts for how nodes find each
+ * other, lua.ts for the atomic changes). createServer uses this instead of the in-memory
+ * services when it is given `cluster` options.
+ */
+import type { CallRecord } from '../../protocol/messages.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/types.js';
+import { ClusterCalls } from './calls.js';
+import { ClusterMeetings } from './meetings.js';
+import { ClusterNode, type ClusterMessage, type ClusterOptions } from './node.js';
+import { ClusterPresence } from './presence.js';
+import { ClusterSessions } from './sessions.js';
+
+export type { ClusterOptions } from './node.js';
+
+export interface ClusterDeps {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  ringTimeoutMs: number;
+  meetingTtlMs: number;
+  resumeGraceMs: number;
+  publicUrl(): string;
+  onDelivered?(setupMs: number): void;
+  onEnded?(call: CallRecord): void;
+}
+
+export interface ClusterServices {
+  node: ClusterNode;
+  sessions: ClusterSessions;
+  calls: ClusterCalls;
+  meetings: ClusterMeetings;
+  presence: ClusterPresence;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServices {
+  const node = new ClusterNode(opts, { clock: d.clock, log: d.log, resumeGraceMs: d.resumeGraceMs, publicUrl: d.publicUrl });
+  const onError = (err: unknown) => d.log.error({ err }, 'cluster operation failed');
+  // eslint-disable-next-line prefer-const
+  let calls: ClusterCalls;
+  const sessions = new ClusterSessions(node, (json) => calls.ended(json));
+  calls = new ClusterCalls({
+    node,
+    store: d.store,
+    clock: d.clock,
+    sessions,
+    ringTimeoutMs: d.ringTimeoutMs,
+    ...(d.onDelivered ? { onDelivered: d.onDelivered } : {}),
+    ...(d.onEnded ? { onEnded: d.onEnded } : {}),
+    onError: (err, what) => d.log.error({ err, what }, 'call transition failed'),
+  });
+  const meetings = new ClusterMeetings({ node, store: d.store, clock: d.clock, ttlMs: d.meetingTtlMs, onError });
+  const presence = new ClusterPresence(node, onError);
+
+  // Events for this node's sessions, and kicks of its sessions by logins elsewhere.
+  node.onMessage((m: ClusterMessage) => {
+    if (m.t === 'ev') {
+      const s = sessions.get(m.u);
+      if (!s || (m.sid !== undefined && s.id !== m.sid)) return;
+      if (m.ev === 'meeting.stopped' && s.meetingID === (m.p as { meetingID: number }).meetingID) s.meetingID = null;
+      s.send(m.ev as 'meeting.stopped', m.p as never);
+    } else if (m.t === 'kick') {
+      const s = sessions.get(m.u);
+      if (s && s.id === m.sid) {
+        d.log.info({ user: m.u }, 'login on another node: closing the older session');
+        s.close('KICKED');
+      }
+    }
+  });
+  // Declared dead while paused: the cluster has ended these sessions; make their clients reconnect.
+  node.onEvicted = () => {
+    for (const s of [...sessions.values()]) s.close('CONNECTION_ERROR');
+  };
+  // Dead nodes: their users are gone once the node timeout and the resume grace have passed.
+  node.every(async () => {
+    const r = (await node.run('reap', d.resumeGraceMs)) as string[];
+    const bar = r.indexOf('|');
+    const reaped = r.slice(0, bar);
+    if (reaped.length > 0) d.log.warn({ nodes: reaped }, 'cluster: nodes gone; their users are gone too');
+    for (const e of r.slice(bar + 1)) calls.ended(e);
+  });
+
+  return {
+    node,
+    sessions,
+    calls,
+    meetings,
+    presence,
+    async start() {
+      await node.start();
+      await presence.load();
+    },
+    stop: () => node.stop(),
+  };
+}

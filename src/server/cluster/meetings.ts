@@ -1,0 +1,119 @@
+/**
+ * Meetings across a cluster. The meeting, its invitees and its members live in Redis
+ * (`cr:meeting:<id>`, `cr:minv:<id>`, `cr:mmem:<id>` → {node, sid, nick}); member events,
+ * signals and room messages go to each member's node from inside the script that checked
+ * membership, so a signal is never relayed to someone who has already left, and a member sees
+ * joins and leaves in the order Redis applied them. A session's `meetingID` stays on the node
+ * that holds the session, as on one node.
+ *
+ * Races: enter against destroy — either the enter finds the meeting gone (800) or the destroy
+ * sees the new member and sends it `meeting.stopped`. Two nodes expiring one idle meeting: the
+ * `destroy` script re-checks that it is still empty and idle, so it is dropped once.
+ */
+import { randomInt } from 'node:crypto';
+import { CallroomError, type ErrorName } from '../../protocol/errors.js';
+import type { MeetInfo, Member, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { Clock } from '../clock.js';
+import type { MeetingService } from '../services.js';
+import type { Session } from '../sessions.js';
+import type { Store } from '../store/types.js';
+import type { ClusterNode } from './node.js';
+
+export interface ClusterMeetingsDeps {
+  node: ClusterNode;
+  store: Store;
+  clock: Clock;
+  /** Idle meetings (no members) are destroyed after this long. 0 disables expiry. */
+  ttlMs: number;
+  onError?(err: unknown): void;
+}
+
+function fail(code: string): never {
+  throw new CallroomError(code as ErrorName);
+}
+
+export class ClusterMeetings implements MeetingService {
+  private lastSweep = 0;
+
+  constructor(private readonly deps: ClusterMeetingsDeps) {
+    deps.node.every(() => this.sweepIfDue());
+  }
+
+  async create(creator: string, subject: string | undefined, pswd: string | undefined): Promise<MeetInfo> {
+    const rec = await this.deps.store.createMeeting({
+      creator,
+      subject: subject ?? '',
+      pswd: pswd ?? String(randomInt(0, 100_000_000)).padStart(8, '0'),
+      createdAt: this.deps.clock.now(),
+    });
+    return (await this.info(rec.id))!;
+  }
+
+  async authorize(id: number, userID: string, pswd: string | undefined): Promise<MeetInfo> {
+    const r = (await this.deps.node.run('mauth', id, userID, pswd ?? '')) as string[];
+    if (r[0] !== 'OK') fail(r[0]!);
+    return JSON.parse(r[1]!) as MeetInfo;
+  }
+
+  async info(id: number): Promise<MeetInfo | undefined> {
+    const r = (await this.deps.node.run('minfo', id)) as string | null;
+    return r ? (JSON.parse(r) as MeetInfo) : undefined;
+  }
+
+  async enter(s: Session, id: number, pswd: string | undefined): Promise<{ meeting: MeetInfo; members: Member[] }> {
+    if (s.meetingID !== null && s.meetingID !== id) this.leave(s, 'left');
+    const { node } = this.deps;
+    const r = (await node.run('enter', id, s.userID, s.id, node.id, s.nickName, pswd ?? '')) as string[];
+    if (r[0] !== 'OK') fail(r[0]!);
+    s.meetingID = id;
+    return { meeting: JSON.parse(r[1]!) as MeetInfo, members: JSON.parse(r[2]!) as Member[] };
+  }
+
+  async exit(s: Session, id?: number): Promise<number> {
+    const current = s.meetingID;
+    if (current === null || (id !== undefined && id !== current)) throw new CallroomError('NOT_IN_MEETING');
+    s.meetingID = null;
+    await this.deps.node.run('leave', current, s.userID, s.id);
+    return current;
+  }
+
+  leave(s: Session, _why: 'left' | 'gone'): void {
+    const id = s.meetingID;
+    if (id === null) return;
+    s.meetingID = null;
+    // Issued at once: it reaches Redis before anything this node sends for the session later.
+    void this.deps.node.run('leave', id, s.userID, s.id).catch((err: unknown) => this.deps.onError?.(err));
+  }
+
+  async destroy(s: Session, id: number): Promise<void> {
+    const r = (await this.deps.node.run('destroy', id, s.userID, 0)) as string;
+    if (r !== 'OK') fail(r);
+  }
+
+  async signal(s: Session, id: number, to: string, kind: SignalKind, payload: SignalPayload): Promise<void> {
+    if (s.meetingID !== id) throw new CallroomError('NOT_IN_MEETING');
+    const p = JSON.stringify({ meetingID: id, from: s.userID, kind, payload });
+    const r = (await this.deps.node.run('signal', id, s.userID, s.id, to, p)) as string;
+    if (r === 'NO_TARGET') throw new CallroomError('NOT_IN_MEETING', `${to} is not in meeting ${id}`);
+    if (r !== 'OK') fail(r);
+  }
+
+  async message(s: Session, id: number, text: string): Promise<number> {
+    if (s.meetingID !== id) throw new CallroomError('NOT_IN_MEETING');
+    const ts = this.deps.clock.now();
+    const p = JSON.stringify({ meetingID: id, from: s.userID, nickName: s.nickName, text, ts });
+    const r = (await this.deps.node.run('message', id, s.userID, s.id, p)) as string;
+    if (r !== 'OK') fail(r);
+    return ts;
+  }
+
+  /** Destroys meetings idle past the TTL; at most once a second per node. */
+  private async sweepIfDue(): Promise<void> {
+    const { ttlMs, clock, node } = this.deps;
+    const now = clock.now();
+    if (ttlMs <= 0 || now - this.lastSweep < Math.min(1000, ttlMs)) return;
+    this.lastSweep = now;
+    const ids = await node.redis.zrangebyscore('cr:midle', '-inf', now - ttlMs, 'LIMIT', 0, 100);
+    for (const id of ids) await node.run('destroy', id, '', ttlMs);
+  }
+}
