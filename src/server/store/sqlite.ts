@@ -2,13 +2,45 @@
  * The embedded store: one SQLite file in WAL mode. Writes are queued and committed together
  * once per event-loop turn (group commit); each write's promise resolves after its commit.
  * With `synchronous=NORMAL` a commit survives a process crash (SIGKILL); `durability: 'full'`
- * also survives power loss at the cost of an fsync per group.
+ * also survives power loss at the cost of an fsync per group. The WAL is checkpointed by a
+ * worker thread (checkpointer.ts), off the event loop.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { CheckpointerData } from './checkpointer.js';
 import type { CallRecord } from '../../protocol/messages.js';
 import { DuplicateCallError, type CallQuery, type MeetingRecord, type NewMeeting, type Store } from './types.js';
+
+/**
+ * Schema version 1 (`PRAGMA user_version`). Calls are a rowid table in insertion order: a new
+ * call and the updates of calls in progress all land on its last pages, so a group commit
+ * writes a few pages for them rather than one random page per call (as the version-0 layout,
+ * keyed by the random call_id, did). `call_id` stays unique through its own index.
+ */
+const SCHEMA_VERSION = 1;
+
+const CALLS_TABLE = `
+CREATE TABLE calls (
+  seq INTEGER PRIMARY KEY,
+  call_id TEXT NOT NULL UNIQUE,
+  caller TEXT NOT NULL,
+  callee TEXT NOT NULL,
+  meeting_id INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  answered_at INTEGER,
+  ended_at INTEGER,
+  outcome TEXT,
+  ended_by TEXT
+);`;
+
+const CALLS_INDEXES = `
+CREATE INDEX calls_caller ON calls(caller, created_at);
+CREATE INDEX calls_callee ON calls(callee, created_at);
+CREATE INDEX calls_created ON calls(created_at);
+CREATE INDEX calls_open ON calls(state) WHERE state <> 'ended';`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meetings (
@@ -24,24 +56,32 @@ CREATE TABLE IF NOT EXISTS meeting_invitees (
   user_id TEXT NOT NULL,
   PRIMARY KEY (meeting_id, user_id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS calls (
-  call_id TEXT PRIMARY KEY,
-  caller TEXT NOT NULL,
-  callee TEXT NOT NULL,
-  meeting_id INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  answered_at INTEGER,
-  ended_at INTEGER,
-  outcome TEXT,
-  ended_by TEXT
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, created_at);
-CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, created_at);
-CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at);
-CREATE INDEX IF NOT EXISTS calls_open ON calls(state) WHERE state <> 'ended';
 CREATE TABLE IF NOT EXISTS dnd (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
+
+const CALL_COLUMNS = 'call_id, caller, callee, meeting_id, state, created_at, answered_at, ended_at, outcome, ended_by';
+
+/** Creates the tables, or brings a version-0 database (calls keyed by call_id) to version 1. */
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version >= SCHEMA_VERSION) return;
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    const hasCalls = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calls'").get() !== undefined;
+    if (hasCalls) {
+      db.exec(`ALTER TABLE calls RENAME TO calls_v0;
+        DROP INDEX IF EXISTS calls_caller; DROP INDEX IF EXISTS calls_callee;
+        DROP INDEX IF EXISTS calls_created; DROP INDEX IF EXISTS calls_open;`);
+    }
+    db.exec(CALLS_TABLE);
+    if (hasCalls) {
+      db.exec(`INSERT INTO calls (${CALL_COLUMNS}) SELECT ${CALL_COLUMNS} FROM calls_v0 ORDER BY created_at, call_id;
+        DROP TABLE calls_v0;`);
+    }
+    db.exec(CALLS_INDEXES);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
 
 interface CallRow {
   call_id: string;
@@ -71,25 +111,13 @@ function rowToCall(r: CallRow): CallRecord {
   };
 }
 
-function callParams(c: CallRecord) {
-  return {
-    call_id: c.callID,
-    caller: c.caller,
-    callee: c.callee,
-    meeting_id: c.meetingID,
-    state: c.state,
-    created_at: c.createdAt,
-    answered_at: c.answeredAt,
-    ended_at: c.endedAt,
-    outcome: c.outcome,
-    ended_by: c.endedBy,
-  };
-}
-
 interface Pending {
   run(): unknown;
   resolve(v: unknown): void;
   reject(e: unknown): void;
+  /** Set by the flush: what `run` returned or threw. */
+  value?: unknown;
+  failed?: boolean;
 }
 
 export interface SqliteStoreOptions {
@@ -97,12 +125,23 @@ export interface SqliteStoreOptions {
   durability?: 'normal' | 'full';
 }
 
+/** How often the checkpointer thread checkpoints the WAL, and the WAL size (frames) at which it rewinds it. */
+const CHECKPOINT_EVERY_MS = 200;
+const CHECKPOINT_RESTART_FRAMES = 4_000;
+/** The WAL file is cut back to this size when it is rewound. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** SQLite's own auto-checkpoint (in WAL pages), used when the checkpointer thread is not running. */
+const AUTO_CHECKPOINT_PAGES = 1000;
+/** How long close() waits for the checkpointer thread to finish before stopping it. */
+const CHECKPOINTER_STOP_MS = 2_000;
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private queue: Pending[] = [];
   private flushScheduled = false;
   private closed = false;
+  private checkpointer: Worker | null = null;
   private readonly stmt;
 
   constructor(readonly file: string, opts: SqliteStoreOptions = {}) {
@@ -112,9 +151,14 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${opts.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    migrate(this.db);
+    if (file !== ':memory:') this.startCheckpointer();
     const d = this.db;
     this.stmt = {
+      begin: d.prepare('BEGIN'),
+      commit: d.prepare('COMMIT'),
+      rollback: d.prepare('ROLLBACK'),
       insertMeeting: d.prepare(
         'INSERT INTO meetings (pswd, subject, creator, created_at, last_active_at) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -123,13 +167,10 @@ export class SqliteStore implements Store {
       deleteMeeting: d.prepare('DELETE FROM meetings WHERE id = ?'),
       allMeetings: d.prepare('SELECT id, pswd, subject, creator, created_at, last_active_at FROM meetings'),
       allInvitees: d.prepare('SELECT meeting_id, user_id FROM meeting_invitees'),
-      insertCall: d.prepare(
-        `INSERT INTO calls (call_id, caller, callee, meeting_id, state, created_at, answered_at, ended_at, outcome, ended_by)
-         VALUES (@call_id, @caller, @callee, @meeting_id, @state, @created_at, @answered_at, @ended_at, @outcome, @ended_by)`,
-      ),
+      // Positional parameters: binding them costs less than named ones, on the hottest statements.
+      insertCall: d.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateCall: d.prepare(
-        `UPDATE calls SET state = @state, answered_at = @answered_at, ended_at = @ended_at, outcome = @outcome,
-         ended_by = @ended_by WHERE call_id = @call_id`,
+        'UPDATE calls SET state = ?, answered_at = ?, ended_at = ?, outcome = ?, ended_by = ? WHERE call_id = ?',
       ),
       getCall: d.prepare('SELECT * FROM calls WHERE call_id = ?'),
       listAll: d.prepare('SELECT * FROM calls WHERE created_at < ? ORDER BY created_at DESC LIMIT ?'),
@@ -147,6 +188,36 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * Moves WAL checkpoints to a worker thread. Should the thread fail (it cannot open the file,
+   * say), SQLite goes back to checkpointing on this connection: slower, never unsafe.
+   */
+  private startCheckpointer(): void {
+    const data: CheckpointerData = { file: this.file, everyMs: CHECKPOINT_EVERY_MS, restartFrames: CHECKPOINT_RESTART_FRAMES };
+    const worker = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: data });
+    worker.unref();
+    const fallBack = () => {
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = null;
+      if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    };
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = worker;
+  }
+
+  private async stopCheckpointer(): Promise<void> {
+    const worker = this.checkpointer;
+    if (!worker) return;
+    this.checkpointer = null;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const timer = setTimeout(() => void worker.terminate(), CHECKPOINTER_STOP_MS);
+    worker.postMessage('stop');
+    await exited;
+    clearTimeout(timer);
+  }
+
   /** Queues a write for the next group commit. */
   private write<T>(run: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
@@ -159,33 +230,40 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Commits the queued writes in one transaction. Every write is a single statement, so a
+   * failing one (a duplicate key) is undone by SQLite on its own (statement rollback) and the
+   * others in the group stand; no savepoint per write is needed. Should an error end the
+   * transaction itself (disk full, I/O error), nothing of the group is acknowledged.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const results: { ok: boolean; value: unknown }[] = [];
+    const { begin, commit, rollback } = this.stmt;
     try {
-      this.db.transaction(() => {
-        for (const p of batch) {
-          // Each write runs in its own savepoint so that one failing write (a duplicate key)
-          // does not undo the others in the group.
-          try {
-            results.push({ ok: true, value: this.db.transaction(p.run)() });
-          } catch (err) {
-            results.push({ ok: false, value: err });
-          }
+      begin.run();
+      for (const p of batch) {
+        try {
+          p.value = p.run();
+          p.failed = false;
+        } catch (err) {
+          p.value = err;
+          p.failed = true;
+          if (!this.db.inTransaction) throw err;
         }
-      })();
+      }
+      commit.run();
     } catch (err) {
+      if (this.db.inTransaction) rollback.run();
       for (const p of batch) p.reject(err);
       return;
     }
-    batch.forEach((p, i) => {
-      const r = results[i]!;
-      if (r.ok) p.resolve(r.value);
-      else p.reject(r.value);
-    });
+    for (const p of batch) {
+      if (p.failed) p.reject(p.value);
+      else p.resolve(p.value);
+    }
   }
 
   createMeeting(m: NewMeeting): Promise<MeetingRecord> {
@@ -237,7 +315,7 @@ export class SqliteStore implements Store {
   insertCall(c: CallRecord): Promise<void> {
     return this.write(() => {
       try {
-        this.stmt.insertCall.run(callParams(c));
+        this.stmt.insertCall.run(c.callID, c.caller, c.callee, c.meetingID, c.state, c.createdAt, c.answeredAt, c.endedAt, c.outcome, c.endedBy);
       } catch (err) {
         if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new DuplicateCallError(c.callID);
         throw err;
@@ -246,7 +324,7 @@ export class SqliteStore implements Store {
   }
 
   updateCall(c: CallRecord): Promise<void> {
-    return this.write(() => void this.stmt.updateCall.run(callParams(c)));
+    return this.write(() => void this.stmt.updateCall.run(c.state, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.callID));
   }
 
   async getCall(callID: string): Promise<CallRecord | undefined> {
@@ -280,6 +358,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.stopCheckpointer();
     this.db.close();
   }
 }

@@ -1,0 +1,154 @@
+/** The bench's verdicts (correctness and the issue's targets) and its readable summary. */
+import type { Percentiles } from './histogram.js';
+import type { Machine } from './machine.js';
+import type { CallsSummary, OpenSummary, ScaleSummary } from './scenarios.js';
+
+export interface Target {
+  name: string;
+  want: string;
+  got: string;
+  met: boolean;
+}
+
+export interface BenchReport {
+  machine: Machine;
+  settings: Record<string, unknown>;
+  cycle: CallsSummary | null;
+  ceiling: (CallsSummary & { callroomRatio: number | null }) | null;
+  open: OpenSummary | null;
+  scale: ScaleSummary | null;
+  targets: Target[];
+  /** Correctness failures (lost or duplicated events, errors, dropped sockets): any one fails the run. */
+  failures: string[];
+  ok: boolean;
+}
+
+const n = (v: number) => Math.round(v).toLocaleString('en-US');
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+
+/** Correctness checks of a calls scenario: every expected event exactly once, every request answered. */
+export function callsFailures(name: string, s: CallsSummary): string[] {
+  const out: string[] = [];
+  const e = s.events;
+  if (e.lost > 0) out.push(`${name}: ${e.lost} event(s) lost of ${e.expected} expected`);
+  if (e.duplicated > 0) out.push(`${name}: ${e.duplicated} event(s) duplicated`);
+  if (e.seqGaps > 0) out.push(`${name}: ${e.seqGaps} gap(s) in event seq numbers`);
+  if (e.unexpected > 0) out.push(`${name}: ${e.unexpected} unexpected frame(s)`);
+  if (s.errors > 0) out.push(`${name}: ${s.errors} request(s) failed, e.g. ${s.errorSamples[0] ?? ''}`);
+  if (s.unanswered > 0) out.push(`${name}: ${s.unanswered} request(s) never answered`);
+  if (s.unexpectedCloses > 0) out.push(`${name}: ${s.unexpectedCloses} socket(s) closed by the server during the run`);
+  if (s.cycles === 0) out.push(`${name}: no call cycle completed in the measured window`);
+  return out;
+}
+
+export function scaleFailures(s: ScaleSummary): string[] {
+  const out: string[] = [];
+  if (s.failed > 0) out.push(`scale: ${s.failed} login(s) failed, e.g. ${s.failSamples[0] ?? ''}`);
+  if (s.unexpectedCloses > 0) out.push(`scale: ${s.unexpectedCloses} idle socket(s) closed by the server`);
+  if (s.serverSessions !== null && s.serverSessions < s.loggedIn) {
+    out.push(`scale: the server reports ${s.serverSessions} sessions for ${s.loggedIn} logged-in users`);
+  }
+  return out;
+}
+
+export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'scale'>): Target[] {
+  const t: Target[] = [];
+  if (r.cycle) {
+    t.push({ name: `call cycle, ${r.cycle.pairs} pairs`, want: '≥ 12,000 cycles/s', got: `${n(r.cycle.cyclesPerSec)} cycles/s`, met: r.cycle.cyclesPerSec >= 12_000 });
+  }
+  if (r.ceiling?.callroomRatio != null) {
+    t.push({ name: 'call cycle ÷ ceiling', want: '≥ 0.85', got: r.ceiling.callroomRatio.toFixed(2), met: r.ceiling.callroomRatio >= 0.85 });
+  }
+  if (r.open) {
+    t.push({
+      name: `p99 invite→incoming at ${n(r.open.rate)} cycles/s`,
+      want: '≤ 5 ms',
+      got: ms(r.open.inviteToIncomingMs.p99),
+      met: r.open.inviteToIncomingMs.p99 <= 5 && r.open.skipped === 0,
+    });
+  }
+  if (r.scale) {
+    const kib = r.scale.kibPerUser;
+    t.push({ name: `memory per idle user (${n(r.scale.users)})`, want: '≤ 12 KiB', got: kib === null ? 'not measured' : `${kib.toFixed(2)} KiB`, met: kib !== null && kib <= 12 });
+    t.push({ name: 'login rate', want: '≥ 5,000 logins/s', got: `${n(r.scale.loginsPerSec)} logins/s`, met: r.scale.loginsPerSec >= 5_000 });
+  }
+  return t;
+}
+
+function pct(p: Percentiles): string {
+  return `p50 ${ms(p.p50)}  p95 ${ms(p.p95)}  p99 ${ms(p.p99)}  max ${ms(p.max)}`;
+}
+
+function cpu(s: CallsSummary, serverName: string): string {
+  const f = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%`);
+  const us = (v: number | null) => (v === null ? 'n/a' : `${v} µs`);
+  const loader = `loader${s.loaders > 1 ? 's' : ''}`;
+  const cores = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)} cores`);
+  return (
+    `  cpu: ${serverName} ${f(s.cpu.server)} of a core, ${loader} ${f(s.cpu.loaders)}, whole machine ${cores(s.cpu.machine)}; ` +
+    `per cycle ${serverName} ${us(s.cpuPerCycleUs.server)} (kernel ${us(s.cpuPerCycleUs.serverKernel)}), ${loader} ${us(s.cpuPerCycleUs.loaders)}`
+  );
+}
+
+function callsLines(title: string, s: CallsSummary, serverName: string): string[] {
+  return [
+    title,
+    `  ${n(s.cyclesPerSec)} cycles/s  (${n(s.cycles)} cycles in ${s.durationS} s, after ${s.warmupS} s warm-up; ${s.pairs} pairs, ${s.loaders} loader process${s.loaders > 1 ? 'es' : ''})`,
+    `  invite→incoming  ${pct(s.inviteToIncomingMs)}`,
+    `  accept→accepted  ${pct(s.acceptToAcceptedMs)}`,
+    `  events: ${n(s.events.expected)} expected, ${n(s.events.received)} received, ${s.events.lost} lost, ${s.events.duplicated} duplicated`,
+    cpu(s, serverName),
+  ];
+}
+
+export function summaryText(r: BenchReport): string {
+  const m = r.machine;
+  const lines = [
+    'callroom bench',
+    `  machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, node ${m.node}`,
+    `  note: ${m.note}; load average at start ${m.loadAverage}`,
+    '',
+  ];
+  if (r.cycle) lines.push(...callsLines('cycle — callroom, closed loop', r.cycle, 'server'), '');
+  if (r.ceiling) {
+    lines.push(...callsLines('ceiling — the same frames through a bare ws relay, same loader', r.ceiling, 'relay'));
+    if (r.ceiling.callroomRatio !== null) lines.push(`  callroom ÷ ceiling = ${r.ceiling.callroomRatio.toFixed(2)}`);
+    lines.push('');
+  }
+  if (r.open) {
+    const o = r.open;
+    lines.push(
+      `open loop — ${n(o.rate)} cycles/s started on ${o.pairs} pairs`,
+      `  ${n(o.cyclesPerSec)} cycles/s completed; ${o.skipped} scheduled starts found no idle pair`,
+      `  invite→incoming  ${pct(o.inviteToIncomingMs)}`,
+      `  accept→accepted  ${pct(o.acceptToAcceptedMs)}`,
+      `  loader schedule lag  ${pct(o.scheduleLagMs)}`,
+      `  events: ${n(o.events.expected)} expected, ${n(o.events.received)} received, ${o.events.lost} lost, ${o.events.duplicated} duplicated`,
+      cpu(o, 'server'),
+      '',
+    );
+  }
+  if (r.scale) {
+    const s = r.scale;
+    const perLogin = (v: number | null) => (v === null || s.loggedIn === 0 ? 'n/a' : `${Math.round((v * 1e6) / s.loggedIn)} µs`);
+    const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MiB`);
+    lines.push(
+      `scale — ${n(s.users)} idle users, ${s.loaders} loader processes`,
+      `  ${n(s.loggedIn)} logged in in ${s.seconds.toFixed(2)} s = ${n(s.loginsPerSec)} logins/s (${s.failed} failed)`,
+      `  cpu meanwhile: server ${s.serverCpuSeconds ?? 'n/a'} s (${perLogin(s.serverCpuSeconds)} per login), loaders ${s.loaderCpuSeconds ?? 'n/a'} s, whole machine ${s.machineCpuSeconds ?? 'n/a'} s`,
+      `  connect  ${pct(s.connectMs)}`,
+      `  login    ${pct(s.loginMs)}`,
+      `  server resident memory: empty ${mib(s.serverRssEmptyBytes)}, loaded ${mib(s.serverRssLoadedBytes)}` +
+        (s.kibPerUser === null ? '' : ` → ${s.kibPerUser.toFixed(2)} KiB per logged-in user`),
+      '',
+    );
+  }
+  if (r.targets.length > 0) {
+    lines.push('targets (issue 5; loader and server on the same machine)');
+    for (const t of r.targets) lines.push(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.name.padEnd(40)} ${t.want.padEnd(18)} ${t.got}`);
+    lines.push('');
+  }
+  if (r.ok) lines.push('result: OK — no event lost or duplicated, every request answered');
+  else lines.push('result: FAILED', ...r.failures.map((f) => `  ${f}`));
+  return lines.join('\n');
+}

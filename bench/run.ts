@@ -1,0 +1,117 @@
+/**
+ * `npm run bench` / `callroom bench`: call throughput, latency and scale of callroom (issue 5).
+ * Runs the chosen scenarios one after another, each against a fresh server process, prints
+ * progress to stderr and a summary (or, with --json, one JSON object on stdout).
+ * Exit code: 0 ok, 1 a correctness failure (lost or duplicated event, failed request) or a
+ * crash, 2 bad usage. A missed performance target is reported but does not fail the run.
+ */
+import { randomBytes } from 'node:crypto';
+import { describeMachine } from './machine.js';
+import { HELP, parseOptions, UsageError, type BenchOptions } from './options.js';
+import { callsFailures, scaleFailures, summaryText, targets, type BenchReport } from './report.js';
+import { runCalls, runScale, type Context, type OpenSummary } from './scenarios.js';
+
+function say(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+async function bench(opts: BenchOptions): Promise<BenchReport> {
+  const machine = describeMachine();
+  say(`${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; load average ${machine.loadAverage}`);
+  say(`scenarios: ${opts.scenarios.join(', ')}${opts.url ? ` against ${opts.url}` : ' (each against its own fresh server process)'}`);
+  const ctx: Context = {
+    opts,
+    keys: {
+      apiKey: opts.apiKey ?? 'bench',
+      apiSecret: opts.apiSecret ?? randomBytes(32).toString('hex'),
+    },
+    runID: `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
+    say,
+  };
+  const r: BenchReport = {
+    machine,
+    settings: {
+      scenarios: opts.scenarios,
+      pairs: opts.pairs,
+      durationS: opts.durationS,
+      warmupS: opts.warmupS,
+      rate: opts.rate,
+      users: opts.users,
+      loaders: opts.loaders,
+      scaleLoaders: opts.scaleLoaders,
+      concurrency: opts.concurrency,
+      url: opts.url,
+    },
+    cycle: null,
+    ceiling: null,
+    open: null,
+    scale: null,
+    targets: [],
+    failures: [],
+    ok: false,
+  };
+  for (const scenario of opts.scenarios) {
+    say(`--- ${scenario}`);
+    if (scenario === 'cycle') {
+      r.cycle = await runCalls(ctx, 'cycle', 'callroom', 'closed');
+      r.failures.push(...callsFailures('cycle', r.cycle));
+    } else if (scenario === 'ceiling') {
+      const c = await runCalls(ctx, 'ceiling', 'relay', 'closed');
+      r.ceiling = { ...c, callroomRatio: null };
+      r.failures.push(...callsFailures('ceiling', c));
+    } else if (scenario === 'open') {
+      r.open = (await runCalls(ctx, 'open', 'callroom', 'open')) as OpenSummary;
+      r.failures.push(...callsFailures('open', r.open));
+    } else {
+      r.scale = await runScale(ctx);
+      r.failures.push(...scaleFailures(r.scale));
+    }
+  }
+  if (r.ceiling && r.cycle && r.ceiling.cyclesPerSec > 0) {
+    r.ceiling.callroomRatio = Math.round((r.cycle.cyclesPerSec / r.ceiling.cyclesPerSec) * 100) / 100;
+  }
+  r.targets = targets(r);
+  r.ok = r.failures.length === 0;
+  return r;
+}
+
+
+async function main(argv: string[]): Promise<number> {
+  // Output piped into head(1) and the like: stop quietly when the reader goes away.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
+  let opts: BenchOptions | 'help';
+  try {
+    opts = parseOptions(argv, process.env);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`callroom bench: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (opts === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const report = await bench(opts);
+  const text = summaryText(report);
+  if (opts.json) {
+    process.stderr.write(`\n${text}\n`);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    process.stdout.write(`\n${text}\n`);
+  }
+  return report.ok ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`callroom bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

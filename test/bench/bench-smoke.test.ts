@@ -1,0 +1,121 @@
+/**
+ * The benchmark itself, in miniature: every scenario with tiny settings against its own server
+ * and relay processes. It checks that the bench runs, loses and duplicates no event, answers
+ * every request and reports what docs/performance.md describes; it asserts no timing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** dist/test/bench → the package root. */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const RUN = join(ROOT, 'dist/bench/run.js');
+
+function bench(args: string[], timeoutMs = 150_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [RUN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`bench did not finish within ${timeoutMs / 1000} s; stderr:\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      res({ code, stdout, stderr });
+    });
+  });
+}
+
+interface Counts {
+  expected: number;
+  received: number;
+  lost: number;
+  duplicated: number;
+  seqGaps: number;
+  unexpected: number;
+}
+interface Calls {
+  cycles: number;
+  cyclesPerSec: number;
+  inviteToIncomingMs: { p50: number; p95: number; p99: number; count: number };
+  acceptToAcceptedMs: { p50: number; p95: number; p99: number; count: number };
+  events: Counts;
+  errors: number;
+  unanswered: number;
+  cpu: { server: number | null };
+}
+
+function assertCalls(name: string, s: Calls | null): void {
+  assert.ok(s, `${name} ran`);
+  assert.ok(s.cycles > 0, `${name}: cycles completed`);
+  assert.ok(s.cyclesPerSec > 0, `${name}: cycles per second reported`);
+  for (const k of ['p50', 'p95', 'p99'] as const) {
+    assert.equal(typeof s.inviteToIncomingMs[k], 'number', `${name}: invite→incoming ${k}`);
+    assert.equal(typeof s.acceptToAcceptedMs[k], 'number', `${name}: accept→accepted ${k}`);
+  }
+  assert.ok(s.inviteToIncomingMs.count > 0, `${name}: latencies recorded`);
+  assert.ok(s.events.expected > 0, `${name}: events expected`);
+  assert.equal(s.events.received, s.events.expected, `${name}: every expected event received`);
+  assert.equal(s.events.lost, 0, `${name}: no event lost`);
+  assert.equal(s.events.duplicated, 0, `${name}: no event duplicated`);
+  assert.equal(s.events.seqGaps, 0, `${name}: no gap in seq`);
+  assert.equal(s.events.unexpected, 0, `${name}: no unexpected frame`);
+  assert.equal(s.errors, 0, `${name}: no request failed`);
+  assert.equal(s.unanswered, 0, `${name}: every request answered`);
+}
+
+test('bench: every scenario with tiny settings exits 0 and loses or duplicates no event', { timeout: 180_000 }, async () => {
+  const r = await bench(['--pairs', '5', '--duration', '2', '--warmup', '0.5', '--rate', '200', '--users', '200', '--json']);
+  assert.equal(r.code, 0, `exit code; stderr:\n${r.stderr}`);
+  const report = JSON.parse(r.stdout) as {
+    ok: boolean;
+    failures: string[];
+    machine: { cpu: string; cores: number; memoryGiB: number; node: string; note: string };
+    cycle: Calls | null;
+    ceiling: (Calls & { callroomRatio: number | null }) | null;
+    open: (Calls & { rate: number; skipped: number; scheduleLagMs: { p99: number } }) | null;
+    scale: { users: number; loggedIn: number; failed: number; loginsPerSec: number; serverRssEmptyBytes: number | null; kibPerUser: number | null } | null;
+    targets: { name: string; want: string; got: string; met: boolean }[];
+  };
+  assert.equal(report.ok, true, `no failures: ${report.failures.join('; ')}`);
+  assert.deepEqual(report.failures, []);
+  assert.ok(report.machine.cpu && report.machine.cores > 0 && report.machine.node.startsWith('v'), 'machine described');
+  assert.match(report.machine.note, /share/, 'says that loader and server share the machine');
+  assertCalls('cycle', report.cycle);
+  assertCalls('ceiling', report.ceiling);
+  assertCalls('open', report.open);
+  assert.equal(typeof report.ceiling!.callroomRatio, 'number', 'callroom ÷ ceiling reported');
+  assert.equal(report.open!.rate, 200);
+  assert.equal(typeof report.open!.scheduleLagMs.p99, 'number');
+  assert.ok(report.scale, 'scale ran');
+  assert.equal(report.scale.users, 200);
+  assert.equal(report.scale.loggedIn, 200, 'every user logged in');
+  assert.equal(report.scale.failed, 0);
+  assert.ok(report.scale.loginsPerSec > 0, 'login rate reported');
+  if (process.platform === 'linux') assert.equal(typeof report.scale.kibPerUser, 'number', 'memory per user measured');
+  assert.deepEqual(
+    report.targets.map((t) => t.name.split(' ')[0]),
+    ['call', 'call', 'p99', 'memory', 'login'],
+    'the five targets of issue 5 are reported',
+  );
+  assert.match(r.stderr, /cycle: .*cycles\/s/, 'progress on stderr');
+});
+
+test('bench: --help explains the scenarios; a bad flag exits 2 with a message', async () => {
+  const help = await bench(['--help']);
+  assert.equal(help.code, 0);
+  for (const word of ['cycle', 'ceiling', 'open', 'scale', '--pairs', '--duration', '--rate', '--users', '--url', '--json']) {
+    assert.ok(help.stdout.includes(word), `help mentions ${word}`);
+  }
+  const bad = await bench(['--pairs', 'many']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--pairs must be a whole number/);
+  const unknown = await bench(['--scenario', 'warp']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown scenario "warp"/);
+});
