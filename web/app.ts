@@ -4,6 +4,7 @@
  */
 import { CallClient, type LoginResult } from '../src/sdk/client.js';
 import { CallView } from './call-view.js';
+import { ConnectionNotice } from './connection.js';
 import { Contacts } from './contacts.js';
 import { byId, say, showScreen } from './dom.js';
 import { History } from './history.js';
@@ -40,6 +41,7 @@ class Session {
   readonly contacts: Contacts;
   readonly history: History;
   readonly view: CallView;
+  readonly connection: ConnectionNotice;
   private notice: Msg | null = null;
 
   constructor(
@@ -59,6 +61,13 @@ class Session {
     });
     this.phone.on('media', ({ room, local, members }) => this.view.attach(room, local, members));
     this.phone.on('ended', () => void this.refreshHistory());
+    // A drop of the connection to the server: say so, and stay on the call (its media is peer to
+    // peer). Back as a new session: find out what became of the call, and subscribe again.
+    this.connection = new ConnectionNotice(client, () => this.phone.state.kind !== 'idle', () => {
+      void this.phone.resync();
+      void this.contacts.start().catch(() => undefined);
+      void this.refreshHistory().catch(() => undefined);
+    });
     byId('me-name').textContent = t('you', { name: user.nickName });
     byId<HTMLInputElement>('dnd').checked = user.dnd;
     byId('me').hidden = false;
@@ -75,6 +84,7 @@ class Session {
   }
 
   showState(s: PhoneState): void {
+    this.connection.render();
     switch (s.kind) {
       case 'idle':
         this.view.reset();
@@ -106,6 +116,7 @@ class Session {
   relabel(): void {
     byId('me-name').textContent = t('you', { name: this.user.nickName });
     say('notice', render(this.notice));
+    this.connection.render();
     this.contacts.render();
     this.history.render();
     this.view.renderText();
@@ -114,6 +125,7 @@ class Session {
 
   dispose(): void {
     this.phone.dispose();
+    this.connection.dispose();
     this.view.dispose();
     this.contacts.dispose();
     this.history.dispose();

@@ -77,6 +77,34 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     this.emit('state', s);
   }
 
+  /**
+   * Sends a request that has to reach the server (a hang-up, leaving a meeting), never failing:
+   * if the connection is down just now, it goes again once the session has resumed (a new
+   * session has no call or meeting left to end).
+   */
+  private surely(send: () => Promise<unknown>): Promise<void> {
+    const c = this.client;
+    return send().then(
+      () => undefined,
+      () => {
+        if (c.state !== 'reconnecting') return;
+        return new Promise<void>((done) => {
+          const offs = [
+            c.on('reconnected', ({ resumed }) => {
+              for (const off of offs) off();
+              if (resumed) void send().catch(() => undefined).finally(done);
+              else done();
+            }),
+            c.on('closed', () => {
+              for (const off of offs) off();
+              done();
+            }),
+          ];
+        });
+      },
+    );
+  }
+
   private notice(m: Msg | null): void {
     this.emit('notice', m);
   }
@@ -109,7 +137,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     }
     if (!still()) {
       // Cancelled while the invitation was on its way: cancel it on the server too.
-      await this.client.hangup(callID).catch(() => undefined);
+      await this.surely(() => this.client.hangup(callID));
       return;
     }
     this.set({ kind: 'outgoing', callID, peer, invited: true });
@@ -120,7 +148,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   async hangup(): Promise<void> {
     const s = this.state;
     if (s.kind === 'outgoing') {
-      const sent = s.invited ? this.client.hangup(s.callID).catch(() => undefined) : null;
+      const sent = s.invited ? this.surely(() => this.client.hangup(s.callID)) : null;
       this.finish(msg('outCancelledByMe'), false);
       await sent;
       this.emit('ended');
@@ -128,7 +156,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     }
     if (s.kind === 'call') {
       const duration = formatDuration(Date.now() - s.answeredAt);
-      const sent = this.client.hangup(s.callID).catch(() => undefined);
+      const sent = this.surely(() => this.client.hangup(s.callID));
       this.finish(msg('outHungUpByMe', { duration }), false);
       await sent;
       this.emit('ended');
@@ -220,10 +248,34 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     setTimeout(() => {
       const now = this.state;
       if (now.kind !== 'call' || now.callID !== s.callID) return;
-      const sent = this.client.hangup(s.callID).catch(() => undefined);
+      const sent = this.surely(() => this.client.hangup(s.callID));
       this.finish(msg('outPeerLeft', { name: s.peer.nickName, duration: formatDuration(Date.now() - s.answeredAt) }), false);
       void sent.then(() => this.emit('ended'));
     }, PEER_LEFT_GRACE_MS);
+  }
+
+  /**
+   * The client came back with a new session (the server had let the old one go, or restarted).
+   * By the contract the old session left its meeting and its call ended as lost, with no event
+   * to this session; a call restored after a restart carries on. So ask the server what became
+   * of the call rather than guess; a room is entered again.
+   */
+  async resync(): Promise<void> {
+    const s = this.state;
+    if (s.kind === 'room') {
+      const m = this.roomMeeting ?? s.meeting;
+      this.stopMedia();
+      this.roomMeeting = null;
+      this.set({ kind: 'idle' });
+      await this.joinRoom(m.ID, m.pswd, m);
+      return;
+    }
+    if (s.kind === 'idle') return;
+    const calls = await this.client.listCalls({ limit: 20 }).catch(() => null);
+    if (this.state !== s) return; // the events held for this session moved it on meanwhile
+    const record = calls?.find((c) => c.callID === s.callID);
+    if (record && record.state !== 'ended') return;
+    this.finish(msg('outLost', { name: s.peer.nickName }));
   }
 
   // ---- rooms joined by link ----
@@ -262,12 +314,15 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     if (this.meetingID === null && this.state.kind !== 'room') return;
     const id = this.meetingID;
     this.stopMedia();
-    if (id !== null) await this.client.exitMeeting(id).catch(() => undefined);
+    // Sent first (requests keep their order); while the connection is down it waits for the
+    // resume, so the page moves on at once.
+    const sent = id !== null ? this.surely(() => this.client.exitMeeting(id)) : undefined;
     this.roomMeeting = null;
     if (!keepState) {
       this.set({ kind: 'idle' });
       if (tell) this.notice(msg('outRoomLeft'));
     }
+    if (this.client.state === 'connected') await sent;
   }
 
   // ---- media ----
@@ -340,7 +395,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     const id = this.meetingID;
     this.stopMedia();
     this.roomMeeting = null;
-    if (id !== null) void this.client.exitMeeting(id).catch(() => undefined).finally(() => this.dropOwnMeeting());
+    if (id !== null) void this.surely(() => this.client.exitMeeting(id)).finally(() => this.dropOwnMeeting());
     else this.dropOwnMeeting();
     this.set({ kind: 'idle' });
     this.notice(notice);

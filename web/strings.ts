@@ -18,6 +18,8 @@ export const en = {
   loggedOutExpired: 'Your login has expired. Log in again.',
   loggedOutLost: 'The connection to the server was lost. Log in again.',
   loggedOutShutdown: 'The server is restarting. Log in again in a moment.',
+  signalLost: 'Connection to the server lost, reconnecting…',
+  signalLostInCall: 'Connection to the server lost, reconnecting… The call goes on meanwhile.',
   logout: 'Log out',
   // header
   you: 'You: {name}',
@@ -138,6 +140,8 @@ export const zh: Strings = {
   loggedOutExpired: '登录已过期，请重新登录。',
   loggedOutLost: '与服务器的连接已断开，请重新登录。',
   loggedOutShutdown: '服务器正在重启，请稍后重新登录。',
+  signalLost: '与服务器的连接已断开，正在重连…',
+  signalLostInCall: '与服务器的连接已断开，正在重连…通话仍在继续。',
   logout: '退出',
   you: '我：{name}',
   dnd: '免打扰',

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from './time.js';
 
 export interface TestRedis {
   url: string;
@@ -34,23 +35,23 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Resolves once redis-server answers PING with PONG (not LOADING): an external process's readiness. */
 async function waitForPort(port: number, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.write('PING\r\n');
-      });
-      s.once('data', (d) => {
-        s.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`redis-server did not answer on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await eventually(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () => {
+          s.write('PING\r\n');
+        });
+        s.once('data', (d) => {
+          s.destroy();
+          if (d.toString().startsWith('+PONG')) resolve();
+          else reject(new Error(`answered ${JSON.stringify(d.toString().trim())}`));
+        });
+        s.once('error', reject);
+      }),
+    { timeoutMs: ms, intervalMs: 50, what: `redis-server answering on port ${port}` },
+  );
 }
 
 export async function startRedis(): Promise<TestRedis> {

@@ -10,7 +10,8 @@ import { createHmac } from 'node:crypto';
 import WebSocket from 'ws';
 import { SignJWT } from 'jose';
 import { ErrorCodes, ErrorMessages } from '../../src/protocol/errors.js';
-import { API, startServer, next, type TestServer } from '../helpers/server.js';
+import { API, startServer, next, WAIT_MS, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/time.js';
 
 interface Response {
   id: number | null;
@@ -279,7 +280,15 @@ test('too many connections from one address: the one over the cap is closed with
     assert.equal((await over.closed).code, 4902);
     held[0]!.close();
     await held[0]!.closed;
-    await new Promise((r) => setTimeout(r, 100));
+    // The server frees the slot when it sees the socket close, which tells no client: wait for its
+    // connection count (the refused one was never counted) to drop to the two still held.
+    await eventually(
+      async () => {
+        const health = (await (await fetch(`${ts.url}/healthz`)).json()) as { connections: number };
+        assert.equal(health.connections, 2);
+      },
+      { timeoutMs: WAIT_MS, what: 'the closed connection is freed on the server' },
+    );
     const again = await Raw.open(ts.url);
     assert.equal((await again.request('login', { token: await ts.token('alice') })).ok, true, 'a slot freed is usable again');
     for (const h of [...held, again]) h.close();

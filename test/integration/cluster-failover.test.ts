@@ -10,8 +10,16 @@ import assert from 'node:assert/strict';
 import { CallClient } from '../../src/sdk/index.js';
 import { next, record } from '../helpers/server.js';
 import { startCluster, spawnNode, TEST_CLUSTER } from '../helpers/cluster.js';
+import { letTimePass } from '../helpers/time.js';
 
 const GRACE_MS = 1000;
+/**
+ * The scenario "while her node is down": a moment after the kill, well inside the window in
+ * which alice may still come back (the node timeout, 600 ms, plus the grace, 1000 ms).
+ */
+const WHILE_DOWN_MS = 300;
+/** The scenario "after her node was declared dead": the node timeout passed, and a margin. */
+const NODE_DECLARED_DEAD_MS = TEST_CLUSTER.nodeTimeoutMs + 200;
 
 async function clientAt(url: string, token: string): Promise<CallClient> {
   const c = new CallClient({ url });
@@ -63,14 +71,20 @@ test('cluster: a node killed mid-call: after the grace its users are gone and th
     await doomed.kill();
     alice.close();
     // During the node timeout and the grace, alice still counts as online (she may come back).
-    await new Promise((r) => setTimeout(r, 300));
+    const hungup = next(bob, 'call.hungup', 15_000);
+    const left = next(bob, 'meeting.memberLeft', 15_000);
+    await letTimePass(WHILE_DOWN_MS);
     assert.equal((await carol.getStatus(['alice']))[0]?.status, 2);
+    // Past the barrier, anything published for bob so far has arrived: nothing was.
+    await cl.barrier(bob);
     assert.equal(bobEvents.length, 0);
-    const hung = await next(bob, 'call.hungup', 15_000);
+    const hung = await hungup;
     const after = Date.now() - killedAt;
     assert.ok(after >= GRACE_MS, `ended after ${after} ms, before the grace`);
     assert.deepEqual(hung, { callID, usrExtDat: '', reason: 'lost' });
-    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await left, { meetingID: m.ID, userID: 'alice' });
+    // Past the barrier, a second telling of either would have arrived.
+    await cl.barrier(bob);
     assert.deepEqual(
       bobEvents.map((e) => e.name).sort(),
       ['call.hungup', 'meeting.memberLeft'],
@@ -100,11 +114,14 @@ test('cluster: a user whose node died logs in on another node within the grace a
     await bob.accept(callID);
     await doomed.kill();
     alice.close();
-    // Wait until the node is seen as dead, then come back elsewhere.
-    await new Promise((r) => setTimeout(r, TEST_CLUSTER.nodeTimeoutMs + 200));
-    const alice2 = await clientAt(cl.nodes[1]!.url, token);
+    // The scenario: alice comes back elsewhere only once her node is seen as dead (a login while it
+    // is alive would kick her old session and end the call).
+    await letTimePass(NODE_DECLARED_DEAD_MS);
     const bobEvents = record(bob, ['call.hungup']);
-    await new Promise((r) => setTimeout(r, 300));
+    const alice2 = await clientAt(cl.nodes[1]!.url, token);
+    // Her login has been handled (a call it ended would have been told to bob inside it): past
+    // the barrier, that hangup would have arrived.
+    await cl.barrier(bob);
     assert.equal(bobEvents.length, 0, 'the call carries on');
     const hung = next(bob, 'call.hungup');
     await alice2.hangup(callID, 'back');
@@ -129,13 +146,10 @@ test('cluster: acknowledged call records and meetings survive a Redis crash (app
     await incoming;
     await bob.accept(callID);
     await alice.hangup(callID);
-    await cl.redis.crashAndRestart();
-    // The nodes reconnect by themselves; the records are there.
-    let calls = await alice.listCalls({ limit: 5 }).catch(() => []);
-    for (let i = 0; i < 50 && calls.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      calls = await alice.listCalls({ limit: 5 }).catch(() => []);
-    }
+    // The nodes reconnect by themselves (awaited: their connections are ready again); the records
+    // are there.
+    await cl.crashRedis();
+    const calls = await alice.listCalls({ limit: 5 });
     assert.equal(calls[0]?.callID, callID);
     assert.equal(calls[0]?.outcome, 'completed');
     const r = await bob.enterMeeting(m.ID, m.pswd);

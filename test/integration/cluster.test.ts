@@ -9,10 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { CallroomError } from '../../src/protocol/errors.js';
 import { next, record } from '../helpers/server.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { letTimePass } from '../helpers/time.js';
 
+const RING_TIMEOUT_MS = 800;
 let cl: TestCluster;
 before(async () => {
-  cl = await startCluster(3, { ringTimeoutMs: 800 });
+  cl = await startCluster(3, { ringTimeoutMs: RING_TIMEOUT_MS });
 });
 after(async () => {
   await cl.close();
@@ -252,7 +254,9 @@ test('cluster: two callers on different nodes race for one callee: exactly one g
     assert.equal(ok.length, 1);
     const failed = rs.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     assert.equal((failed.reason as CallroomError).code, 602);
-    await new Promise((r) => setTimeout(r, 50));
+    // Both invites have run (and published whatever they publish): past the barrier, a second
+    // call.incoming would have arrived.
+    await cl.barrier(carol);
     assert.equal(incoming.length, 1);
     const callID = (ok[0] as PromiseFulfilledResult<{ callID: string }>).value.callID;
     await carol.reject(callID);
@@ -282,7 +286,9 @@ test('cluster: accept against cancel from two nodes, many times: one outcome, ea
       assert.equal(can.status, 'fulfilled');
       outcomes.cancelled++;
     }
-    await new Promise((r) => setTimeout(r, 30));
+    // Both scripts have run and published their events: past the barrier, each party has every
+    // event it was sent for this call (a missing or a duplicate one shows below).
+    await cl.barrier(alice, bob);
     const [rec] = await alice.listCalls({ limit: 1 });
     assert.equal(rec?.callID, callID);
     assert.equal(rec?.state, 'ended');
@@ -306,17 +312,21 @@ test('cluster: accept against the ring timeout: exactly one outcome', async () =
   const bob = await node(1).client(b);
   const m = await alice.createMeeting();
   const aliceEvents = record(alice, ['call.accepted', 'call.rejected']);
+  // The scenario: bob accepts around the ring timeout (40 ms before it to 20 ms after it,
+  // counted from his call.incoming), so that the accept and the timer race.
+  const ACCEPT_AFTER_MS = [RING_TIMEOUT_MS - 40, RING_TIMEOUT_MS - 20, RING_TIMEOUT_MS, RING_TIMEOUT_MS + 20];
   for (let i = 0; i < 8; i++) {
     const incoming = next(bob, 'call.incoming');
     const { callID } = await alice.call(b, m);
     await incoming;
-    // the ring timeout is 800 ms; accept around it
-    await new Promise((r) => setTimeout(r, 760 + (i % 4) * 20));
+    await letTimePass(ACCEPT_AFTER_MS[i % ACCEPT_AFTER_MS.length]!);
     const acc = await bob.accept(callID).then(
       () => true,
       () => false,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // The outcome is decided: the accept succeeded (the timer, removed by it, will not fire) or it
+    // failed because the timer had already ended the call. Past the barrier, alice has been told.
+    await cl.barrier(alice);
     const [rec] = await alice.listCalls({ limit: 1 });
     const told = aliceEvents.filter((e) => (e.payload as { callID: string }).callID === callID).map((e) => e.name);
     if (acc) {
