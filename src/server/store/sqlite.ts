@@ -132,6 +132,8 @@ const CHECKPOINT_RESTART_FRAMES = 4_000;
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** SQLite's own auto-checkpoint (in WAL pages), used when the checkpointer thread is not running. */
 const AUTO_CHECKPOINT_PAGES = 1000;
+/** The checkpointer thread runs one statement a few times a second: a small heap is plenty. */
+const CHECKPOINTER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 };
 /** How long close() waits for the checkpointer thread to finish before stopping it. */
 const CHECKPOINTER_STOP_MS = 2_000;
 
@@ -194,7 +196,7 @@ export class SqliteStore implements Store {
    */
   private startCheckpointer(): void {
     const data: CheckpointerData = { file: this.file, everyMs: CHECKPOINT_EVERY_MS, restartFrames: CHECKPOINT_RESTART_FRAMES };
-    const worker = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: data });
+    const worker = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: data, resourceLimits: CHECKPOINTER_LIMITS });
     worker.unref();
     const fallBack = () => {
       if (this.checkpointer !== worker) return;
