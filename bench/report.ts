@@ -138,7 +138,7 @@ export function summaryText(r: BenchReport): string {
       `  cpu meanwhile: server ${s.serverCpuSeconds ?? 'n/a'} s (${perLogin(s.serverCpuSeconds)} per login), loaders ${s.loaderCpuSeconds ?? 'n/a'} s, whole machine ${s.machineCpuSeconds ?? 'n/a'} s`,
       `  connect  ${pct(s.connectMs)}`,
       `  login    ${pct(s.loginMs)}`,
-      `  server resident memory: empty ${mib(s.serverRssEmptyBytes)}, loaded ${mib(s.serverRssLoadedBytes)}` +
+      `  server resident memory: ${r.settings.url ? 'before (a server in use: not empty)' : 'empty'} ${mib(s.serverRssEmptyBytes)}, loaded ${mib(s.serverRssLoadedBytes)}` +
         (s.kibPerUser === null ? '' : ` → ${s.kibPerUser.toFixed(2)} KiB per logged-in user`),
       '',
     );

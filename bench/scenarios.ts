@@ -63,6 +63,7 @@ export interface ScaleSummary {
   /** Per user: WebSocket connect (TCP + upgrade), then login request → response. */
   connectMs: Percentiles;
   loginMs: Percentiles;
+  /** Resident memory of the server before the logins (empty, unless --url) and after them. */
   serverRssEmptyBytes: number | null;
   serverRssLoadedBytes: number | null;
   bytesPerUser: number | null;
@@ -273,7 +274,10 @@ export async function runScale(ctx: Context): Promise<ScaleSummary> {
     const serverSessions = await healthSessions(svc.httpBase);
     for (const l of loaders) l.send({ type: 'close' });
     const closed = await Promise.all(loaders.map((l) => l.next('closed', 60_000)));
-    const perUser = rssEmpty !== null && rssLoaded !== null && loggedIn > 0 ? Math.round((rssLoaded - rssEmpty) / loggedIn) : null;
+    // Against a server already in use (--url) the "empty" figure is whatever it held before;
+    // a drop (its garbage collected meanwhile) says nothing per user.
+    const delta = rssEmpty !== null && rssLoaded !== null && loggedIn > 0 ? Math.round((rssLoaded - rssEmpty) / loggedIn) : null;
+    const perUser = delta !== null && delta > 0 ? delta : null;
     return {
       users: opts.users,
       loaders: loaders.length,
