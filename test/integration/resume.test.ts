@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallClient } from '../../src/sdk/index.js';
-import { startServer, next, record } from '../helpers/server.js';
-import { startProxy } from '../helpers/proxy.js';
+import type { MeetInfo } from '../../src/protocol/messages.js';
+import { startServer, next, record, type TestServer } from '../helpers/server.js';
+import { startProxy, type Proxy } from '../helpers/proxy.js';
 
 async function clientVia(url: string, token: string): Promise<CallClient> {
   const c = new CallClient({ url });
@@ -10,16 +11,39 @@ async function clientVia(url: string, token: string): Promise<CallClient> {
   return c;
 }
 
-test('a dropped connection resumes its session: the call carries on and missed events arrive once, in order', async () => {
-  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+interface RingingScene {
+  ts: TestServer;
+  proxy: Proxy;
+  alice: CallClient;
+  bob: CallClient;
+  meeting: MeetInfo;
+  callID: string;
+}
+
+/**
+ * A server holding dropped sessions for `graceMs`, with a TCP proxy in front; alice calls bob
+ * and bob's phone rings. `viaProxy` is connected through the proxy (so its network can be cut).
+ */
+async function withRingingCall(graceMs: number, viaProxy: 'alice' | 'bob', run: (s: RingingScene) => Promise<void>): Promise<void> {
+  const ts = await startServer({ limits: { resumeGraceMs: graceMs } });
   const proxy = await startProxy(ts.url);
   try {
-    const alice = await ts.client('alice');
-    const bob = await clientVia(proxy.url, await ts.token('bob'));
-    const m = await alice.createMeeting();
+    const connect = async (u: 'alice' | 'bob') => (u === viaProxy ? clientVia(proxy.url, await ts.token(u)) : ts.client(u));
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    const meeting = await alice.createMeeting();
     const incoming = next(bob, 'call.incoming');
-    const { callID } = await alice.call('bob', m);
+    const { callID } = await alice.call('bob', meeting);
     await incoming;
+    await run({ ts, proxy, alice, bob, meeting, callID });
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
+}
+
+test('a dropped connection resumes its session: the call carries on and missed events arrive once, in order', async () => {
+  await withRingingCall(10_000, 'bob', async ({ proxy, alice, bob, meeting: m, callID }) => {
     const events = record(bob, ['reconnecting', 'reconnected', 'meeting.message', 'call.accepted', 'call.hungup']);
 
     // Bob's network drops and stays down while Alice sends him things.
@@ -44,10 +68,7 @@ test('a dropped connection resumes its session: the call carries on and missed e
     assert.equal(names.filter((n) => n === 'call.hungup').length, 1);
     const calls = await alice.listCalls();
     assert.equal(calls[0]?.outcome, 'completed');
-  } finally {
-    await proxy.close();
-    await ts.close();
-  }
+  });
 });
 
 test('events sent while a client is away are replayed on resume, exactly once and in order', async () => {
@@ -81,15 +102,7 @@ test('events sent while a client is away are replayed on resume, exactly once an
 });
 
 test('past the grace period the user is gone: a callee lost while ringing gives the caller 603', async () => {
-  const ts = await startServer({ limits: { resumeGraceMs: 300 } });
-  const proxy = await startProxy(ts.url);
-  try {
-    const alice = await ts.client('alice');
-    const bob = await clientVia(proxy.url, await ts.token('bob'));
-    const m = await alice.createMeeting();
-    const incoming = next(bob, 'call.incoming');
-    const { callID } = await alice.call('bob', m);
-    await incoming;
+  await withRingingCall(300, 'bob', async ({ proxy, alice, bob, callID }) => {
     proxy.block(true);
     const rejected = next(alice, 'call.rejected');
     proxy.dropAll();
@@ -99,22 +112,11 @@ test('past the grace period the user is gone: a callee lost while ringing gives 
     const calls = await alice.listCalls();
     assert.equal(calls[0]?.outcome, 'lost');
     bob.close();
-  } finally {
-    await proxy.close();
-    await ts.close();
-  }
+  });
 });
 
 test('a caller lost during an active call gives the callee NotifyCallHungup after the grace period', async () => {
-  const ts = await startServer({ limits: { resumeGraceMs: 300 } });
-  const proxy = await startProxy(ts.url);
-  try {
-    const bob = await ts.client('bob');
-    const alice = await clientVia(proxy.url, await ts.token('alice'));
-    const m = await alice.createMeeting();
-    const incoming = next(bob, 'call.incoming');
-    const { callID } = await alice.call('bob', m);
-    await incoming;
+  await withRingingCall(300, 'alice', async ({ proxy, alice, bob, callID }) => {
     await bob.accept(callID);
     proxy.block(true);
     const hung = next(bob, 'call.hungup');
@@ -123,10 +125,7 @@ test('a caller lost during an active call gives the callee NotifyCallHungup afte
     assert.equal(h.callID, callID);
     assert.equal(h.reason, 'lost');
     alice.close();
-  } finally {
-    await proxy.close();
-    await ts.close();
-  }
+  });
 });
 
 test('a call in progress survives a server restart and can be hung up after it with a complete record', async () => {
