@@ -176,6 +176,7 @@ export function summaryText(r: BenchReport): string {
         c.calls,
         `${c.nodes} nodes + redis`,
       ),
+      '',
       `cluster — ${n(h.users)} idle users over ${c.nodes} nodes, ${h.loaders} loader processes`,
       `  ${n(h.loggedIn)} logged in in ${h.seconds.toFixed(2)} s = ${n(h.loginsPerSec)} logins/s (${h.failed} failed)`,
       `  connect  ${pct(h.connectMs)}`,
