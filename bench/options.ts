@@ -56,18 +56,19 @@ Scenarios (--scenario, comma-separated; default: all):
 
 Options:
   --scenario <list>      cycle,ceiling,open,scale,cluster or all                [all = all but cluster]
-  --pairs <n>            caller/callee pairs for cycle, ceiling and open         [100]
+  --pairs <n>            caller/callee pairs for cycle, ceiling, open, cluster   [100]
   --duration <s>         measured seconds of each timed scenario                 [10]
   --warmup <s>           unmeasured seconds before each timed scenario           [2]
   --rate <n>             open loop: cycles started per second                   [2000]
   --users <n>            scale: idle logged-in users                             [19000]
-  --loaders <n>          loader processes for cycle, ceiling and open            [1]
+  --loaders <n>          loader processes for cycle, ceiling, open, cluster      [1]
   --scale-loaders <n>    loader processes for scale (≤ 20,000 open files each)   [users/5000, at least 2]
   --concurrency <n>      scale and cluster: logins in flight per loader process  [100]
   --cluster-users <n>    cluster: idle users over the three nodes                [3 × --users]
   --cluster-loaders <n>  cluster: loader processes for the idle users, a multiple of 3, each
-                         sending to one node (≤ 20,000 open files each)        [users/5000, at least 3]
-  --url <url>            use this running server instead of starting one (cycle, open, scale);
+                         sending to one node (≤ 20,000 open files each)  [users/5000 → multiple of 3]
+  --url <url>            use this running server instead of starting one (cycle, open, scale;
+                         not cluster, which starts its own Redis and nodes);
                          its memory and CPU are then read from its /metrics
   --api-key <key>        with --url: the server's API key    [$CALLROOM_API_KEY or the --dev key]
   --api-secret <secret>  with --url: the server's API secret [$CALLROOM_API_SECRET or the --dev secret]
