@@ -16,6 +16,11 @@ export interface CallsJob {
   target: 'callroom' | 'relay';
   /** ws:// URL of the server (callroom: its /v1/ws; relay: its root). */
   url: string;
+  /**
+   * Cluster: the /v1/ws URL of every node. Pair i's caller connects to node i mod n and its
+   * callee to node i+1 mod n, so every call crosses nodes. Null: everyone on `url`.
+   */
+  nodeUrls: string[] | null;
   keys: Keys;
   /** Unique per run, so user and call IDs never collide with an earlier run. */
   runID: string;

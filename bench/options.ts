@@ -2,8 +2,12 @@
 import { parseArgs } from 'node:util';
 import { DEV_DEFAULTS } from '../src/cli/config.js';
 
-export const SCENARIOS = ['cycle', 'ceiling', 'open', 'scale'] as const;
+export const SCENARIOS = ['cycle', 'ceiling', 'open', 'scale', 'cluster'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+/** What `all` runs: the cluster scenario (four more processes, three times the users) is opt-in. */
+export const ALL_SCENARIOS: readonly Scenario[] = ['cycle', 'ceiling', 'open', 'scale'];
+/** Nodes of the cluster scenario. */
+export const CLUSTER_NODES = 3;
 
 export interface BenchOptions {
   scenarios: Scenario[];
@@ -14,6 +18,8 @@ export interface BenchOptions {
   users: number;
   loaders: number;
   scaleLoaders: number;
+  clusterUsers: number;
+  clusterLoaders: number;
   concurrency: number;
   url: string | null;
   apiKey: string | null;
@@ -40,18 +46,29 @@ Scenarios (--scenario, comma-separated; default: all):
             invite→incoming (latency under a steady load, not at saturation).
   scale     --users idle users connect and log in (spread over loader processes); login rate
             and the server's resident memory per logged-in user above the empty server.
+  cluster   not in "all" (opt-in: five more processes and three times the users). A private
+            redis-server (ephemeral port, temp folder, appendonly yes, appendfsync everysec) and
+            three "callroom serve --redis" nodes. (1) call cycles across nodes: --pairs pairs,
+            caller and callee on different nodes (round-robin), closed loop as in cycle, same
+            event accounting; (2) --cluster-users idle users logged in spread over the three
+            nodes: login rate, resident memory per user of each node and of Redis, and the
+            total held against one node's (the scale figure of this run, else --users).
 
 Options:
-  --scenario <list>      cycle,ceiling,open,scale or all                       [all]
-  --pairs <n>            caller/callee pairs for cycle, ceiling and open         [100]
+  --scenario <list>      cycle,ceiling,open,scale,cluster or all                [all = all but cluster]
+  --pairs <n>            caller/callee pairs for cycle, ceiling, open, cluster   [100]
   --duration <s>         measured seconds of each timed scenario                 [10]
   --warmup <s>           unmeasured seconds before each timed scenario           [2]
   --rate <n>             open loop: cycles started per second                   [2000]
   --users <n>            scale: idle logged-in users                             [19000]
-  --loaders <n>          loader processes for cycle, ceiling and open            [1]
+  --loaders <n>          loader processes for cycle, ceiling, open, cluster      [1]
   --scale-loaders <n>    loader processes for scale (≤ 20,000 open files each)   [users/5000, at least 2]
-  --concurrency <n>      scale: logins in flight per loader process              [100]
-  --url <url>            use this running server instead of starting one (cycle, open, scale);
+  --concurrency <n>      scale and cluster: logins in flight per loader process  [100]
+  --cluster-users <n>    cluster: idle users over the three nodes                [3 × --users]
+  --cluster-loaders <n>  cluster: loader processes for the idle users, a multiple of 3, each
+                         sending to one node (≤ 20,000 open files each)  [users/5000 → multiple of 3]
+  --url <url>            use this running server instead of starting one (cycle, open, scale;
+                         not cluster, which starts its own Redis and nodes);
                          its memory and CPU are then read from its /metrics
   --api-key <key>        with --url: the server's API key    [$CALLROOM_API_KEY or the --dev key]
   --api-secret <secret>  with --url: the server's API secret [$CALLROOM_API_SECRET or the --dev secret]
@@ -66,7 +83,8 @@ Examples:
   npm run bench
   npm run bench -- --scenario cycle,ceiling --duration 20
   npm run bench -- --scenario scale --users 19000 --json > scale.json
-  npm run bench -- --scenario cycle --cpu-prof ./profiles`;
+  npm run bench -- --scenario cycle --cpu-prof ./profiles
+  npm run bench -- --scenario scale,cluster --json > cluster.json`;
 
 /** Default share of the scale users per loader process. */
 const USERS_PER_LOADER = 5_000;
@@ -105,6 +123,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
         users: { type: 'string' },
         loaders: { type: 'string' },
         'scale-loaders': { type: 'string' },
+        'cluster-users': { type: 'string' },
+        'cluster-loaders': { type: 'string' },
         concurrency: { type: 'string' },
         url: { type: 'string' },
         'api-key': { type: 'string' },
@@ -119,7 +139,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   }
   if (values.help) return 'help';
   const list = (values.scenario ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
-  const scenarios = list.includes('all') ? [...SCENARIOS] : list;
+  const scenarios: string[] = list.includes('all') ? [...ALL_SCENARIOS, ...list.filter((s) => s !== 'all')] : list;
   for (const s of scenarios) {
     if (!(SCENARIOS as readonly string[]).includes(s)) throw new UsageError(`unknown scenario "${s}": use ${SCENARIOS.join(', ')} or all`);
   }
@@ -133,6 +153,22 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   if (users / scaleLoaders > MAX_SOCKETS_PER_PROCESS) {
     throw new UsageError(`${users} users over ${scaleLoaders} loader processes is more than ${MAX_SOCKETS_PER_PROCESS} sockets each: raise --scale-loaders`);
   }
+  const clusterUsers = int('cluster-users', values['cluster-users'], users * CLUSTER_NODES, CLUSTER_NODES, 3_000_000);
+  const clusterLoaders = int(
+    'cluster-loaders',
+    values['cluster-loaders'],
+    CLUSTER_NODES * Math.max(1, Math.ceil(clusterUsers / USERS_PER_LOADER / CLUSTER_NODES)),
+    CLUSTER_NODES,
+    63,
+  );
+  if (clusterLoaders % CLUSTER_NODES !== 0) throw new UsageError(`--cluster-loaders must be a multiple of ${CLUSTER_NODES}, got ${clusterLoaders}`);
+  if (clusterUsers / clusterLoaders > MAX_SOCKETS_PER_PROCESS) {
+    throw new UsageError(`${clusterUsers} cluster users over ${clusterLoaders} loader processes is more than ${MAX_SOCKETS_PER_PROCESS} sockets each: raise --cluster-loaders`);
+  }
+  if (clusterUsers / CLUSTER_NODES > MAX_SOCKETS_PER_PROCESS) {
+    throw new UsageError(`${clusterUsers} cluster users is more than ${MAX_SOCKETS_PER_PROCESS} sockets for each of the ${CLUSTER_NODES} nodes`);
+  }
+  if (url !== null && scenarios.includes('cluster')) throw new UsageError('the cluster scenario starts its own nodes: it does not take --url');
   return {
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
     pairs,
@@ -142,6 +178,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     users,
     loaders,
     scaleLoaders,
+    clusterUsers,
+    clusterLoaders,
     concurrency: int('concurrency', values.concurrency, 100, 1, 10_000),
     url,
     apiKey: values['api-key'] ?? (url ? (env.CALLROOM_API_KEY ?? DEV_DEFAULTS.apiKey) : null),

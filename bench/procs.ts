@@ -3,7 +3,8 @@
  * process, so its memory and CPU are its own), the bare relay, and the loader processes.
  * Memory and CPU come from /proc/<pid> on Linux, else from the server's /metrics.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +24,38 @@ const STOP_TIMEOUT_MS = 10_000;
 const CLK_TCK = 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What to undo if the bench is interrupted (Ctrl-C, SIGTERM) or exits early: kill the child
+ * processes it started and remove their temp folders. Synchronous, so it can run from a signal
+ * handler or process.on('exit'). Each entry is removed again once its owner stopped normally.
+ */
+const cleanups = new Set<() => void>();
+
+export function onCleanup(fn: () => void): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+/** Kills every child process still registered and removes its temp folders (see onCleanup). */
+export function cleanupNow(): void {
+  for (const fn of [...cleanups]) {
+    cleanups.delete(fn);
+    try {
+      fn();
+    } catch {
+      // best effort: the rest still runs
+    }
+  }
+}
+
+/** The cleanup of a child (SIGKILL) and, if any, its temp folder. */
+function killAndRemove(child: ChildProcess, dir: string | null): () => void {
+  return () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  };
+}
 
 /** Resident memory (bytes) and CPU time (seconds) of one process. */
 export interface Probe {
@@ -162,6 +195,10 @@ export interface StartOptions {
   apiSecret: string;
   /** Write a V8 CPU profile of the process into this folder when it stops. */
   cpuProfDir: string | null;
+  /** Cluster mode: the Redis URL and this node's name (then --dev and --rate-limit 0). */
+  cluster?: { redisUrl: string; nodeId: string };
+  /** Prefix of the server's forwarded output lines. */
+  label?: string;
 }
 
 /** `callroom serve` in its own process on a free loopback port, with a throwaway data folder. */
@@ -178,19 +215,23 @@ export async function startCallroom(o: StartOptions): Promise<Service> {
     '--data', data,
     '--api-key', o.apiKey,
     '--api-secret', o.apiSecret,
-    '--rate-limit', '1000000',
+    '--rate-limit', o.cluster ? '0' : '1000000',
     '--max-conns-per-ip', '0',
     '--log-level', 'warn',
     '--log-format', 'json',
+    ...(o.cluster ? ['--dev', '--redis', o.cluster.redisUrl, '--node-id', o.cluster.nodeId] : []),
   ];
+  const label = o.label ?? 'server';
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  forward(child.stdout, 'server: ');
-  const m = await waitForLine(child, child.stderr!, /callroom is listening on (http:\/\/\S+)/, 'the callroom server').catch((err) => {
+  const forget = onCleanup(killAndRemove(child, data));
+  forward(child.stdout, `${label}: `);
+  const m = await waitForLine(child, child.stderr!, /callroom is listening on (http:\/\/\S+)/, `the callroom server${o.label ? ` ${o.label}` : ''}`).catch((err) => {
     child.kill('SIGKILL');
     rmSync(data, { recursive: true, force: true });
+    forget();
     throw err;
   });
-  forward(child.stderr, 'server: ', serveChatter);
+  forward(child.stderr, `${label}: `, serveChatter);
   const httpBase = m[1]!;
   return {
     wsUrl: `${httpBase.replace(/^http/, 'ws')}/v1/ws`,
@@ -199,7 +240,8 @@ export async function startCallroom(o: StartOptions): Promise<Service> {
     probe: probeFor(child.pid, httpBase),
     async stop() {
       await stopChild(child);
-      rmSync(data, { recursive: true, force: true });
+      rmSync(data, { recursive: true, force: true, maxRetries: 3 });
+      forget();
     },
   };
 }
@@ -221,6 +263,7 @@ export async function startRelay(o: Pick<StartOptions, 'cpuProfDir'>): Promise<S
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir, '--cpu-prof-name', `relay-${Date.now()}.cpuprofile`] : [];
   if (o.cpuProfDir) mkdirSync(o.cpuProfDir, { recursive: true });
   const child = spawn(process.execPath, [...nodeArgs, RELAY, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const forget = onCleanup(killAndRemove(child, null));
   forward(child.stderr, 'relay: ');
   const m = await waitForLine(child, child.stdout!, /relay listening on (\d+)/, 'the relay').catch((err) => {
     child.kill('SIGKILL');
@@ -231,7 +274,10 @@ export async function startRelay(o: Pick<StartOptions, 'cpuProfDir'>): Promise<S
     httpBase: null,
     pid: child.pid,
     probe: probeFor(child.pid, null),
-    stop: () => stopChild(child),
+    async stop() {
+      await stopChild(child);
+      forget();
+    },
   };
 }
 
@@ -303,6 +349,96 @@ export class Loader {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** A private redis-server for the cluster scenario. */
+export interface RedisService {
+  url: string;
+  pid: number | undefined;
+  probe: Probe;
+  version: string | null;
+  stop(): Promise<void>;
+}
+
+/** Resolves once redis-server answers PING with PONG (not LOADING). */
+async function redisPong(port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < until) {
+    try {
+      await new Promise<void>((res, rej) => {
+        const s = netConnect(port, '127.0.0.1', () => s.write('PING\r\n'));
+        s.once('data', (d) => {
+          s.destroy();
+          if (d.toString().startsWith('+PONG')) res();
+          else rej(new Error(`answered ${JSON.stringify(d.toString().trim())}`));
+        });
+        s.once('error', rej);
+      });
+      return;
+    } catch (err) {
+      last = (err as Error).message;
+      await sleep(50);
+    }
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs / 1000} s (${last})`);
+}
+
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * redis-server on an ephemeral loopback port with a temp folder, AOF on with appendfsync
+ * everysec (the setting docs/operations.md asks of a cluster), no RDB snapshots. Never the
+ * system service. scripts/redis.sh installs redis-server when it is missing.
+ */
+export async function startRedis(): Promise<RedisService> {
+  let version: string | null = null;
+  try {
+    version = /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? null;
+  } catch {
+    throw new Error('redis-server is not installed: the cluster scenario needs it (bash scripts/redis.sh installs it)');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'callroom-bench-redis-'));
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec',
+      '--daemonize', 'no', '--logfile', join(dir, 'redis.log')],
+    { stdio: 'ignore' },
+  );
+  const forget = onCleanup(killAndRemove(child, dir));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    await Promise.race([redisPong(port, START_TIMEOUT_MS), exited.then(() => Promise.reject(new Error(`redis-server exited at start; see its log`)))]);
+  } catch (err) {
+    let log = '';
+    try {
+      log = readFileSync(join(dir, 'redis.log'), 'utf8').split('\n').slice(-10).join('\n');
+    } catch {
+      // no log yet
+    }
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    forget();
+    throw new Error(`${(err as Error).message}${log ? `\n${log}` : ''}`);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: child.pid,
+    probe: probeFor(child.pid, null),
+    version,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      forget();
+    },
+  };
 }
 
 export { sleep };

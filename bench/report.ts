@@ -1,6 +1,7 @@
 /** The bench's verdicts (correctness and the issue's targets) and its readable summary. */
 import type { Percentiles } from './histogram.js';
 import type { Machine } from './machine.js';
+import type { ClusterSummary } from './cluster.js';
 import type { CallsSummary, OpenSummary, ScaleSummary } from './scenarios.js';
 
 export interface Target {
@@ -17,6 +18,7 @@ export interface BenchReport {
   ceiling: (CallsSummary & { callroomRatio: number | null }) | null;
   open: OpenSummary | null;
   scale: ScaleSummary | null;
+  cluster: ClusterSummary | null;
   targets: Target[];
   /** Correctness failures (lost or duplicated events, errors, dropped sockets): any one fails the run. */
   failures: string[];
@@ -51,7 +53,18 @@ export function scaleFailures(s: ScaleSummary): string[] {
   return out;
 }
 
-export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'scale'>): Target[] {
+export function clusterFailures(c: ClusterSummary): string[] {
+  const out = callsFailures('cluster calls', c.calls);
+  const h = c.hold;
+  if (h.failed > 0) out.push(`cluster: ${h.failed} login(s) failed, e.g. ${h.failSamples[0] ?? ''}`);
+  if (h.unexpectedCloses > 0) out.push(`cluster: ${h.unexpectedCloses} idle socket(s) closed by a node`);
+  for (const n of h.nodes) {
+    if (n.sessions !== null && n.sessions < n.loggedIn) out.push(`cluster: node ${n.nodeId} reports ${n.sessions} sessions for ${n.loggedIn} logged-in users`);
+  }
+  return out;
+}
+
+export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'scale' | 'cluster'>): Target[] {
   const t: Target[] = [];
   if (r.cycle) {
     t.push({ name: `call cycle, ${r.cycle.pairs} pairs`, want: '≥ 12,000 cycles/s', got: `${n(r.cycle.cyclesPerSec)} cycles/s`, met: r.cycle.cyclesPerSec >= 12_000 });
@@ -71,6 +84,15 @@ export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'sca
     const kib = r.scale.kibPerUser;
     t.push({ name: `memory per idle user (${n(r.scale.users)})`, want: '≤ 12 KiB', got: kib === null ? 'not measured' : `${kib.toFixed(2)} KiB`, met: kib !== null && kib <= 12 });
     t.push({ name: 'login rate', want: '≥ 5,000 logins/s', got: `${n(r.scale.loginsPerSec)} logins/s`, met: r.scale.loginsPerSec >= 5_000 });
+  }
+  if (r.cluster) {
+    const h = r.cluster.hold;
+    t.push({
+      name: `cluster: idle users held, ${r.cluster.nodes} nodes`,
+      want: `≥ 3 × one node's (${n(3 * h.oneNodeUsers)})`,
+      got: `${n(h.loggedIn)} (${h.timesOneNode.toFixed(2)} ×)`,
+      met: h.loggedIn >= 3 * h.oneNodeUsers,
+    });
   }
   return t;
 }
@@ -143,8 +165,34 @@ export function summaryText(r: BenchReport): string {
       '',
     );
   }
+  if (r.cluster) {
+    const c = r.cluster;
+    const h = c.hold;
+    const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MiB`);
+    const k = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)} KiB`);
+    lines.push(
+      ...callsLines(
+        `cluster — ${c.nodes} nodes and redis-server ${c.redisVersion ?? ''} (${c.redisPersistence}) on this machine; calls across nodes`,
+        c.calls,
+        `${c.nodes} nodes + redis`,
+      ),
+      '',
+      `cluster — ${n(h.users)} idle users over ${c.nodes} nodes, ${h.loaders} loader processes`,
+      `  ${n(h.loggedIn)} logged in in ${h.seconds.toFixed(2)} s = ${n(h.loginsPerSec)} logins/s (${h.failed} failed)`,
+      `  connect  ${pct(h.connectMs)}`,
+      `  login    ${pct(h.loginMs)}`,
+      ...h.nodes.map(
+        (x) => `  node ${x.nodeId}: ${n(x.loggedIn)} users (${x.sessions ?? 'n/a'} sessions), resident memory empty ${mib(x.rssEmptyBytes)}, loaded ${mib(x.rssLoadedBytes)} → ${k(x.kibPerUser)} per user`,
+      ),
+      `  redis: resident memory empty ${mib(h.redisRssEmptyBytes)}, loaded ${mib(h.redisRssLoadedBytes)} → ${k(h.redisKibPerUser)} per user`,
+      `  per user: nodes ${k(h.nodesKibPerUser)} + redis ${k(h.redisKibPerUser)} = ${k(h.totalKibPerUser)}`,
+      `  cpu meanwhile: nodes ${h.nodesCpuSeconds ?? 'n/a'} s, redis ${h.redisCpuSeconds ?? 'n/a'} s, loaders ${h.loaderCpuSeconds ?? 'n/a'} s, whole machine ${h.machineCpuSeconds ?? 'n/a'} s`,
+      `  held ${n(h.loggedIn)} = ${h.timesOneNode.toFixed(2)} × one node's ${n(h.oneNodeUsers)} (${h.oneNodeFrom})`,
+      '',
+    );
+  }
   if (r.targets.length > 0) {
-    lines.push('targets (issue 5; loader and server on the same machine)');
+    lines.push('targets (issues 5 and 6; loader and server on the same machine)');
     for (const t of r.targets) lines.push(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.name.padEnd(40)} ${t.want.padEnd(18)} ${t.got}`);
     lines.push('');
   }

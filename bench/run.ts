@@ -8,7 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { describeMachine } from './machine.js';
 import { HELP, parseOptions, UsageError, type BenchOptions } from './options.js';
-import { callsFailures, scaleFailures, summaryText, targets, type BenchReport } from './report.js';
+import { runCluster } from './cluster.js';
+import { cleanupNow } from './procs.js';
+import { callsFailures, clusterFailures, scaleFailures, summaryText, targets, type BenchReport } from './report.js';
 import { runCalls, runScale, type Context, type OpenSummary } from './scenarios.js';
 
 function say(line: string): void {
@@ -39,6 +41,8 @@ async function bench(opts: BenchOptions): Promise<BenchReport> {
       users: opts.users,
       loaders: opts.loaders,
       scaleLoaders: opts.scaleLoaders,
+      clusterUsers: opts.clusterUsers,
+      clusterLoaders: opts.clusterLoaders,
       concurrency: opts.concurrency,
       url: opts.url,
     },
@@ -46,6 +50,7 @@ async function bench(opts: BenchOptions): Promise<BenchReport> {
     ceiling: null,
     open: null,
     scale: null,
+    cluster: null,
     targets: [],
     failures: [],
     ok: false,
@@ -62,9 +67,12 @@ async function bench(opts: BenchOptions): Promise<BenchReport> {
     } else if (scenario === 'open') {
       r.open = (await runCalls(ctx, 'open', 'callroom', 'open')) as OpenSummary;
       r.failures.push(...callsFailures('open', r.open));
-    } else {
+    } else if (scenario === 'scale') {
       r.scale = await runScale(ctx);
       r.failures.push(...scaleFailures(r.scale));
+    } else {
+      r.cluster = await runCluster(ctx, r.scale ? r.scale.loggedIn : null);
+      r.failures.push(...clusterFailures(r.cluster));
     }
   }
   if (r.ceiling && r.cycle && r.ceiling.cyclesPerSec > 0) {
@@ -95,6 +103,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
+  // Ctrl-C or a kill: stop the servers, Redis and relay we started and remove their temp
+  // folders (the loader processes end themselves when their IPC channel goes away).
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`\ncallroom bench: ${sig}: stopping the processes it started\n`);
+      cleanupNow();
+      process.exit(130);
+    });
+  }
+  process.once('exit', cleanupNow);
   const report = await bench(opts);
   const text = summaryText(report);
   if (opts.json) {

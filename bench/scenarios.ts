@@ -84,13 +84,13 @@ export interface Context {
   say(line: string): void;
 }
 
-function merge(parts: HistogramData[]): Percentiles {
+export function merge(parts: HistogramData[]): Percentiles {
   const h = new Histogram();
   for (const p of parts) h.merge(p);
   return h.percentiles();
 }
 
-async function cpuOf(probes: Probe[]): Promise<number | null> {
+export async function cpuOf(probes: Probe[]): Promise<number | null> {
   let sum = 0;
   for (const p of probes) {
     const v = await p.cpuSeconds();
@@ -100,20 +100,20 @@ async function cpuOf(probes: Probe[]): Promise<number | null> {
   return sum;
 }
 
-const round2 = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
-const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round2(b - a));
+export const round2 = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
+export const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : round2(b - a));
 
 const perCycle = (a: number | null, b: number | null, cycles: number) =>
   a === null || b === null || cycles === 0 ? null : Math.round(((b - a) * 1e6) / cycles);
 
 /** Busy CPU seconds of the whole machine between two machineCpu() readings. */
-function machineSeconds(a: ReturnType<typeof machineCpu>, b: ReturnType<typeof machineCpu>): number | null {
+export function machineSeconds(a: ReturnType<typeof machineCpu>, b: ReturnType<typeof machineCpu>): number | null {
   if (!a || !b || b.total === a.total) return null;
   const elapsedS = (b.total - a.total) / cpus().length / 100;
   return ((b.busy - a.busy) / (b.total - a.total)) * cpus().length * elapsedS;
 }
 
-const share = (total: number, parts: number, i: number) => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
+export const share = (total: number, parts: number, i: number) => Math.floor(total / parts) + (i < total % parts ? 1 : 0);
 
 function startService(ctx: Context, target: 'callroom' | 'relay'): Promise<Service> {
   if (target === 'relay') return startRelay({ cpuProfDir: ctx.opts.cpuProf });
@@ -122,9 +122,16 @@ function startService(ctx: Context, target: 'callroom' | 'relay'): Promise<Servi
 }
 
 /** Cycle, ceiling and open loop. */
-export async function runCalls(ctx: Context, name: string, target: 'callroom' | 'relay', loop: 'closed' | 'open'): Promise<CallsSummary | OpenSummary> {
+export async function runCalls(
+  ctx: Context,
+  name: string,
+  target: 'callroom' | 'relay',
+  loop: 'closed' | 'open',
+  /** Cluster: the nodes (started and stopped by the caller) and a probe over all of them. */
+  on?: { svc: Service; nodeUrls: string[] },
+): Promise<CallsSummary | OpenSummary> {
   const { opts } = ctx;
-  const svc = await startService(ctx, target);
+  const svc = on ? on.svc : await startService(ctx, target);
   const loaders = Array.from({ length: opts.loaders }, (_, i) => new Loader(i));
   try {
     let firstPair = 0;
@@ -134,6 +141,7 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
         kind: 'calls',
         target,
         url: svc.wsUrl,
+        nodeUrls: on?.nodeUrls ?? null,
         keys: ctx.keys,
         runID: `${ctx.runID}${name[0]}`,
         firstPair,
@@ -205,11 +213,11 @@ export async function runCalls(ctx: Context, name: string, target: 'callroom' | 
     return { ...summary, rate: opts.rate, skipped: sum((r) => r.skipped), scheduleLagMs: merge(rs.map((r) => r.scheduleLag)) };
   } finally {
     await Promise.all(loaders.map((l) => l.stop()));
-    await svc.stop();
+    if (!on) await svc.stop();
   }
 }
 
-async function healthSessions(httpBase: string | null): Promise<number | null> {
+export async function healthSessions(httpBase: string | null): Promise<number | null> {
   if (!httpBase) return null;
   try {
     const body = (await (await fetch(`${httpBase}/healthz`)).json()) as { sessions?: number };

@@ -111,7 +111,9 @@ export class CallsRun {
         p.meeting = meetingJSON(p.meetingID, p.callerID, httpBase, startTime);
       } else {
         const [callerToken, calleeToken] = await Promise.all([auth.mint(p.callerID), auth.mint(p.calleeID)]);
-        const [a, b] = await Promise.all([connect(job.url), connect(job.url)]);
+        const n = job.nodeUrls?.length ?? 0;
+        const [callerUrl, calleeUrl] = n > 0 ? [job.nodeUrls![i % n]!, job.nodeUrls![(i + 1) % n]!] : [job.url, job.url];
+        const [a, b] = await Promise.all([connect(callerUrl), connect(calleeUrl)]);
         await Promise.all([call(a, 1, request.login(1, callerToken)), call(b, 1, request.login(1, calleeToken))]);
         const { meeting } = (await call(a, 2, request.createMeeting(2))) as { meeting: { ID: number } };
         p.meetingID = meeting.ID;

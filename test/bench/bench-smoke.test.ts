@@ -104,12 +104,76 @@ test('bench: every scenario with tiny settings exits 0 and loses or duplicates n
     'the five targets of issue 5 are reported',
   );
   assert.match(r.stderr, /cycle: .*cycles\/s/, 'progress on stderr');
+  assert.equal((report as { cluster?: unknown }).cluster, null, 'the cluster scenario is not part of "all"');
+});
+
+test('bench: the cluster scenario (Redis and three nodes) with tiny settings exits 0, loses or duplicates no event, holds every user', { timeout: 180_000 }, async () => {
+  const r = await bench(['--scenario', 'cluster', '--pairs', '3', '--duration', '2', '--warmup', '0.5', '--cluster-users', '150', '--json']);
+  assert.equal(r.code, 0, `exit code; stderr:\n${r.stderr}`);
+  const report = JSON.parse(r.stdout) as {
+    ok: boolean;
+    failures: string[];
+    settings: { clusterUsers: number; clusterLoaders: number };
+    cycle: unknown;
+    scale: unknown;
+    cluster: {
+      nodes: number;
+      redisPersistence: string;
+      calls: Calls & { pairs: number };
+      hold: {
+        users: number;
+        loaders: number;
+        loggedIn: number;
+        failed: number;
+        loginsPerSec: number;
+        unexpectedCloses: number;
+        nodes: { nodeId: string; loggedIn: number; sessions: number | null; rssLoadedBytes: number | null; kibPerUser: number | null }[];
+        nodesKibPerUser: number | null;
+        redisKibPerUser: number | null;
+        totalKibPerUser: number | null;
+        oneNodeUsers: number;
+        oneNodeFrom: string;
+        timesOneNode: number;
+      };
+    } | null;
+    targets: { name: string; want: string; got: string; met: boolean }[];
+  };
+  assert.equal(report.ok, true, `no failures: ${report.failures.join('; ')}`);
+  assert.deepEqual(report.failures, []);
+  assert.equal(report.cycle, null, 'only the cluster scenario ran');
+  assert.equal(report.scale, null);
+  const c = report.cluster;
+  assert.ok(c, 'cluster ran');
+  assert.equal(c.nodes, 3);
+  assert.match(c.redisPersistence, /appendonly yes, appendfsync everysec/);
+  assertCalls('cluster calls', c.calls);
+  assert.equal(c.calls.pairs, 3);
+  const h = c.hold;
+  assert.equal(h.users, 150);
+  assert.equal(report.settings.clusterUsers, 150);
+  assert.equal(h.loaders % 3, 0, 'loader processes a multiple of the nodes');
+  assert.equal(h.loggedIn, 150, 'every user logged in');
+  assert.equal(h.failed, 0);
+  assert.equal(h.unexpectedCloses, 0);
+  assert.ok(h.loginsPerSec > 0, 'login rate reported');
+  assert.deepEqual(h.nodes.map((n) => n.nodeId), ['n1', 'n2', 'n3']);
+  for (const n of h.nodes) {
+    assert.equal(n.loggedIn, 50, `node ${n.nodeId} holds a third`);
+    assert.equal(n.sessions, 50, `node ${n.nodeId} reports its sessions`);
+    if (process.platform === 'linux') assert.equal(typeof n.rssLoadedBytes, 'number', `node ${n.nodeId} memory read`);
+  }
+  for (const k of ['nodesKibPerUser', 'redisKibPerUser', 'totalKibPerUser'] as const) assert.ok(k in h, `${k} reported`);
+  assert.equal(h.oneNodeFrom, '--users setting', 'compared with the --users setting when scale did not run');
+  assert.equal(typeof h.timesOneNode, 'number');
+  assert.ok(report.targets.some((t) => t.name.startsWith('cluster: idle users held')), 'the cluster target of issue 6 is reported');
+  assert.match(r.stderr, /cluster calls: .*cycles\/s/, 'progress on stderr');
+  assert.match(r.stderr, /node n3: 50 users/, 'readable summary per node');
 });
 
 test('bench: --help explains the scenarios; a bad flag exits 2 with a message', async () => {
   const help = await bench(['--help']);
   assert.equal(help.code, 0);
-  for (const word of ['cycle', 'ceiling', 'open', 'scale', '--pairs', '--duration', '--rate', '--users', '--url', '--json']) {
+  for (const word of ['cycle', 'ceiling', 'open', 'scale', 'cluster', '--cluster-users', '--pairs', '--duration', '--rate', '--users', '--url', '--json']) {
     assert.ok(help.stdout.includes(word), `help mentions ${word}`);
   }
   const bad = await bench(['--pairs', 'many']);
