@@ -11,7 +11,7 @@ import type { Percentiles } from './histogram.js';
 import type { ScaleResult } from './ipc.js';
 import { CLUSTER_NODES } from './options.js';
 import { Loader, machineCpu, sleep, startCallroom, startRedis, type Probe, type RedisService, type Service } from './procs.js';
-import { cpuOf, diff, healthSessions, merge, machineSeconds, round2, runCalls, share, type CallsSummary, type Context } from './scenarios.js';
+import { cpuOf, diff, healthSessions, loginFigures, merge, machineSeconds, round2, runCalls, share, type CallsSummary, type Context } from './scenarios.js';
 
 const SETUP_TIMEOUT_MS = 120_000;
 /** After the logins, let the nodes settle before reading their memory (as scale does). */
@@ -216,13 +216,7 @@ async function idleUsers(ctx: Context, oneNode: { users: number; from: ClusterHo
     return {
       users: opts.clusterUsers,
       loaders: loaders.length,
-      loggedIn,
-      failed: rs.reduce((n, r) => n + r.failed, 0),
-      failSamples: rs.flatMap((r) => r.failSamples).slice(0, 5),
-      seconds: Math.round(seconds * 1000) / 1000,
-      loginsPerSec: seconds > 0 ? Math.round(loggedIn / seconds) : 0,
-      connectMs: merge(rs.map((r) => r.connectMs)),
-      loginMs: merge(rs.map((r) => r.loginMs)),
+      ...loginFigures(rs, loggedIn, seconds),
       nodes,
       nodesKibPerUser: kib(nodesDelta, loggedIn),
       redisRssEmptyBytes: redisEmpty,

@@ -15,6 +15,19 @@ const DRAIN_MS = 5_000;
 /** After the scale logins, let the server settle before reading its memory. */
 const SCALE_SETTLE_MS = 3_000;
 
+/** The login figures of a scale-like run, from each loader's result. */
+export function loginFigures(rs: ScaleResult[], loggedIn: number, seconds: number) {
+  return {
+    loggedIn,
+    failed: rs.reduce((n, r) => n + r.failed, 0),
+    failSamples: rs.flatMap((r) => r.failSamples).slice(0, 5),
+    seconds: Math.round(seconds * 1000) / 1000,
+    loginsPerSec: seconds > 0 ? Math.round(loggedIn / seconds) : 0,
+    connectMs: merge(rs.map((r) => r.connectMs)),
+    loginMs: merge(rs.map((r) => r.loginMs)),
+  };
+}
+
 export interface CallsSummary {
   target: 'callroom' | 'relay';
   loop: 'closed' | 'open';
@@ -289,13 +302,7 @@ export async function runScale(ctx: Context): Promise<ScaleSummary> {
     return {
       users: opts.users,
       loaders: loaders.length,
-      loggedIn,
-      failed: rs.reduce((n, r) => n + r.failed, 0),
-      failSamples: rs.flatMap((r) => r.failSamples).slice(0, 5),
-      seconds: Math.round(seconds * 1000) / 1000,
-      loginsPerSec: seconds > 0 ? Math.round(loggedIn / seconds) : 0,
-      connectMs: merge(rs.map((r) => r.connectMs)),
-      loginMs: merge(rs.map((r) => r.loginMs)),
+      ...loginFigures(rs, loggedIn, seconds),
       serverRssEmptyBytes: rssEmpty,
       serverRssLoadedBytes: rssLoaded,
       bytesPerUser: perUser,
