@@ -18,6 +18,14 @@ export interface Session {
   close(reason: ErrorName): void;
 }
 
+/** A log of numbered events per session that every node can read (cluster mode). */
+export interface SharedEventLog {
+  /** Appends an event to the session's log; it reaches the session through the log. */
+  append<E extends EventName>(s: Session, ev: E, payload: EventPayload<E>): void;
+  /** Re-reads what the session missed after `seq` (frames lost on the way), oldest first. */
+  missed(s: Session, seq: number): Promise<string[] | null>;
+}
+
 /** An event kept for a user who is expected back (see `hold`). */
 export type HeldEvent = { [E in EventName]: { ev: E; payload: EventPayload<E> } }[EventName];
 
@@ -64,13 +72,10 @@ export class SessionRegistry {
   }
 
   /**
-   * Resolves once `s` (just added) is visible to the whole service. A single node has nothing to
-   * do; a cluster registers the session in its Redis directory and kicks an older session of the
-   * same user on another node (`resumeSessionID`: the session the client asked to resume, if any).
+   * Where a session's events are numbered and kept for a resume: null on a single node (in the
+   * session, see gateway/session.ts); in a cluster, a log in Redis that any node can replay.
    */
-  announce(_s: Session, _resumeSessionID?: string): Promise<void> | undefined {
-    return undefined;
-  }
+  readonly sharedLog: SharedEventLog | null = null;
 
   deliver<E extends EventName>(userID: string, ev: E, payload: EventPayload<E>): boolean {
     const s = this.byUser.get(userID);

@@ -8,11 +8,13 @@ export interface Proxy {
   dropAll(): void;
   /** While blocked, new connections are cut at once. */
   block(on: boolean): void;
+  /** New connections go to `url` from now on (a load balancer sending a client to another node). */
+  retarget(url: string): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(targetUrl: string): Promise<Proxy> {
-  const target = new URL(targetUrl);
+  let target = new URL(targetUrl);
   const sockets = new Set<Socket>();
   let blocked = false;
   const server: Server = createServer((client) => {
@@ -43,6 +45,9 @@ export async function startProxy(targetUrl: string): Promise<Proxy> {
     },
     block(on) {
       blocked = on;
+    },
+    retarget(url) {
+      target = new URL(url);
     },
     close() {
       for (const s of sockets) s.destroy();

@@ -11,6 +11,7 @@ import { CallClient } from '../../src/sdk/index.js';
 import { next, record } from '../helpers/server.js';
 import { startCluster, spawnNode, TEST_CLUSTER } from '../helpers/cluster.js';
 import { letTimePass } from '../helpers/time.js';
+import { startProxy } from '../helpers/proxy.js';
 
 const GRACE_MS = 1000;
 /**
@@ -100,7 +101,54 @@ test('cluster: a node killed mid-call: after the grace its users are gone and th
   }
 });
 
-test('cluster: a user whose node died logs in on another node within the grace and keeps the call', { timeout: 60_000 }, async () => {
+test('cluster: a user whose node died resumes on another node within the grace: call, meeting and missed events kept', { timeout: 60_000 }, async () => {
+  const cl = await startCluster(2);
+  const doomed = await spawnNode(cl.redis.url, 'doomed', ['--resume-grace', '5000']);
+  const lb = await startProxy(doomed.url);
+  try {
+    const alice = new CallClient({ url: lb.url });
+    await alice.login(await cl.token('alice'));
+    const bob = await cl.nodes[0]!.client('bob');
+    const m = await alice.createMeeting();
+    await alice.enterMeeting(m.ID);
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    await bob.accept(callID);
+    await bob.enterMeeting(m.ID);
+    const bobEvents = record(bob, ['call.hungup', 'meeting.memberLeft']);
+    const aliceEvents = record(alice, ['meeting.message', 'meeting.memberLeft', 'call.hungup']);
+    const missedMsg = next(alice, 'meeting.message', 15_000);
+    const back = next(alice, 'reconnected', 15_000);
+    // Her node dies; the load balancer sends her reconnect to another node.
+    lb.retarget(cl.nodes[1]!.url);
+    await doomed.kill();
+    // Sent while she is away: kept in her session's log in Redis.
+    const ts = await bob.sendMessage(m.ID, 'while you were away');
+    assert.equal((await back).resumed, true, 'resumed on another node');
+    assert.deepEqual(await missedMsg, { meetingID: m.ID, from: 'bob', nickName: 'bob', text: 'while you were away', ts });
+    // Still a member: her messages reach bob.
+    const heard = next(bob, 'meeting.message');
+    await alice.sendMessage(m.ID, 'back');
+    assert.equal((await heard).text, 'back');
+    await cl.barrier(bob);
+    assert.equal(bobEvents.length, 0, 'the call and the membership carry on: nobody is told she left');
+    const hung = next(bob, 'call.hungup');
+    await alice.hangup(callID, 'bye');
+    assert.deepEqual(await hung, { callID, usrExtDat: 'bye', reason: 'hangup' });
+    const [rec] = await bob.listCalls({ limit: 1 });
+    assert.equal(rec?.outcome, 'completed');
+    await cl.barrier(alice);
+    assert.deepEqual(aliceEvents.map((e) => e.name), ['meeting.message'], 'the missed message once, and nothing else');
+    alice.close();
+  } finally {
+    await lb.close();
+    await doomed.stop();
+    await cl.close();
+  }
+});
+
+test('cluster: a fresh login after the user\'s node died ends the call it carried, as after a restart', { timeout: 60_000 }, async () => {
   const cl = await startCluster(2);
   const doomed = await spawnNode(cl.redis.url, 'doomed', ['--resume-grace', '5000']);
   try {
@@ -114,20 +162,12 @@ test('cluster: a user whose node died logs in on another node within the grace a
     await bob.accept(callID);
     await doomed.kill();
     alice.close();
-    // The scenario: alice comes back elsewhere only once her node is seen as dead (a login while it
-    // is alive would kick her old session and end the call).
     await letTimePass(NODE_DECLARED_DEAD_MS);
-    const bobEvents = record(bob, ['call.hungup']);
-    const alice2 = await clientAt(cl.nodes[1]!.url, token);
-    // Her login has been handled (a call it ended would have been told to bob inside it): past
-    // the barrier, that hangup would have arrived.
-    await cl.barrier(bob);
-    assert.equal(bobEvents.length, 0, 'the call carries on');
     const hung = next(bob, 'call.hungup');
-    await alice2.hangup(callID, 'back');
-    assert.deepEqual(await hung, { callID, usrExtDat: 'back', reason: 'hangup' });
+    const alice2 = await clientAt(cl.nodes[1]!.url, token);
+    assert.deepEqual(await hung, { callID, usrExtDat: '', reason: 'lost' });
     const [rec] = await bob.listCalls({ limit: 1 });
-    assert.equal(rec?.outcome, 'completed');
+    assert.equal(rec?.outcome, 'lost');
     alice2.close();
   } finally {
     await doomed.stop();

@@ -11,6 +11,7 @@ import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
 import type { Session, SessionRegistry } from '../sessions.js';
 import { DuplicateCallError, type Store } from '../store/types.js';
+import { checkInvite, eventForRequest, incomingNotice, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from './machine.js';
 
 export interface CallsDeps {
@@ -118,16 +119,17 @@ export class Calls {
   async invite(caller: Session, a: InviteArgs): Promise<{ callID: string; meeting: MeetInfo }> {
     const { sessions, meetings, clock } = this.deps;
     const receivedAt = clock.now();
-    if (a.callee === caller.userID) throw new CallroomError('BAD_ARGUMENT', 'you cannot call yourself');
-    if (this.open.has(a.callID)) throw new CallroomError('BAD_ARGUMENT', `callID ${a.callID} is already in use`);
-    try {
-      meetings.authorize(a.meetingID, caller.userID, a.pswd);
-    } catch {
-      throw new CallroomError('MEETING_NOT_FOUND'); // the contract: 800 whatever the reason
-    }
-    if (this.byUser.has(caller.userID)) throw new CallroomError('ALREADY_IN_CALL');
-    if (!sessions.isOnline(a.callee)) throw new CallroomError('PEER_OFFLINE');
-    if (this.deps.presence().hasDnd(a.callee) || this.byUser.has(a.callee)) throw new CallroomError('PEER_BUSY');
+    const failed = checkInvite({
+      callerID: caller.userID,
+      calleeID: a.callee,
+      callIDTaken: this.open.has(a.callID),
+      meetingAccess: meetings.access(a.meetingID, caller.userID, a.pswd),
+      callerInCall: this.byUser.has(caller.userID),
+      calleeOnline: sessions.isOnline(a.callee),
+      calleeDnd: this.deps.presence().hasDnd(a.callee),
+      calleeInCall: this.byUser.has(a.callee),
+    });
+    if (failed) throw new CallroomError(failed.name, failed.message);
 
     this.lastCreatedAt = Math.max(receivedAt, this.lastCreatedAt + 1);
     const live: LiveCall = {
@@ -151,95 +153,53 @@ export class Calls {
     live.timer = clock.setTimeout(() => void this.timeout(live), this.deps.ringTimeoutMs);
     this.refreshPresence(live);
     live.announced = true;
-    const delivered = sessions.deliver(a.callee, 'call.incoming', {
-      callID: a.callID,
-      caller: { userID: caller.userID, nickName: caller.nickName },
-      meeting: live.meeting,
-      usrExtDat: a.usrExtDat ?? '',
-    });
+    const delivered = this.tell(incomingNotice(live.record, { userID: caller.userID, nickName: caller.nickName }, live.meeting, a.usrExtDat ?? ''));
     if (delivered) this.deps.onDelivered?.(clock.now() - receivedAt);
     return { callID: a.callID, meeting: live.meeting };
   }
 
-  /** The open call `callID` if `userID` is the party allowed to act on it; else CALL_NOT_FOUND. */
-  private mine(callID: string, userID: string, role: 'callee' | 'either'): LiveCall {
-    const live = this.open.get(callID);
-    if (!live) throw new CallroomError('CALL_NOT_FOUND');
-    const r = live.record;
-    const ok = role === 'callee' ? r.callee === userID : r.caller === userID || r.callee === userID;
-    if (!ok) throw new CallroomError('CALL_NOT_FOUND');
-    return live;
-  }
-
   async accept(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string; meeting: MeetInfo }> {
-    const live = this.mine(callID, s.userID, 'callee');
-    await this.transition(live, 'accept', s.userID);
-    this.deps.sessions.deliver(live.record.caller, 'call.accepted', {
-      callID,
-      meeting: this.deps.meetings.info(live.record.meetingID) ?? live.meeting,
-      usrExtDat,
-    });
+    const live = await this.act(s, callID, 'accept', usrExtDat);
     return { callID, meeting: live.meeting };
   }
 
   async reject(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string }> {
-    const live = this.mine(callID, s.userID, 'callee');
-    await this.transition(live, 'reject', s.userID);
-    this.deps.sessions.deliver(live.record.caller, 'call.rejected', { callID, code: 606, usrExtDat });
+    await this.act(s, callID, 'reject', usrExtDat);
     return { callID };
   }
 
   async hangup(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string }> {
-    const live = this.mine(callID, s.userID, 'either');
-    const r = live.record;
-    if (r.state === 'ringing' && r.callee === s.userID) return this.reject(s, callID, usrExtDat);
-    const event: CallEvent = r.state === 'ringing' ? 'cancel' : 'hangup';
-    await this.transition(live, event, s.userID);
-    const other = r.caller === s.userID ? r.callee : r.caller;
-    if (other === r.callee && !live.announced) return { callID };
-    this.deps.sessions.deliver(other, 'call.hungup', {
-      callID,
-      usrExtDat,
-      reason: event === 'cancel' ? 'cancelled' : 'hangup',
-    });
+    await this.act(s, callID, 'hangup', usrExtDat);
     return { callID };
+  }
+
+  /** A party's request on its call: the transition the rulebook names, and its notices. */
+  private async act(s: Session, callID: string, op: CallRequest, usrExtDat: string): Promise<LiveCall> {
+    const live = this.open.get(callID);
+    const event = live && eventForRequest(live.record, s.userID, op);
+    if (!live || !event) throw new CallroomError('CALL_NOT_FOUND');
+    await this.transition(live, event, s.userID, usrExtDat);
+    return live;
   }
 
   private async timeout(live: LiveCall): Promise<void> {
     live.timer = null;
     if (!canApply(live.record.state, 'timeout')) return;
     try {
-      await this.transition(live, 'timeout', null);
+      await this.transition(live, 'timeout', null, '');
     } catch (err) {
       this.deps.onError?.(err, live.record);
-      return;
     }
-    const { callID, caller, callee } = live.record;
-    this.deps.sessions.deliver(caller, 'call.rejected', { callID, code: 604, usrExtDat: '' });
-    this.deps.sessions.deliver(callee, 'call.hungup', { callID, usrExtDat: '', reason: 'no_answer' });
   }
 
-  /**
-   * A user is gone (logged out, kicked, disconnected): their open call ends as lost and the
-   * other party is told — a callee lost while ringing gives the caller PEER_OFFLINE (603).
-   */
+  /** A user is gone (logged out, kicked, disconnected): their open call ends as lost. */
   async userGone(userID: string): Promise<void> {
     const live = this.byUser.get(userID);
     if (!live) return;
-    const { callID, caller, callee, state } = live.record;
     try {
-      await this.transition(live, 'lost', userID);
+      await this.transition(live, 'lost', userID, '');
     } catch (err) {
       this.deps.onError?.(err, live.record);
-      return;
-    }
-    if (state === 'ringing' && userID === callee) {
-      this.deps.sessions.deliver(caller, 'call.rejected', { callID, code: 603, usrExtDat: '' });
-    } else {
-      const other = userID === caller ? callee : caller;
-      if (other === caller || live.announced) {
-        this.deps.sessions.deliver(other, 'call.hungup', { callID, usrExtDat: '', reason: 'lost' });
-      }
     }
   }
 
@@ -247,15 +207,26 @@ export class Calls {
    * Applies `event` in memory at once (so racing requests see the new state), then waits for
    * the store. Throws CALL_NOT_FOUND when the event does not apply to the call's state.
    */
-  private async transition(live: LiveCall, event: CallEvent, by: string | null): Promise<void> {
+  private async transition(live: LiveCall, event: CallEvent, by: string | null, usrExtDat: string): Promise<void> {
     if (!canApply(live.record.state, event)) throw new CallroomError('CALL_NOT_FOUND');
+    const prev = live.record;
     // Never before createdAt, which may be a few ms ahead of the clock (see lastCreatedAt).
-    const next = applyCallEvent(live.record, event, Math.max(this.deps.clock.now(), live.record.createdAt), by);
+    const next = applyCallEvent(prev, event, Math.max(this.deps.clock.now(), prev.createdAt), by);
     live.record = next;
     if (next.state === 'ended') this.release(live);
     this.refreshPresence(live);
     await this.deps.store.updateCall(next);
     if (next.state === 'ended') this.deps.onEnded?.(next);
+    const meeting = this.deps.meetings.info(prev.meetingID) ?? live.meeting;
+    for (const n of noticesFor(prev, event, next, { usrExtDat, meeting })) {
+      // A callee not yet told of the call (an invite cancelled mid-write) is told nothing of its end.
+      if (n.userID === prev.callee && !live.announced) continue;
+      this.tell(n);
+    }
+  }
+
+  private tell(n: Notice): boolean {
+    return this.deps.sessions.deliver(n.userID, n.ev, n.payload as never);
   }
 
   private release(live: LiveCall): void {

@@ -1,28 +1,28 @@
 /**
- * Calls across a cluster, by the same contract and transition table as one node (calls/calls.ts,
- * calls/machine.ts), with the state in Redis. Every change is one Lua script (lua.ts) that checks
- * the state, applies the transition, writes the record and tells the parties, atomically:
+ * Calls across a cluster: the rulebook (rules/calls.ts) and the machine (calls/machine.ts) run
+ * here, on facts read from Redis; the scripts (lua.ts) only check that those facts still hold and
+ * write the result with the events it produces, atomically (compare-and-set):
  *
- * - accept against cancel, accept against reject, from any two nodes: the scripts are serialised
- *   by Redis; the second finds the call no longer ringing and gets CALL_NOT_FOUND (600). One
- *   outcome; each party told once (the notification is published by the winning script only).
- * - accept against the ring timeout: the timeout is a member of the sorted set `cr:ring` that every
- *   node polls; the `due` script removes and applies it atomically, so it fires once, whichever
- *   node runs it, and not at all if the accept came first. A call whose originating node died
- *   still times out: any live node's poll fires it.
- * - invite against invite (two callers, one callee; or crossing calls): the busy checks and the
- *   reservation of both parties are one script, so only one of them gets the callee.
- * - a party lost (logout, kick, resume grace over, node dead past the grace): the `gone`/`reap`
- *   scripts end the user's open call as lost, telling the other party by the contract.
+ * - invite: `invitefacts` reads what the checks need; `reserve` creates the call and reserves both
+ *   parties only if nothing they were checked on changed (else CONFLICT, and the checks run again).
+ *   Two invites for one callee from two nodes: one reserves, the other sees the callee busy.
+ * - accept / reject / hang up / timeout / lost: `load` reads the record; the machine gives the new
+ *   one and the rulebook its notices; `commit` writes them only if the call is still in the state
+ *   they were decided on. Accept against cancel from two nodes: the second commit conflicts, reads
+ *   the ended call and gets CALL_NOT_FOUND (600). One outcome; each party told once.
+ * - ring timeout: a member of the sorted set `cr:ring` that every node polls; `due` claims each due
+ *   timer for a lease, so that a node that dies holding one leaves it to the next poll anywhere.
  *
- * The record is durable as soon as Redis has it (see docs/operations.md, "Durability in cluster
- * mode"); a node acknowledges a request only after its script returned.
+ * The record is durable as soon as Redis has it (docs/operations.md, "Durability in cluster mode");
+ * a node acknowledges a request only after its script returned.
  */
-import { CallroomError, type ErrorName } from '../../protocol/errors.js';
+import { CallroomError } from '../../protocol/errors.js';
 import type { CallRecord, MeetInfo } from '../../protocol/messages.js';
 import type { InviteArgs } from '../calls/calls.js';
-import { newCall } from '../calls/machine.js';
+import { applyCallEvent, canApply, newCall, type CallEvent } from '../calls/machine.js';
 import type { Clock } from '../clock.js';
+import { checkInvite, eventForRequest, incomingNotice, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
+import { meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { CallService } from '../services.js';
 import type { Session } from '../sessions.js';
 import type { Store } from '../store/types.js';
@@ -35,13 +35,38 @@ export interface ClusterCallsDeps {
   clock: Clock;
   sessions: ClusterSessions;
   ringTimeoutMs: number;
+  publicUrl(): string;
   onDelivered?(setupMs: number): void;
   onEnded?(call: CallRecord): void;
-  onError?(err: unknown, callID: string): void;
+  onError?(err: unknown, what: string): void;
 }
 
-/** Most ring timers fired by one poll. */
+/** Most ring timers claimed by one poll. */
 const DUE_BATCH = 200;
+/** How long a claimed ring timer is left to its node before another may fire it. */
+const DUE_LEASE_MS = 1_000;
+/** Decisions retried on fresh facts before the request fails as overloaded. */
+const CONFLICT_RETRIES = 8;
+
+interface InviteFactsRead {
+  taken: boolean;
+  meeting: MeetingFacts | null;
+  callerCall: string;
+  calleeSid: string;
+  calleeDnd: boolean;
+  calleeCall: string;
+}
+
+interface Loaded {
+  record: CallRecord;
+  /** The meeting as the call was placed. */
+  atInvite: MeetInfo;
+  /** The meeting now, if it still exists. */
+  now: MeetInfo | undefined;
+}
+
+/** What a party asks of a loaded call: the transition, or null when it is not theirs. */
+type Decide = (rec: CallRecord) => { event: CallEvent; by: string | null } | null;
 
 export class ClusterCalls implements CallService {
   private open = 0;
@@ -54,50 +79,48 @@ export class ClusterCalls implements CallService {
     return this.open;
   }
 
-  /** Records returned by a script that ended calls (for metrics and the log). */
-  ended(json: string): void {
-    try {
-      this.deps.onEnded?.(JSON.parse(json) as CallRecord);
-    } catch {
-      /* a hook must not break the caller */
-    }
-  }
-
   async invite(caller: Session, a: InviteArgs): Promise<{ callID: string; meeting: MeetInfo }> {
     const { clock, node, ringTimeoutMs } = this.deps;
     const receivedAt = clock.now();
-    if (a.callee === caller.userID) throw new CallroomError('BAD_ARGUMENT', 'you cannot call yourself');
-    const record = newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt);
-    const r = (await node.run(
-      'invite',
-      a.callID,
-      caller.userID,
-      caller.nickName,
-      a.callee,
-      a.meetingID,
-      a.pswd ?? '',
-      receivedAt + ringTimeoutMs,
-      a.usrExtDat ?? '',
-      JSON.stringify(record),
-    )) as string[];
-    const [status, meeting] = r;
-    if (status === 'DUPLICATE') throw new CallroomError('BAD_ARGUMENT', `callID ${a.callID} is already in use`);
-    if (status !== 'OK') throw new CallroomError(status as ErrorName);
-    this.deps.onDelivered?.(clock.now() - receivedAt);
-    return { callID: a.callID, meeting: JSON.parse(meeting!) as MeetInfo };
-  }
-
-  private async act(s: Session, callID: string, op: 'accept' | 'reject' | 'hangup', usrExtDat: string) {
-    const r = (await this.deps.node.run('act', callID, s.userID, op, usrExtDat)) as string[];
-    if (r[0] !== 'OK') throw new CallroomError('CALL_NOT_FOUND');
-    const rec = JSON.parse(r[2]!) as CallRecord;
-    if (rec.state === 'ended') this.deps.onEnded?.(rec);
-    return { event: r[1]!, record: rec, meeting: JSON.parse(r[3]!) as MeetInfo };
+    for (let i = 0; i < CONFLICT_RETRIES; i++) {
+      const f = JSON.parse((await node.run('invitefacts', a.callID, caller.userID, a.callee, a.meetingID)) as string) as InviteFactsRead;
+      const failed = checkInvite({
+        callerID: caller.userID,
+        calleeID: a.callee,
+        callIDTaken: f.taken,
+        meetingAccess: meetingAccess(f.meeting ?? undefined, caller.userID, a.pswd),
+        callerInCall: f.callerCall !== '',
+        calleeOnline: f.calleeSid !== '',
+        calleeDnd: f.calleeDnd,
+        calleeInCall: f.calleeCall !== '',
+      });
+      if (failed) throw new CallroomError(failed.name, failed.message);
+      const record = newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt);
+      const meeting = meetInfo(f.meeting!, this.deps.publicUrl());
+      const incoming = incomingNotice(record, { userID: caller.userID, nickName: caller.nickName }, meeting, a.usrExtDat ?? '');
+      const r = await node.run(
+        'reserve',
+        a.callID,
+        caller.userID,
+        a.callee,
+        a.meetingID,
+        f.calleeSid,
+        receivedAt + ringTimeoutMs,
+        JSON.stringify(record),
+        JSON.stringify(meeting),
+        JSON.stringify(incoming.payload),
+      );
+      if (r === 'OK') {
+        this.deps.onDelivered?.(clock.now() - receivedAt);
+        return { callID: a.callID, meeting };
+      }
+    }
+    throw new CallroomError('SERVER_ERROR', 'the call could not be placed: too many concurrent changes; try again');
   }
 
   async accept(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string; meeting: MeetInfo }> {
-    const { meeting } = await this.act(s, callID, 'accept', usrExtDat);
-    return { callID, meeting };
+    const { loaded } = await this.act(s, callID, 'accept', usrExtDat);
+    return { callID, meeting: loaded.atInvite };
   }
 
   async reject(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string }> {
@@ -110,21 +133,73 @@ export class ClusterCalls implements CallService {
     return { callID };
   }
 
-  async userGone(userID: string): Promise<void> {
+  private async act(s: Session, callID: string, op: CallRequest, usrExtDat: string) {
+    const done = await this.transition(
+      () => this.load('load', callID),
+      (rec) => {
+        const event = eventForRequest(rec, s.userID, op);
+        return event ? { event, by: s.userID } : null;
+      },
+      usrExtDat,
+    );
+    if (!done) throw new CallroomError('CALL_NOT_FOUND');
+    return done;
+  }
+
+  /**
+   * Loads a call, decides its transition, and commits it with its notices if the call is still as
+   * loaded; on a conflict, loads and decides again. Null when there is no call or the decision is
+   * that nothing applies.
+   */
+  private async transition(load: () => Promise<Loaded | null>, decide: Decide, usrExtDat: string): Promise<{ loaded: Loaded; next: CallRecord } | null> {
+    for (let i = 0; i < CONFLICT_RETRIES; i++) {
+      const loaded = await load();
+      if (!loaded) return null;
+      const prev = loaded.record;
+      const d = decide(prev);
+      if (!d || !canApply(prev.state, d.event)) return null;
+      const next = applyCallEvent(prev, d.event, Math.max(this.deps.clock.now(), prev.createdAt), d.by);
+      const notices = noticesFor(prev, d.event, next, { usrExtDat, meeting: loaded.now ?? loaded.atInvite });
+      const r = await this.deps.node.run('commit', prev.callID, prev.state, JSON.stringify(next), next.state, ...flatten(notices));
+      if (r === 'OK') {
+        if (next.state === 'ended') this.deps.onEnded?.(next);
+        return { loaded, next };
+      }
+    }
+    throw new CallroomError('SERVER_ERROR', 'the call could not be changed: too many concurrent changes; try again');
+  }
+
+  private async load(script: 'load' | 'loaduser', key: string): Promise<Loaded | null> {
+    const r = (await this.deps.node.run(script, key)) as string[] | null;
+    if (!r) return null;
+    return {
+      record: JSON.parse(r[0]!) as CallRecord,
+      atInvite: JSON.parse(r[1]!) as MeetInfo,
+      now: r[2] ? meetInfo(JSON.parse(r[2]) as MeetingFacts, this.deps.publicUrl()) : undefined,
+    };
+  }
+
+  /** The user is gone for good: their open call ends as lost, by the contract. */
+  async lose(userID: string): Promise<void> {
     try {
-      const ended = (await this.deps.node.run('gone', userID, this.deps.node.id)) as string;
-      if (ended) this.ended(ended);
+      await this.transition(() => this.load('loaduser', userID), () => ({ event: 'lost', by: userID }), '');
     } catch (err) {
       this.deps.onError?.(err, `user:${userID}`);
     }
+  }
+
+  async userGone(userID: string): Promise<void> {
+    // Only when the session that ended here left its user offline; a session replaced by a login
+    // elsewhere leaves the call to that login (kicked: lost; resumed: carries on).
+    if ((await this.deps.sessions.leftCall(userID)) !== '') await this.lose(userID);
   }
 
   async isInCall(userID: string): Promise<boolean> {
     return (await this.deps.node.redis.exists(`cr:usercall:${userID}`)) === 1;
   }
 
-  loggedIn(s: Session, _resuming: boolean): void {
-    for (const m of this.deps.sessions.takeMail(s)) s.send(m.ev as 'call.hungup', m.p as never);
+  loggedIn(_s: Session, _resuming: boolean): void {
+    // Nothing to hand over: what happened meanwhile is in the session's log (see ClusterSessions).
   }
 
   listFor(userID: string, limit: number, before?: number): Promise<CallRecord[]> {
@@ -133,8 +208,23 @@ export class ClusterCalls implements CallService {
 
   /** Fires due ring timers (any node may; each fires once) and refreshes the open-call gauge. */
   private async fireDue(): Promise<void> {
-    const ended = (await this.deps.node.run('due', DUE_BATCH)) as string[];
-    for (const e of ended) this.ended(e);
+    const ids = (await this.deps.node.run('due', DUE_BATCH, DUE_LEASE_MS)) as string[];
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const done = await this.transition(() => this.load('load', id), () => ({ event: 'timeout', by: null }), '');
+          // Answered or ended meanwhile: the timer has nothing left to do.
+          if (!done) await this.deps.node.redis.zrem('cr:ring', id);
+        } catch (err) {
+          this.deps.onError?.(err, id);
+        }
+      }),
+    );
     this.open = Number(await this.deps.node.redis.scard('cr:open'));
   }
+}
+
+/** Notices as the `commit` script takes them: user, event, payload JSON. */
+function flatten(notices: Notice[]): string[] {
+  return notices.flatMap((n) => [n.userID, n.ev, JSON.stringify(n.payload)]);
 }

@@ -4,6 +4,7 @@
  * services when it is given `cluster` options.
  */
 import type { CallRecord } from '../../protocol/messages.js';
+import { RESUME_BUFFER } from '../gateway/session.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
@@ -38,50 +39,46 @@ export interface ClusterServices {
 }
 
 export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServices {
-  const node = new ClusterNode(opts, { clock: d.clock, log: d.log, resumeGraceMs: d.resumeGraceMs, publicUrl: d.publicUrl });
+  const node = new ClusterNode(opts, { clock: d.clock, log: d.log, resumeGraceMs: d.resumeGraceMs, logCap: RESUME_BUFFER });
   const onError = (err: unknown) => d.log.error({ err }, 'cluster operation failed');
-  // eslint-disable-next-line prefer-const
-  let calls: ClusterCalls;
-  const sessions = new ClusterSessions(node, (json) => calls.ended(json));
-  calls = new ClusterCalls({
+  const sessions = new ClusterSessions(node);
+  const calls = new ClusterCalls({
     node,
     store: d.store,
     clock: d.clock,
     sessions,
     ringTimeoutMs: d.ringTimeoutMs,
+    publicUrl: d.publicUrl,
     ...(d.onDelivered ? { onDelivered: d.onDelivered } : {}),
     ...(d.onEnded ? { onEnded: d.onEnded } : {}),
     onError: (err, what) => d.log.error({ err, what }, 'call transition failed'),
   });
-  const meetings = new ClusterMeetings({ node, store: d.store, clock: d.clock, ttlMs: d.meetingTtlMs, onError });
+  const meetings = new ClusterMeetings({ node, store: d.store, clock: d.clock, ttlMs: d.meetingTtlMs, publicUrl: d.publicUrl, onError });
   const presence = new ClusterPresence(node, onError);
 
-  // Events for this node's sessions, and kicks of its sessions by logins elsewhere.
+  // Logins elsewhere: a resume there takes a session over, a new login there kicks it.
   node.onMessage((m: ClusterMessage) => {
-    if (m.t === 'ev') {
-      const s = sessions.get(m.u);
-      if (!s || (m.sid !== undefined && s.id !== m.sid)) return;
-      if (m.ev === 'meeting.stopped' && s.meetingID === (m.p as { meetingID: number }).meetingID) s.meetingID = null;
-      s.send(m.ev as 'meeting.stopped', m.p as never);
+    if (m.t === 'moved') {
+      const s = sessions.session(m.sid);
+      if (s) presence.forget(s);
+      sessions.movedAway(m.sid);
     } else if (m.t === 'kick') {
-      const s = sessions.get(m.u);
-      if (s && s.id === m.sid) {
-        d.log.info({ user: m.u }, 'login on another node: closing the older session');
-        s.close('KICKED');
-      }
+      if (sessions.session(m.sid)) d.log.info({ sid: m.sid }, 'login on another node: closing the older session');
+      sessions.kick(m.sid);
     }
   });
   // Declared dead while paused: the cluster has ended these sessions; make their clients reconnect.
   node.onEvicted = () => {
     for (const s of [...sessions.values()]) s.close('CONNECTION_ERROR');
   };
-  // Dead nodes: their users are gone once the node timeout and the resume grace have passed.
+  // Dead nodes: their sessions end once the node timeout and the resume grace have passed.
   node.every(async () => {
     const r = (await node.run('reap', d.resumeGraceMs)) as string[];
     const bar = r.indexOf('|');
     const reaped = r.slice(0, bar);
-    if (reaped.length > 0) d.log.warn({ nodes: reaped }, 'cluster: nodes gone; their users are gone too');
-    for (const e of r.slice(bar + 1)) calls.ended(e);
+    if (reaped.length > 0) d.log.warn({ nodes: reaped }, 'cluster: nodes gone; their sessions end');
+    const lost = r.slice(bar + 1);
+    for (let i = 0; i < lost.length; i += 2) await calls.lose(lost[i]!);
   });
 
   return {

@@ -1,29 +1,34 @@
 /**
- * The Lua scripts that change shared state in cluster mode. Each runs atomically in Redis, so
- * two nodes acting on one call at once (accept against cancel, accept against the ring timeout)
- * are serialised there: the first script applies its transition, the second finds the call no
- * longer in a state where its event applies and fails with CALL_NOT_FOUND (600) — exactly one
- * outcome. The call transitions use the table of calls/machine.ts (TRANSITIONS), embedded as JSON.
+ * The Lua scripts of cluster mode: storage work that must be atomic, and nothing else. The rules
+ * (which invite may ring, which transition a request is, who is told what, who may use a
+ * meeting, what a status is) live in src/server/rules/ and run in the node; a script reads the
+ * facts they need, or checks that the facts a decision was made on still hold and then writes the
+ * result and appends the events it produces (compare-and-set). A script that finds the facts
+ * changed answers CONFLICT, and the node decides again on fresh facts.
  *
- * Notifications are PUBLISHed from inside the same script that makes the change. Redis delivers a
- * channel's messages in publish order, so a party's events arrive in the order the changes were
- * made (an invite's call.incoming can never overtake the cancel's call.hungup) and each change
- * notifies exactly once. Events for a user whose node is dead (heartbeat stale) go to a mailbox
- * list the node that takes the user over hands out at login.
+ * Events. Every session has a numbered log in Redis (`cr:sess:<sid>` field `seq`, list
+ * `cr:log:<sid>`). `emit` appends the event to it and publishes the frame on the channel of the
+ * node holding the session, in the same script as the change that caused it: so any node can
+ * replay what a client missed (resume on another node), and Redis's order is the order each
+ * session sees. Facts that a user's status derives from are published on `cr:ch:all` by the
+ * script that changed them (`changed`), in Redis's order; each node derives the status itself.
  *
- * Every script gets ARGV[1] now (ms), ARGV[2] node timeout (ms), ARGV[3] mailbox TTL (ms),
- * ARGV[4] public URL base (for meeting links); its own arguments start at ARGV[5].
- * Keys are built in the scripts (prefix `cr:`): this needs a single Redis (or a primary with
- * replicas / Sentinel), not Redis Cluster's key slots.
+ * Every script gets ARGV[1] now (ms), ARGV[2] node timeout (ms), ARGV[3] the log length kept per
+ * session; its own arguments start at ARGV[4]. Keys are built in the scripts (prefix `cr:`): this
+ * needs a single Redis (or a primary with replicas / Sentinel), not Redis Cluster's key slots.
+ *
+ * Keys (besides the store's, see store/redis.ts):
+ *   cr:nodes (zset heartbeat), cr:nodegrace (hash node → resume grace), cr:nodesess:<node> (set of sids)
+ *   cr:user:<u> {sid, node}   the user's current session      cr:online (set of users)
+ *   cr:sess:<sid> {u, nick, node, seq, meeting}, cr:log:<sid> (list of frames)
+ *   cr:usercall:<u> → callID  cr:ring (zset callID → deadline or claim lease)
+ *   cr:mmem:<mid> (hash u → {sid, nick})
  */
-import { TRANSITIONS } from '../calls/machine.js';
 
 const PRELUDE = `
 local NOW = tonumber(ARGV[1])
 local NODE_TIMEOUT = tonumber(ARGV[2])
-local MBOX_TTL = tonumber(ARGV[3])
-local BASE = ARGV[4]
-local T = cjson.decode(${JSON.stringify(JSON.stringify(TRANSITIONS))})
+local LOG_CAP = tonumber(ARGV[3])
 local J = cjson.encode
 
 local function node_alive(node)
@@ -31,69 +36,54 @@ local function node_alive(node)
   return hb and tonumber(hb) >= NOW - NODE_TIMEOUT
 end
 
--- Sends event ev (payload p, a JSON text) to user u on node; sid: only to that session.
-local function send(node, u, sid, ev, p)
-  if not node_alive(node) then
-    if sid then return end
-    redis.call('RPUSH', 'cr:mbox:' .. u, '{"ev":' .. J(ev) .. ',"p":' .. p .. '}')
-    redis.call('PEXPIRE', 'cr:mbox:' .. u, MBOX_TTL)
-    return
-  end
-  local s = ''
-  if sid then s = ',"sid":' .. J(sid) end
-  redis.call('PUBLISH', 'cr:ch:' .. node, '{"t":"ev","u":' .. J(u) .. s .. ',"ev":' .. J(ev) .. ',"p":' .. p .. '}')
+-- Appends event ev (payload p, a JSON object text) to session sid's log and sends the frame to
+-- the node holding the session. Returns the event's seq, or false if the session is gone.
+local function emit(sid, ev, p)
+  local k = 'cr:sess:' .. sid
+  local node = redis.call('HGET', k, 'node')
+  if not node then return false end
+  local seq = redis.call('HINCRBY', k, 'seq', 1)
+  local frame = '{"ev":' .. J(ev) .. ',"seq":' .. seq
+  if p ~= '{}' then frame = frame .. ',' .. string.sub(p, 2) else frame = frame .. '}' end
+  local lk = 'cr:log:' .. sid
+  if redis.call('RPUSH', lk, frame) > LOG_CAP then redis.call('LPOP', lk) end
+  redis.call('PUBLISH', 'cr:ch:' .. node, 'f' .. sid .. ' ' .. seq .. ' ' .. frame)
+  return seq
 end
 
--- Tells user u, on whatever node holds their session; nobody if they are not online.
+-- Tells user u, in their current session; nobody if they have none.
 local function tell(u, ev, p)
-  local node = redis.call('HGET', 'cr:user:' .. u, 'node')
-  if node then send(node, u, false, ev, p) end
+  local sid = redis.call('HGET', 'cr:user:' .. u, 'sid')
+  if sid then emit(sid, ev, p) end
 end
 
-local function status_of(u)
-  local dnd = redis.call('SISMEMBER', 'cr:dnd', u) == 1
-  local st = 0
-  local e = redis.call('HMGET', 'cr:user:' .. u, 'node', 'meeting')
-  if e[1] then
-    if redis.call('EXISTS', 'cr:usercall:' .. u) == 1 then st = 2
-    elseif e[2] then st = 3
-    else st = 1 end
-  end
-  return st, dnd
+-- The facts u's status derives from (rules/status.ts), as a table.
+local function facts(u)
+  local sid = redis.call('HGET', 'cr:user:' .. u, 'sid')
+  local meeting = false
+  if sid then meeting = redis.call('HGET', 'cr:sess:' .. sid, 'meeting') end
+  return {
+    userID = u,
+    online = sid ~= false,
+    inCall = redis.call('EXISTS', 'cr:usercall:' .. u) == 1,
+    inMeeting = meeting ~= false,
+    dnd = redis.call('SISMEMBER', 'cr:dnd', u) == 1,
+  }
 end
 
-local function status_json(u)
-  local st, dnd = status_of(u)
-  return '{"userID":' .. J(u) .. ',"status":' .. st .. ',"dnd":' .. tostring(dnd) .. '}', st, dnd
+-- u's facts may have changed: every node derives the status and tells its subscribers.
+local function changed(u)
+  redis.call('PUBLISH', 'cr:ch:all', '{"t":"facts","f":' .. J(facts(u)) .. '}')
 end
 
--- Recomputes u's status; when it differs from what was last announced, broadcasts it.
--- The last-announced value is shared, so exactly one announcement goes out per change.
-local function refresh(u)
-  local js, st, dnd = status_json(u)
-  local key = st .. ':' .. (dnd and 1 or 0)
-  local prev = redis.call('HGET', 'cr:laststatus', u) or '0:0'
-  if prev == key then return end
-  if key == '0:0' then redis.call('HDEL', 'cr:laststatus', u) else redis.call('HSET', 'cr:laststatus', u, key) end
-  redis.call('PUBLISH', 'cr:ch:all', '{"t":"status","st":' .. js .. '}')
-end
-
-local function meet_info(mid)
-  local h = redis.call('HMGET', 'cr:meeting:' .. mid, 'pswd', 'subject', 'creator', 'createdAt')
+local function meeting_facts(mid, u)
+  local h = redis.call('HMGET', 'cr:meeting:' .. mid, 'creator', 'pswd', 'subject', 'createdAt')
   if not h[1] then return nil end
-  return '{"ID":' .. mid .. ',"pswd":' .. J(h[1]) .. ',"subject":' .. J(h[2]) .. ',"pubMeetUrl":' ..
-    J(BASE .. '/?meeting=' .. mid) .. ',"creator":' .. J(h[3]) .. ',"memberCount":' ..
-    redis.call('HLEN', 'cr:mmem:' .. mid) .. ',"startTime":' .. string.format('%d', math.floor(tonumber(h[4]) / 1000)) .. '}'
-end
-
--- nil when u may use meeting mid; else the error name.
-local function authorize(mid, u, pswd)
-  local h = redis.call('HMGET', 'cr:meeting:' .. mid, 'creator', 'pswd')
-  if not h[1] then return 'MEETING_NOT_FOUND' end
-  if h[1] == u or redis.call('SISMEMBER', 'cr:minv:' .. mid, u) == 1 then return nil end
-  if pswd == '' then return 'MEETING_NOT_FOUND' end
-  if pswd ~= h[2] then return 'WRONG_PASSWORD' end
-  return nil
+  return {
+    id = tonumber(mid), creator = h[1], pswd = h[2], subject = h[3], createdAt = tonumber(h[4]),
+    invited = u ~= '' and redis.call('SISMEMBER', 'cr:minv:' .. mid, u) == 1,
+    memberCount = redis.call('HLEN', 'cr:mmem:' .. mid),
+  }
 end
 
 -- Removes u's membership of mid (only session sid's, if sid) and tells the other members.
@@ -103,14 +93,10 @@ local function leave_meeting(mid, u, sid)
   local m = cjson.decode(cur)
   if sid and m.sid ~= sid then return false end
   redis.call('HDEL', 'cr:mmem:' .. mid, u)
-  local e = redis.call('HMGET', 'cr:user:' .. u, 'sid', 'meeting')
-  if e[1] == m.sid and e[2] == tostring(mid) then redis.call('HDEL', 'cr:user:' .. u, 'meeting') end
+  if redis.call('HGET', 'cr:sess:' .. m.sid, 'meeting') == tostring(mid) then redis.call('HDEL', 'cr:sess:' .. m.sid, 'meeting') end
   local p = '{"meetingID":' .. mid .. ',"userID":' .. J(u) .. '}'
   local rest = redis.call('HGETALL', 'cr:mmem:' .. mid)
-  for i = 1, #rest, 2 do
-    local o = cjson.decode(rest[i + 1])
-    send(o.node, rest[i], o.sid, 'meeting.memberLeft', p)
-  end
+  for i = 1, #rest, 2 do emit(cjson.decode(rest[i + 1]).sid, 'meeting.memberLeft', p) end
   if redis.call('EXISTS', 'cr:meeting:' .. mid) == 1 then
     redis.call('HSET', 'cr:meeting:' .. mid, 'lastActiveAt', string.format('%d', NOW))
     if #rest == 0 then redis.call('ZADD', 'cr:midle', NOW, mid) end
@@ -118,70 +104,39 @@ local function leave_meeting(mid, u, sid)
   return true
 end
 
-local function load_call(id)
-  local j = redis.call('HGET', 'cr:call:' .. id, 'rec')
-  if not j then return nil end
-  return cjson.decode(j)
-end
-
--- The transition table applied to a record; nil when the event does not apply (illegal).
-local function apply(rec, event, by)
-  local t = T[rec.state] and T[rec.state][event]
-  if not t then return nil end
-  rec.state = t.to
-  if t.to == 'active' then rec.answeredAt = NOW end
-  if t.to == 'ended' then
-    rec.endedAt = NOW
-    rec.outcome = t.outcome or cjson.null
-    rec.endedBy = by or cjson.null
-  end
-  return rec
-end
-
-local function save_call(rec)
-  redis.call('HSET', 'cr:call:' .. rec.callID, 'rec', J(rec))
-  if rec.state ~= 'ringing' then redis.call('ZREM', 'cr:ring', rec.callID) end
-  if rec.state == 'ended' then
-    redis.call('SREM', 'cr:open', rec.callID)
-    for _, u in ipairs({ rec.caller, rec.callee }) do
-      if redis.call('GET', 'cr:usercall:' .. u) == rec.callID then redis.call('DEL', 'cr:usercall:' .. u) end
-    end
-  end
-  refresh(rec.caller)
-  refresh(rec.callee)
-end
-
--- u is gone: their open call ends as lost, the other party told by the contract.
-local function end_lost(u)
-  local id = redis.call('GET', 'cr:usercall:' .. u)
-  if not id then return nil end
-  local rec = load_call(id)
-  if not rec then
-    redis.call('DEL', 'cr:usercall:' .. u)
-    return nil
-  end
-  local was = rec.state
-  if not apply(rec, 'lost', u) then return nil end
-  save_call(rec)
-  if was == 'ringing' and u == rec.callee then
-    tell(rec.caller, 'call.rejected', '{"callID":' .. J(id) .. ',"code":603,"usrExtDat":""}')
-  else
-    local other = rec.callee
-    if u == rec.callee then other = rec.caller end
-    tell(other, 'call.hungup', '{"callID":' .. J(id) .. ',"usrExtDat":"","reason":"lost"}')
-  end
-  return J(rec)
-end
-
--- u's directory entry goes (their session ended); membership of their meeting too.
-local function drop_user(u, node)
-  local e = redis.call('HMGET', 'cr:user:' .. u, 'node', 'sid', 'meeting')
-  if e[1] ~= node then return false end
-  if e[3] then leave_meeting(e[3], u, e[2]) end
+-- Session sid ends: its meeting membership and log go; if it is still its user's current
+-- session, the user is offline. Returns whether it was current.
+local function drop_session(sid)
+  local s = redis.call('HMGET', 'cr:sess:' .. sid, 'u', 'node', 'meeting')
+  if not s[1] then return false end
+  local u = s[1]
+  if s[3] then leave_meeting(s[3], u, sid) end
+  redis.call('DEL', 'cr:sess:' .. sid, 'cr:log:' .. sid)
+  redis.call('SREM', 'cr:nodesess:' .. s[2], sid)
+  if redis.call('HGET', 'cr:user:' .. u, 'sid') ~= sid then return false end
   redis.call('DEL', 'cr:user:' .. u)
   redis.call('SREM', 'cr:online', u)
-  redis.call('SREM', 'cr:nodeusers:' .. node, u)
+  changed(u)
   return true
+end
+
+-- Frames of session sid after seq last, or nil if some of them are no longer kept.
+local function frames_after(sid, last)
+  local k = 'cr:sess:' .. sid
+  local seq = tonumber(redis.call('HGET', k, 'seq'))
+  if not seq or last > seq then return nil end
+  local n = redis.call('LLEN', 'cr:log:' .. sid)
+  local first = seq - n + 1
+  if last < first - 1 then return nil end
+  return redis.call('LRANGE', 'cr:log:' .. sid, last - first + 1, -1)
+end
+
+-- Writes the notices given as triples (user, event, payload) from ARGV[i] on.
+local function tell_from(i)
+  while ARGV[i] do
+    tell(ARGV[i], ARGV[i + 1], ARGV[i + 2])
+    i = i + 3
+  end
 end
 `;
 
@@ -191,270 +146,289 @@ function script(body: string): string {
 
 export const SCRIPTS = {
   /**
-   * A session logs in (ARGV: user, node, sessionID, nickName, resumeSessionID or '').
-   * An older session on another live node is kicked; unless the client is resuming that very
-   * session, its call ends as lost first (what a kick does on one node). An older session on a
-   * dead node is taken over: its call carries on (as after a restart). Returns
-   * {ended call JSON or '', mailbox entries...}.
+   * A session logs in (ARGV: user, node, sid, nickName, resumeSid or '', resume lastSeq).
+   * Resuming the user's current session (from any node) moves it to this node and returns
+   * {'RESUMED', seq, meetingID or '', '1' if subscribed to status or '', frames after lastSeq...}; the node that held it is told
+   * ('moved'). Otherwise a new session is made: an older one is kicked (its node told; a dead
+   * node's is dropped here) and {'NEW', older sid or '', callID of the user's open call or '',
+   * whether the client tried to resume that session '1'/'0'} is returned.
    */
-  claim: script(`
-local u, node, sid, nick, rsid = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local old = redis.call('HMGET', 'cr:user:' .. u, 'node', 'sid', 'meeting')
-local ended = ''
-if old[1] and old[1] ~= node then
-  redis.call('SREM', 'cr:nodeusers:' .. old[1], u)
-  if node_alive(old[1]) then
-    if old[2] ~= rsid then ended = end_lost(u) or '' end
-    redis.call('PUBLISH', 'cr:ch:' .. old[1], '{"t":"kick","u":' .. J(u) .. ',"sid":' .. J(old[2]) .. '}')
-  elseif old[3] then
-    leave_meeting(old[3], u, old[2])
+  login: script(`
+local u, node, sid, nick, rsid, rlast = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], tonumber(ARGV[9])
+local old = redis.call('HGET', 'cr:user:' .. u, 'sid')
+if old and rsid == old then
+  local frames = frames_after(old, rlast)
+  if frames then
+    local was = redis.call('HGET', 'cr:sess:' .. old, 'node')
+    redis.call('HSET', 'cr:sess:' .. old, 'node', node, 'nick', nick)
+    redis.call('HSET', 'cr:user:' .. u, 'node', node)
+    if was ~= node then
+      redis.call('SREM', 'cr:nodesess:' .. was, old)
+      redis.call('SADD', 'cr:nodesess:' .. node, old)
+      redis.call('PUBLISH', 'cr:ch:' .. was, '{"t":"moved","sid":' .. J(old) .. '}')
+    end
+    local h = redis.call('HMGET', 'cr:sess:' .. old, 'seq', 'meeting', 'sub')
+    local out = { 'RESUMED', h[1], h[2] or '', h[3] or '' }
+    for _, f in ipairs(frames) do out[#out + 1] = f end
+    return out
   end
 end
-redis.call('DEL', 'cr:user:' .. u)
-redis.call('HSET', 'cr:user:' .. u, 'node', node, 'sid', sid, 'nick', nick)
-redis.call('SADD', 'cr:nodeusers:' .. node, u)
+local call = redis.call('GET', 'cr:usercall:' .. u) or ''
+if old then
+  local onode = redis.call('HGET', 'cr:sess:' .. old, 'node')
+  if onode and node_alive(onode) and onode ~= node then
+    redis.call('PUBLISH', 'cr:ch:' .. onode, '{"t":"kick","sid":' .. J(old) .. '}')
+  elseif onode and onode ~= node then
+    drop_session(old)
+  end
+end
+redis.call('HSET', 'cr:sess:' .. sid, 'u', u, 'nick', nick, 'node', node, 'seq', 0)
+redis.call('HSET', 'cr:user:' .. u, 'sid', sid, 'node', node)
+redis.call('SADD', 'cr:nodesess:' .. node, sid)
 redis.call('SADD', 'cr:online', u)
-local out = { ended }
-local box = redis.call('LRANGE', 'cr:mbox:' .. u, 0, -1)
-redis.call('DEL', 'cr:mbox:' .. u)
-for _, m in ipairs(box) do out[#out + 1] = m end
-refresh(u)
-return out
+changed(u)
+local tried = '0'
+if old and rsid == old then tried = '1' end
+return { 'NEW', old or '', call, tried }
 `),
 
-  /** Session ended (ARGV: user, node, sessionID): forget it if it is still the user's entry. */
+  /**
+   * Session ended on its node (ARGV: sid, user). Returns the callID of the user's open call if the
+   * user is now offline (their call is theirs to lose), else ''.
+   */
   release: script(`
-local u, node, sid = ARGV[5], ARGV[6], ARGV[7]
-if redis.call('HGET', 'cr:user:' .. u, 'sid') ~= sid then return 0 end
-drop_user(u, node)
+local sid, u = ARGV[4], ARGV[5]
+if not drop_session(sid) then
+  if redis.call('EXISTS', 'cr:user:' .. u) == 1 then return '' end
+end
+return redis.call('GET', 'cr:usercall:' .. u) or ''
+`),
+
+  /** Appends events to sessions (ARGV: triples sid, event, payload). */
+  emit: script(`
+local i = 4
+while ARGV[i] do
+  emit(ARGV[i], ARGV[i + 1], ARGV[i + 2])
+  i = i + 3
+end
 return 1
 `),
 
-  /**
-   * A session of the user ended on this node (ARGV: user, node). When the user's entry now points
-   * to another node, the login there already decided the call (kick: ended; resume: carries on),
-   * so nothing is done here. Returns the ended call JSON or ''.
-   */
-  gone: script(`
-local u, node = ARGV[5], ARGV[6]
-local at = redis.call('HGET', 'cr:user:' .. u, 'node')
-if at and at ~= node then return '' end
-return end_lost(u) or ''
+  /** ARGV: sid, lastSeq. Frames after lastSeq (for a node that missed some), or false. */
+  replay: script(`
+return frames_after(ARGV[4], tonumber(ARGV[5])) or false
 `),
 
   /**
-   * ARGV: callID, caller, callerNick, callee, meetingID, pswd, ringDeadline, usrExtDat, record JSON.
-   * Checks in the order of the contract and, if all pass, creates the ringing call, reserves both
-   * parties, arms the ring timer (a sorted set every node polls) and tells the callee — at once.
-   * Returns {'OK', meetInfo} or {errorName}.
+   * The facts an invite is checked on (ARGV: callID, caller, callee, meetingID), as JSON:
+   * {taken, meeting (meeting_facts for the caller) or null, callerCall, calleeSid, calleeDnd, calleeCall}.
    */
-  invite: script(`
-local id, caller, nick, callee, mid, pswd, deadline, x, recj = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
-if redis.call('EXISTS', 'cr:call:' .. id) == 1 then return { 'DUPLICATE' } end
-local err = authorize(mid, caller, pswd)
-if err then return { err } end
-if redis.call('EXISTS', 'cr:usercall:' .. caller) == 1 then return { 'ALREADY_IN_CALL' } end
-if redis.call('EXISTS', 'cr:user:' .. callee) == 0 then return { 'PEER_OFFLINE' } end
-if redis.call('SISMEMBER', 'cr:dnd', callee) == 1 or redis.call('EXISTS', 'cr:usercall:' .. callee) == 1 then return { 'PEER_BUSY' } end
-local rec = cjson.decode(recj)
-rec.createdAt = NOW
-redis.call('SADD', 'cr:minv:' .. mid, callee)
-local mi = meet_info(mid)
-redis.call('HSET', 'cr:call:' .. id, 'rec', J(rec), 'meet', mi)
+  invitefacts: script(`
+local id, caller, callee, mid = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+return J({
+  taken = redis.call('EXISTS', 'cr:call:' .. id) == 1,
+  meeting = meeting_facts(mid, caller) or cjson.null,
+  callerCall = redis.call('GET', 'cr:usercall:' .. caller) or '',
+  calleeSid = redis.call('HGET', 'cr:user:' .. callee, 'sid') or '',
+  calleeDnd = redis.call('SISMEMBER', 'cr:dnd', callee) == 1,
+  calleeCall = redis.call('GET', 'cr:usercall:' .. callee) or '',
+})
+`),
+
+  /**
+   * Creates a ringing call if the facts it was allowed on still hold (ARGV: callID, caller,
+   * callee, meetingID, callee's sid, ring deadline, record JSON, meet JSON, call.incoming payload):
+   * reserves both parties, arms the ring timer, adds the callee to the meeting's invitees and
+   * tells the callee. Returns 'OK' or 'CONFLICT'.
+   */
+  reserve: script(`
+local id, caller, callee, mid, csid, deadline, recj, meetj, incoming = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+if redis.call('EXISTS', 'cr:call:' .. id) == 1 or redis.call('EXISTS', 'cr:usercall:' .. caller) == 1
+  or redis.call('EXISTS', 'cr:usercall:' .. callee) == 1 or redis.call('HGET', 'cr:user:' .. callee, 'sid') ~= csid
+  or redis.call('SISMEMBER', 'cr:dnd', callee) == 1 or redis.call('EXISTS', 'cr:meeting:' .. mid) == 0 then
+  return 'CONFLICT'
+end
+local created = cjson.decode(recj).createdAt
+redis.call('HSET', 'cr:call:' .. id, 'rec', recj, 'st', 'ringing', 'meet', meetj)
 redis.call('SET', 'cr:usercall:' .. caller, id)
 redis.call('SET', 'cr:usercall:' .. callee, id)
+redis.call('SADD', 'cr:minv:' .. mid, callee)
 redis.call('ZADD', 'cr:ring', deadline, id)
 redis.call('SADD', 'cr:open', id)
-redis.call('ZADD', 'cr:calls:all', NOW, id)
-redis.call('ZADD', 'cr:calls:u:' .. caller, NOW, id)
-redis.call('ZADD', 'cr:calls:u:' .. callee, NOW, id)
-refresh(caller)
-refresh(callee)
-tell(callee, 'call.incoming', '{"callID":' .. J(id) .. ',"caller":{"userID":' .. J(caller) .. ',"nickName":' .. J(nick) ..
-  '},"meeting":' .. mi .. ',"usrExtDat":' .. J(x) .. '}')
-return { 'OK', mi }
+redis.call('ZADD', 'cr:calls:all', created, id)
+redis.call('ZADD', 'cr:calls:u:' .. caller, created, id)
+redis.call('ZADD', 'cr:calls:u:' .. callee, created, id)
+emit(csid, 'call.incoming', incoming)
+changed(caller)
+changed(callee)
+return 'OK'
+`),
+
+  /** ARGV: callID. {record JSON, meet JSON at invite, meeting facts JSON now or ''} or false. */
+  load: script(`
+local h = redis.call('HMGET', 'cr:call:' .. ARGV[4], 'rec', 'meet')
+if not h[1] then return false end
+local rec = cjson.decode(h[1])
+local m = meeting_facts(tostring(rec.meetingID), '')
+local mj = ''
+if m then mj = J(m) end
+return { h[1], h[2], mj }
+`),
+
+  /** ARGV: user. The user's open call: {record JSON, meet JSON, meeting facts JSON or ''} or false. */
+  loaduser: script(`
+local id = redis.call('GET', 'cr:usercall:' .. ARGV[4])
+if not id then return false end
+local h = redis.call('HMGET', 'cr:call:' .. id, 'rec', 'meet')
+if not h[1] then return false end
+local rec = cjson.decode(h[1])
+local m = meeting_facts(tostring(rec.meetingID), '')
+local mj = ''
+if m then mj = J(m) end
+return { h[1], h[2], mj }
 `),
 
   /**
-   * A party acts on a call (ARGV: callID, user, op accept|reject|hangup, usrExtDat). hangup while
-   * ringing is a cancel from the caller and a reject from the callee, as on one node.
-   * Returns {'OK', event, record JSON, meetInfo at invite, meetInfo now} or {'CALL_NOT_FOUND'}.
+   * Compare-and-set of a call (ARGV: callID, state it was decided on, new record JSON, new state,
+   * then notices as triples user, event, payload): if the stored state is still the expected one,
+   * writes the record, frees the parties and the ring timer as the new state says, and appends the
+   * notices. Returns 'OK' or 'CONFLICT'.
    */
-  act: script(`
-local id, actor, op, x = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local rec = load_call(id)
-if not rec then return { 'CALL_NOT_FOUND' } end
-local ev
-if op == 'accept' or op == 'reject' then
-  if rec.callee ~= actor then return { 'CALL_NOT_FOUND' } end
-  ev = op
-else
-  if rec.caller ~= actor and rec.callee ~= actor then return { 'CALL_NOT_FOUND' } end
-  if rec.state == 'ringing' then
-    if actor == rec.callee then ev = 'reject' else ev = 'cancel' end
-  else
-    ev = 'hangup'
+  commit: script(`
+local id, expect, recj, st = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+if redis.call('HGET', 'cr:call:' .. id, 'st') ~= expect then return 'CONFLICT' end
+redis.call('HSET', 'cr:call:' .. id, 'rec', recj, 'st', st)
+local rec = cjson.decode(recj)
+if st ~= 'ringing' then redis.call('ZREM', 'cr:ring', id) end
+if st == 'ended' then
+  redis.call('SREM', 'cr:open', id)
+  for _, u in ipairs({ rec.caller, rec.callee }) do
+    if redis.call('GET', 'cr:usercall:' .. u) == id then redis.call('DEL', 'cr:usercall:' .. u) end
   end
 end
-if not apply(rec, ev, actor) then return { 'CALL_NOT_FOUND' } end
-save_call(rec)
-local at_invite = redis.call('HGET', 'cr:call:' .. id, 'meet')
-local now_info = meet_info(rec.meetingID) or at_invite
-local idj, xj = J(id), J(x)
-if ev == 'accept' then
-  tell(rec.caller, 'call.accepted', '{"callID":' .. idj .. ',"meeting":' .. now_info .. ',"usrExtDat":' .. xj .. '}')
-elseif ev == 'reject' then
-  tell(rec.caller, 'call.rejected', '{"callID":' .. idj .. ',"code":606,"usrExtDat":' .. xj .. '}')
-elseif ev == 'cancel' then
-  tell(rec.callee, 'call.hungup', '{"callID":' .. idj .. ',"usrExtDat":' .. xj .. ',"reason":"cancelled"}')
-else
-  local other = rec.caller
-  if actor == rec.caller then other = rec.callee end
-  tell(other, 'call.hungup', '{"callID":' .. idj .. ',"usrExtDat":' .. xj .. ',"reason":"hangup"}')
-end
-return { 'OK', ev, J(rec), at_invite }
+tell_from(8)
+changed(rec.caller)
+changed(rec.callee)
+return 'OK'
 `),
 
-  /** userGone when the session ended on this node (see gone). */
   /**
-   * Ring timers that are due (ARGV: limit). Whichever node runs this first claims each timer (ZREM
-   * inside the script); a call already answered or ended is left alone. Returns ended records.
+   * Claims ring timers that are due (ARGV: limit, lease ms): each is pushed back by the lease, so
+   * that if the claiming node dies before it ends the call, another node claims it after the
+   * lease. The commit that ends the call removes the timer. Returns the callIDs.
    */
   due: script(`
-local ids = redis.call('ZRANGEBYSCORE', 'cr:ring', '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[5]))
-local out = {}
-for _, id in ipairs(ids) do
-  redis.call('ZREM', 'cr:ring', id)
-  local rec = load_call(id)
-  if rec and apply(rec, 'timeout', nil) then
-    save_call(rec)
-    local idj = J(id)
-    tell(rec.caller, 'call.rejected', '{"callID":' .. idj .. ',"code":604,"usrExtDat":""}')
-    tell(rec.callee, 'call.hungup', '{"callID":' .. idj .. ',"usrExtDat":"","reason":"no_answer"}')
-    out[#out + 1] = J(rec)
-  end
-end
-return out
+local ids = redis.call('ZRANGEBYSCORE', 'cr:ring', '-inf', NOW, 'LIMIT', 0, tonumber(ARGV[4]))
+for _, id in ipairs(ids) do redis.call('ZADD', 'cr:ring', NOW + tonumber(ARGV[5]), id) end
+return ids
 `),
 
   /**
    * Nodes silent for longer than the node timeout plus their resume grace (`cr:nodegrace`, else
-   * ARGV: grace ms): each is
-   * claimed by one node (ZREM), and its users that no other node has taken over are gone — their
-   * meetings left and calls ended by the contract. Returns {reaped node IDs..., '|', ended records...}.
+   * ARGV: grace ms): each is claimed by one node (ZREM), and its sessions that no other node has
+   * taken over end. Returns {reaped node IDs..., '|', then pairs user, callID of users now offline
+   * with an open call}.
    */
   reap: script(`
 local stale = redis.call('ZRANGEBYSCORE', 'cr:nodes', '-inf', NOW - NODE_TIMEOUT, 'WITHSCORES')
 local nodes = {}
 for i = 1, #stale, 2 do
-  -- the dead node's own resume grace (its sessions were held under it), else this node's
-  local grace = tonumber(redis.call('HGET', 'cr:nodegrace', stale[i]) or ARGV[5])
+  local grace = tonumber(redis.call('HGET', 'cr:nodegrace', stale[i]) or ARGV[4])
   if tonumber(stale[i + 1]) < NOW - NODE_TIMEOUT - grace then nodes[#nodes + 1] = stale[i] end
 end
-local out, ended = {}, {}
+local out, lost = {}, {}
 for _, node in ipairs(nodes) do
   redis.call('ZREM', 'cr:nodes', node)
   redis.call('HDEL', 'cr:nodegrace', node)
   out[#out + 1] = node
-  for _, u in ipairs(redis.call('SMEMBERS', 'cr:nodeusers:' .. node)) do
-    if drop_user(u, node) then
-      local e = end_lost(u)
-      if e then ended[#ended + 1] = e end
-      refresh(u)
+  for _, sid in ipairs(redis.call('SMEMBERS', 'cr:nodesess:' .. node)) do
+    local u = redis.call('HGET', 'cr:sess:' .. sid, 'u')
+    if drop_session(sid) then
+      local id = redis.call('GET', 'cr:usercall:' .. u)
+      if id then lost[#lost + 1] = u; lost[#lost + 1] = id end
     end
   end
-  redis.call('DEL', 'cr:nodeusers:' .. node)
+  redis.call('DEL', 'cr:nodesess:' .. node)
 end
 out[#out + 1] = '|'
-for _, e in ipairs(ended) do out[#out + 1] = e end
+for _, e in ipairs(lost) do out[#out + 1] = e end
 return out
 `),
 
-  /** ARGV: user IDs (none: every online user). Returns a JSON array of statuses. */
-  statuses: script(`
+  /** ARGV: user IDs (none: every online user). A JSON array of status facts. */
+  facts: script(`
 local users = {}
-if #ARGV > 4 then
-  for i = 5, #ARGV do users[#users + 1] = ARGV[i] end
+if #ARGV > 3 then
+  for i = 4, #ARGV do users[#users + 1] = ARGV[i] end
 else
   users = redis.call('SMEMBERS', 'cr:online')
 end
 local parts = {}
-for _, u in ipairs(users) do parts[#parts + 1] = (status_json(u)) end
+for _, u in ipairs(users) do parts[#parts + 1] = J(facts(u)) end
 return '[' .. table.concat(parts, ',') .. ']'
-`),
-
-  /** ARGV: user. */
-  refresh: script(`
-refresh(ARGV[5])
-return 1
 `),
 
   /** ARGV: user, '1' | '0'. */
   dnd: script(`
-if ARGV[6] == '1' then redis.call('SADD', 'cr:dnd', ARGV[5]) else redis.call('SREM', 'cr:dnd', ARGV[5]) end
-refresh(ARGV[5])
+if ARGV[5] == '1' then redis.call('SADD', 'cr:dnd', ARGV[4]) else redis.call('SREM', 'cr:dnd', ARGV[4]) end
+changed(ARGV[4])
 return 1
 `),
 
-  /** ARGV: meetingID, user, pswd. Returns {'OK', meetInfo} or {errorName}. */
-  mauth: script(`
-local err = authorize(ARGV[5], ARGV[6], ARGV[7])
-if err then return { err } end
-return { 'OK', meet_info(ARGV[5]) }
-`),
-
-  /** ARGV: meetingID. Returns meetInfo or false. */
-  minfo: script(`
-return meet_info(ARGV[5]) or false
+  /** ARGV: meetingID, user ('' for none). Meeting facts JSON, or false. */
+  meeting: script(`
+local m = meeting_facts(ARGV[4], ARGV[5])
+if not m then return false end
+return J(m)
 `),
 
   /**
-   * ARGV: meetingID, user, sessionID, node, nickName, pswd. Returns {'OK', meetInfo, members JSON}
-   * or {errorName}. A membership of an older session of the user is replaced (memberLeft first).
+   * ARGV: meetingID, user, sid, nickName. Enters session sid into the meeting if it still exists.
+   * Returns {'OK', members JSON, memberCount} or {'MEETING_NOT_FOUND' | 'ALREADY_IN_MEETING'}. A
+   * membership of another session of the user (or of this session in another meeting) is left first.
    */
   enter: script(`
-local mid, u, sid, node, nick, pswd = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local err = authorize(mid, u, pswd)
-if err then return { err } end
+local mid, u, sid, nick = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+if redis.call('EXISTS', 'cr:meeting:' .. mid) == 0 then return { 'MEETING_NOT_FOUND' } end
 local cur = redis.call('HGET', 'cr:mmem:' .. mid, u)
 if cur then
   if cjson.decode(cur).sid == sid then return { 'ALREADY_IN_MEETING' } end
   leave_meeting(mid, u, false)
 end
+local prev = redis.call('HGET', 'cr:sess:' .. sid, 'meeting')
+if prev then leave_meeting(prev, u, sid) end
 local others = redis.call('HGETALL', 'cr:mmem:' .. mid)
 local list = {}
 local joined = '{"meetingID":' .. mid .. ',"member":{"userID":' .. J(u) .. ',"nickName":' .. J(nick) .. '}}'
 for i = 1, #others, 2 do
-  local o = cjson.decode(others[i + 1])
-  list[#list + 1] = '{"userID":' .. J(others[i]) .. ',"nickName":' .. J(o.nick) .. '}'
+  list[#list + 1] = '{"userID":' .. J(others[i]) .. ',"nickName":' .. J(cjson.decode(others[i + 1]).nick) .. '}'
 end
-redis.call('HSET', 'cr:mmem:' .. mid, u, J({ sid = sid, node = node, nick = nick }))
-if redis.call('HGET', 'cr:user:' .. u, 'sid') == sid then redis.call('HSET', 'cr:user:' .. u, 'meeting', mid) end
+redis.call('HSET', 'cr:mmem:' .. mid, u, J({ sid = sid, nick = nick }))
+redis.call('HSET', 'cr:sess:' .. sid, 'meeting', mid)
 redis.call('ZREM', 'cr:midle', mid)
 redis.call('HSET', 'cr:meeting:' .. mid, 'lastActiveAt', string.format('%d', NOW))
-for i = 1, #others, 2 do
-  local o = cjson.decode(others[i + 1])
-  send(o.node, others[i], o.sid, 'meeting.memberJoined', joined)
-end
-refresh(u)
-return { 'OK', meet_info(mid), '[' .. table.concat(list, ',') .. ']' }
+for i = 1, #others, 2 do emit(cjson.decode(others[i + 1]).sid, 'meeting.memberJoined', joined) end
+changed(u)
+return { 'OK', '[' .. table.concat(list, ',') .. ']', #others / 2 + 1 }
 `),
 
-  /** ARGV: meetingID, user, sessionID. */
+  /** ARGV: meetingID, user, sid. 1 if the session was a member, else 0. */
   leave: script(`
-local ok = leave_meeting(ARGV[5], ARGV[6], ARGV[7])
-refresh(ARGV[6])
+local ok = leave_meeting(ARGV[4], ARGV[5], ARGV[6])
+changed(ARGV[5])
 if ok then return 1 end
 return 0
 `),
 
-  /** ARGV: meetingID, user (creator) or '' (expiry: only if still idle past ARGV[7] ms). */
+  /**
+   * ARGV: meetingID, idle TTL ms or '' (by the creator: at once). Drops the meeting and tells its
+   * members; an expiry finds it used again and leaves it. Returns 'OK', 'MEETING_NOT_FOUND' or 'BUSY'.
+   */
   destroy: script(`
-local mid, u = ARGV[5], ARGV[6]
-local h = redis.call('HMGET', 'cr:meeting:' .. mid, 'creator', 'lastActiveAt')
-if not h[1] then return 'MEETING_NOT_FOUND' end
-if u ~= '' and h[1] ~= u then return 'MEETING_NOT_FOUND' end
-if u == '' and (redis.call('HLEN', 'cr:mmem:' .. mid) > 0 or NOW - tonumber(h[2]) < tonumber(ARGV[7])) then
+local mid, ttl = ARGV[4], ARGV[5]
+local last = redis.call('HGET', 'cr:meeting:' .. mid, 'lastActiveAt')
+if not last then return 'MEETING_NOT_FOUND' end
+if ttl ~= '' and (redis.call('HLEN', 'cr:mmem:' .. mid) > 0 or NOW - tonumber(last) < tonumber(ttl)) then
   redis.call('ZREM', 'cr:midle', mid)
   return 'BUSY'
 end
@@ -464,38 +438,33 @@ redis.call('SREM', 'cr:meetings', mid)
 redis.call('ZREM', 'cr:midle', mid)
 local p = '{"meetingID":' .. mid .. '}'
 for i = 1, #members, 2 do
-  local o = cjson.decode(members[i + 1])
-  local e = redis.call('HMGET', 'cr:user:' .. members[i], 'sid', 'meeting')
-  if e[1] == o.sid and e[2] == mid then redis.call('HDEL', 'cr:user:' .. members[i], 'meeting') end
-  send(o.node, members[i], o.sid, 'meeting.stopped', p)
-  refresh(members[i])
+  local sid = cjson.decode(members[i + 1]).sid
+  if redis.call('HGET', 'cr:sess:' .. sid, 'meeting') == mid then redis.call('HDEL', 'cr:sess:' .. sid, 'meeting') end
+  emit(sid, 'meeting.stopped', p)
+  changed(members[i])
 end
 return 'OK'
 `),
 
-  /** ARGV: meetingID, from, sessionID, to, event payload JSON. */
+  /** ARGV: meetingID, from, sid, to, event payload JSON. 'OK', 'NOT_IN_MEETING' or 'NO_TARGET'. */
   signal: script(`
-local mid, from, sid, to, p = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local mid, from, sid, to, p = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local me = redis.call('HGET', 'cr:mmem:' .. mid, from)
 if not me or cjson.decode(me).sid ~= sid then return 'NOT_IN_MEETING' end
 local t = redis.call('HGET', 'cr:mmem:' .. mid, to)
 if not t or to == from then return 'NO_TARGET' end
-local o = cjson.decode(t)
-send(o.node, to, o.sid, 'meeting.signal', p)
+emit(cjson.decode(t).sid, 'meeting.signal', p)
 return 'OK'
 `),
 
-  /** ARGV: meetingID, from, sessionID, event payload JSON. */
+  /** ARGV: meetingID, from, sid, event payload JSON. 'OK' or 'NOT_IN_MEETING'. */
   message: script(`
-local mid, from, sid, p = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local mid, from, sid, p = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local me = redis.call('HGET', 'cr:mmem:' .. mid, from)
 if not me or cjson.decode(me).sid ~= sid then return 'NOT_IN_MEETING' end
 local all = redis.call('HGETALL', 'cr:mmem:' .. mid)
 for i = 1, #all, 2 do
-  if all[i] ~= from then
-    local o = cjson.decode(all[i + 1])
-    send(o.node, all[i], o.sid, 'meeting.message', p)
-  end
+  if all[i] ~= from then emit(cjson.decode(all[i + 1]).sid, 'meeting.message', p) end
 end
 return 'OK'
 `),

@@ -1,10 +1,10 @@
 /**
  * Meetings across a cluster. The meeting, its invitees and its members live in Redis
- * (`cr:meeting:<id>`, `cr:minv:<id>`, `cr:mmem:<id>` → {node, sid, nick}); member events,
- * signals and room messages go to each member's node from inside the script that checked
- * membership, so a signal is never relayed to someone who has already left, and a member sees
- * joins and leaves in the order Redis applied them. A session's `meetingID` stays on the node
- * that holds the session, as on one node.
+ * (`cr:meeting:<id>`, `cr:minv:<id>`, `cr:mmem:<id>` → {sid, nick}); who may use a meeting and
+ * what its info says are the rulebook's (rules/meetings.ts), decided here on facts the `meeting`
+ * script reads. Member events, signals and room messages are appended to each member's session
+ * log by the script that checked membership, so a signal is never relayed to someone who has
+ * already left, and a member sees joins and leaves in the order Redis applied them.
  *
  * Races: enter against destroy — either the enter finds the meeting gone (800) or the destroy
  * sees the new member and sends it `meeting.stopped`. Two nodes expiring one idle meeting: the
@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import { CallroomError, type ErrorName } from '../../protocol/errors.js';
 import type { MeetInfo, Member, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import type { Clock } from '../clock.js';
+import { mayDestroy, meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { MeetingService } from '../services.js';
 import type { Session } from '../sessions.js';
 import type { Store } from '../store/types.js';
@@ -25,6 +26,7 @@ export interface ClusterMeetingsDeps {
   clock: Clock;
   /** Idle meetings (no members) are destroyed after this long. 0 disables expiry. */
   ttlMs: number;
+  publicUrl(): string;
   onError?(err: unknown): void;
 }
 
@@ -39,6 +41,11 @@ export class ClusterMeetings implements MeetingService {
     deps.node.every(() => this.sweepIfDue());
   }
 
+  private async facts(id: number, userID: string): Promise<MeetingFacts | undefined> {
+    const r = (await this.deps.node.run('meeting', id, userID)) as string | null;
+    return r ? (JSON.parse(r) as MeetingFacts) : undefined;
+  }
+
   async create(creator: string, subject: string | undefined, pswd: string | undefined): Promise<MeetInfo> {
     const rec = await this.deps.store.createMeeting({
       creator,
@@ -49,24 +56,29 @@ export class ClusterMeetings implements MeetingService {
     return (await this.info(rec.id))!;
   }
 
+  /** The rulebook's access check on fresh facts; the facts, when allowed. */
+  private async allowed(id: number, userID: string, pswd: string | undefined): Promise<MeetingFacts> {
+    const m = await this.facts(id, userID);
+    const denied = meetingAccess(m, userID, pswd);
+    if (denied) fail(denied);
+    return m!;
+  }
+
   async authorize(id: number, userID: string, pswd: string | undefined): Promise<MeetInfo> {
-    const r = (await this.deps.node.run('mauth', id, userID, pswd ?? '')) as string[];
-    if (r[0] !== 'OK') fail(r[0]!);
-    return JSON.parse(r[1]!) as MeetInfo;
+    return meetInfo(await this.allowed(id, userID, pswd), this.deps.publicUrl());
   }
 
   async info(id: number): Promise<MeetInfo | undefined> {
-    const r = (await this.deps.node.run('minfo', id)) as string | null;
-    return r ? (JSON.parse(r) as MeetInfo) : undefined;
+    const m = await this.facts(id, '');
+    return m && meetInfo(m, this.deps.publicUrl());
   }
 
   async enter(s: Session, id: number, pswd: string | undefined): Promise<{ meeting: MeetInfo; members: Member[] }> {
-    if (s.meetingID !== null && s.meetingID !== id) this.leave(s, 'left');
-    const { node } = this.deps;
-    const r = (await node.run('enter', id, s.userID, s.id, node.id, s.nickName, pswd ?? '')) as string[];
-    if (r[0] !== 'OK') fail(r[0]!);
+    const m = await this.allowed(id, s.userID, pswd);
+    const r = (await this.deps.node.run('enter', id, s.userID, s.id, s.nickName)) as [string, string?, number?];
+    if (r[0] !== 'OK') fail(r[0]);
     s.meetingID = id;
-    return { meeting: JSON.parse(r[1]!) as MeetInfo, members: JSON.parse(r[2]!) as Member[] };
+    return { meeting: meetInfo({ ...m, memberCount: Number(r[2]) }, this.deps.publicUrl()), members: JSON.parse(r[1]!) as Member[] };
   }
 
   async exit(s: Session, id?: number): Promise<number> {
@@ -86,7 +98,8 @@ export class ClusterMeetings implements MeetingService {
   }
 
   async destroy(s: Session, id: number): Promise<void> {
-    const r = (await this.deps.node.run('destroy', id, s.userID, 0)) as string;
+    if (!mayDestroy(await this.facts(id, s.userID), s.userID)) fail('MEETING_NOT_FOUND');
+    const r = (await this.deps.node.run('destroy', id, '')) as string;
     if (r !== 'OK') fail(r);
   }
 
@@ -114,6 +127,6 @@ export class ClusterMeetings implements MeetingService {
     if (ttlMs <= 0 || now - this.lastSweep < Math.min(1000, ttlMs)) return;
     this.lastSweep = now;
     const ids = await node.redis.zrangebyscore('cr:midle', '-inf', now - ttlMs, 'LIMIT', 0, 100);
-    for (const id of ids) await node.run('destroy', id, '', ttlMs);
+    for (const id of ids) await node.run('destroy', id, ttlMs);
   }
 }

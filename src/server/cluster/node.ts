@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import type { StatusFacts } from '../rules/status.js';
 import { SCRIPTS, type ScriptName } from './lua.js';
 
 export interface ClusterOptions {
@@ -30,18 +31,29 @@ export interface ClusterOptions {
 
 /** Messages on the node and broadcast channels (the Lua scripts write most of them). */
 export type ClusterMessage =
-  | { t: 'ev'; u: string; sid?: string; ev: string; p: unknown }
-  | { t: 'kick'; u: string; sid: string }
-  | { t: 'status'; st: { userID: string; status: 0 | 1 | 2 | 3; dnd: boolean } };
+  | { t: 'kick'; sid: string }
+  | { t: 'moved'; sid: string }
+  | { t: 'facts'; f: StatusFacts };
+
+/** A numbered event for one session, published by the script that appended it to the session's log. */
+export interface ClusterFrame {
+  sid: string;
+  seq: number;
+  frame: string;
+}
 
 export interface NodeDeps {
   clock: Clock;
   log: Logger;
   resumeGraceMs: number;
-  publicUrl(): string;
+  /** Events kept per session for a resume (the rest of a longer log is dropped). */
+  logCap: number;
 }
 
 type Arg = string | number;
+
+/** How often a lost Redis connection is tried again. */
+const RECONNECT_MS = 200;
 type ScriptFn = (...args: Arg[]) => Promise<unknown>;
 
 export class ClusterNode {
@@ -52,6 +64,10 @@ export class ClusterNode {
   readonly nodeTimeoutMs: number;
   readonly pollMs: number;
   private readonly handlers: ((m: ClusterMessage) => void)[] = [];
+  /** Where this node's sessions' frames go (see ClusterSessions). */
+  onFrame: (f: ClusterFrame) => void = () => {};
+  /** Called when the subscriber connection is back after a loss: frames published meanwhile were missed. */
+  onResubscribed: () => void = () => {};
   private timers: NodeJS.Timeout[] = [];
   private jobs: (() => Promise<void>)[] = [];
   private beats = 0;
@@ -67,12 +83,25 @@ export class ClusterNode {
     this.heartbeatMs = opts.heartbeatMs ?? 1000;
     this.nodeTimeoutMs = opts.nodeTimeoutMs ?? 5000;
     this.pollMs = opts.pollMs ?? 200;
-    const common = { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true } as const;
+    // Reconnect every RECONNECT_MS while Redis is away, and keep the requests made meanwhile
+    // (for about the resume grace) to send once it is back, rather than failing them.
+    const common = {
+      lazyConnect: true,
+      enableOfflineQueue: true,
+      retryStrategy: () => RECONNECT_MS,
+      maxRetriesPerRequest: Math.max(3, Math.ceil(deps.resumeGraceMs / RECONNECT_MS)),
+    } as const;
     this.redis = new Redis(opts.redisUrl, { ...common, connectionName: `callroom:${this.id}` });
     this.sub = new Redis(opts.redisUrl, { ...common, connectionName: `callroom-sub:${this.id}` });
     for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(`cr_${name}`, { numberOfKeys: 0, lua });
     for (const r of [this.redis, this.sub]) r.on('error', (err: Error) => deps.log.warn({ err: err.message }, 'redis connection error'));
     this.sub.on('message', (_ch: string, text: string) => this.dispatch(text));
+    let subReady = 0;
+    // ioredis subscribes again by itself after a reconnect; what was published in between is lost
+    // on the channel but kept in the sessions' logs.
+    this.sub.on('ready', () => {
+      if (subReady++ > 0 && !this.stopped) this.onResubscribed();
+    });
   }
 
   /** Registers a handler for the messages this node receives. */
@@ -86,6 +115,13 @@ export class ClusterNode {
   }
 
   private dispatch(text: string): void {
+    if (text.startsWith('f')) {
+      // 'f<sid> <seq> <frame>'
+      const a = text.indexOf(' ');
+      const b = text.indexOf(' ', a + 1);
+      this.onFrame({ sid: text.slice(1, a), seq: Number(text.slice(a + 1, b)), frame: text.slice(b + 1) });
+      return;
+    }
     let m: ClusterMessage;
     try {
       m = JSON.parse(text) as ClusterMessage;
@@ -105,8 +141,7 @@ export class ClusterNode {
   /** Runs one of the Lua scripts (lua.ts) with the common arguments. */
   run(name: ScriptName, ...args: Arg[]): Promise<unknown> {
     const fn = (this.redis as unknown as Record<string, ScriptFn>)[`cr_${name}`]!;
-    const mailboxTtl = this.nodeTimeoutMs + this.deps.resumeGraceMs + 60_000;
-    return fn.call(this.redis, this.deps.clock.now(), this.nodeTimeoutMs, mailboxTtl, this.deps.publicUrl(), ...args);
+    return fn.call(this.redis, this.deps.clock.now(), this.nodeTimeoutMs, this.deps.logCap, ...args);
   }
 
   async start(): Promise<void> {

@@ -12,6 +12,7 @@ import type { Core } from '../core.js';
 import type { Identity } from './auth.js';
 import { handlers, type HandlerContext } from './handlers.js';
 import { TokenBucket } from './rate-limit.js';
+import { ClusterSessions } from '../cluster/sessions.js';
 import { endSession, LiveSession, type Attachment } from './session.js';
 
 /** Consecutive rate-limited frames after which the socket is closed. */
@@ -189,8 +190,11 @@ export class Connection implements Attachment {
     this.loginTimer?.cancel();
     this.loginTimer = null;
 
-    const existing = core.sessions.get(id.userID);
+    const nickName = req.nickName || id.nickName;
     const resume = req.resume;
+    if (core.sessions instanceof ClusterSessions) return this.loginShared(core.sessions, id, nickName, resume);
+
+    const existing = core.sessions.get(id.userID);
     if (
       resume &&
       existing instanceof LiveSession &&
@@ -200,26 +204,58 @@ export class Connection implements Attachment {
     ) {
       this.session = existing;
       existing.armExpiry(id.expiresAt);
-      core.metrics.logins.inc({ result: 'RESUMED' });
-      core.log.info({ user: id.userID, remote: this.remote, lastSeq: resume.lastSeq }, 'session resumed');
+      this.loggedIn(id, true, resume.lastSeq);
       return [this.loginResult(existing, id, true), () => existing.attach(this, resume.lastSeq)];
     }
 
-    const session = new LiveSession(core, this, id.userID, req.nickName || id.nickName);
+    const session = new LiveSession(core, this, id.userID, nickName);
     this.session = session;
     const old = core.sessions.add(session);
     if (old) {
       core.log.info({ user: id.userID }, 'login elsewhere: closing the older session');
       old.close('KICKED');
     }
-    const announced = core.sessions.announce(session, resume?.sessionID);
-    if (announced) await announced;
     session.armExpiry(id.expiresAt);
-    core.metrics.logins.inc({ result: 'OK' });
-    core.metrics.sessions.set(core.sessions.size);
+    this.loggedIn(id, false);
     core.presence.refresh(id.userID);
-    core.log.info({ user: id.userID, remote: this.remote }, 'login');
     return [this.loginResult(session, id, false), () => core.calls.loggedIn(session, resume !== undefined)];
+  }
+
+  /** Cluster mode: the session lives in Redis, so any node can resume it (see cluster/sessions.ts). */
+  private async loginShared(
+    sessions: ClusterSessions,
+    id: Identity,
+    nickName: string,
+    resume: Request<'login'>['resume'],
+  ): Promise<[Results['login'], (() => void) | undefined]> {
+    const { core } = this;
+    const r = await sessions.login(core, id.userID, nickName, resume);
+    const s = r.session;
+    if (this.ended) {
+      // The socket went while Redis answered: the session waits for a resume as any other.
+      if (!s.attached) s.detach();
+      throw new CallroomError('CONNECTION_ERROR');
+    }
+    this.session = s;
+    s.armExpiry(id.expiresAt);
+    this.loggedIn(id, r.resumed !== null, resume?.lastSeq);
+    if (r.resumed) {
+      const { frames, seq, subscribed } = r.resumed;
+      if (subscribed) core.presence.subscribe(s);
+      return [this.loginResult(s, id, true), () => s.attachShared(this, frames, seq)];
+    }
+    if (r.endsCall) void core.calls.userGone(id.userID);
+    // Attached once the result is out: the client numbers events anew from it. Whatever reached
+    // the session before is read again from its log.
+    return [this.loginResult(s, id, false), () => s.attachShared(this, [], 0)];
+  }
+
+  private loggedIn(id: Identity, resumed: boolean, lastSeq?: number): void {
+    const { core } = this;
+    core.metrics.logins.inc({ result: resumed ? 'RESUMED' : 'OK' });
+    core.metrics.sessions.set(core.sessions.size);
+    if (resumed) core.log.info({ user: id.userID, remote: this.remote, lastSeq }, 'session resumed');
+    else core.log.info({ user: id.userID, remote: this.remote }, 'login');
   }
 
   private loginResult(session: LiveSession, id: Identity, resumed: boolean): Results['login'] {

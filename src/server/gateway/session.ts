@@ -26,11 +26,11 @@ export interface Attachment {
 }
 
 export class LiveSession implements Session {
-  readonly id = randomUUID();
   meetingID: number | null = null;
   statusSubscribed = false;
-  seq = 0;
   ended = false;
+  /** Frames from the shared log that arrived ahead of a gap, waiting for it to be filled. */
+  private repairing = false;
   private buffer: { seq: number; frame: string }[] = [];
   private graceTimer: TimerHandle | null = null;
   private expiryTimers: TimerHandle[] = [];
@@ -40,6 +40,9 @@ export class LiveSession implements Session {
     private conn: Attachment | null,
     readonly userID: string,
     readonly nickName: string,
+    readonly id: string = randomUUID(),
+    /** The last event numbered (single node) or delivered (cluster) for this session. */
+    public seq = 0,
   ) {}
 
   get attached(): boolean {
@@ -48,11 +51,73 @@ export class LiveSession implements Session {
 
   send<E extends EventName>(ev: E, payload: EventPayload<E>): void {
     if (this.ended) return;
+    const shared = this.core.sessions.sharedLog;
+    // The last word of a closing session goes straight out: nothing resumes after it.
+    if (shared && ev !== 'session.closing') return shared.append(this, ev, payload);
     this.seq += 1;
     const frame = JSON.stringify({ ev, seq: this.seq, ...payload });
     this.buffer.push({ seq: this.seq, frame });
     if (this.buffer.length > RESUME_BUFFER) this.buffer.shift();
     this.conn?.sendText(frame);
+  }
+
+  /**
+   * A numbered frame from the shared log (cluster mode), in the log's order. A frame past a gap
+   * (lost on the channel while Redis was away) makes the session read the gap from the log first.
+   */
+  deliverShared(seq: number, frame: string): void {
+    if (this.ended || seq <= this.seq) return;
+    if (seq > this.seq + 1 || this.repairing) return void this.repair();
+    this.seq = seq;
+    this.conn?.sendText(frame);
+  }
+
+  /** Reads what this session missed from the shared log and sends it, in order. */
+  async repair(): Promise<void> {
+    const shared = this.core.sessions.sharedLog;
+    if (!shared || this.repairing || this.ended) return;
+    this.repairing = true;
+    try {
+      const frames = await shared.missed(this, this.seq);
+      if (frames === null) {
+        this.core.log.warn({ user: this.userID }, 'events of this session are no longer kept: ending it');
+        this.repairing = false;
+        return this.close('CONNECTION_ERROR');
+      }
+      for (const f of frames) {
+        const seq = Number(/"seq":(\d+)/.exec(f)?.[1]);
+        if (seq > this.seq) {
+          this.seq = seq;
+          this.conn?.sendText(f);
+        }
+      }
+    } catch (err) {
+      this.core.log.warn({ err, user: this.userID }, 'could not read the missed events; retrying on the next one');
+    } finally {
+      this.repairing = false;
+    }
+  }
+
+  /**
+   * Moves the session onto a new connection and sends it `frames`: what it missed, from the shared
+   * log, up to `seq` where the resume took the session over. Frames numbered after that may have
+   * reached this node before the session was attached here: they are read again from the log.
+   */
+  attachShared(conn: Attachment, frames: string[], seq: number): void {
+    this.graceTimer?.cancel();
+    this.graceTimer = null;
+    if (this.conn && this.conn !== conn) this.conn.detachSession();
+    this.conn = conn;
+    for (const f of frames) conn.sendText(f);
+    this.seq = seq;
+    void this.repair();
+  }
+
+  /** The session was resumed on another node: let go of it here without ending it. */
+  handOver(): void {
+    const conn = this.conn;
+    this.dispose();
+    conn?.closeSocket('CONNECTION_ERROR');
   }
 
   /** The client has every event up to `seq`. */

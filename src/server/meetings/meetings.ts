@@ -3,7 +3,8 @@
  * destruction by the creator and expiry when idle past the TTL.
  */
 import { randomInt } from 'node:crypto';
-import { CallroomError } from '../../protocol/errors.js';
+import { CallroomError, type ErrorName } from '../../protocol/errors.js';
+import { mayDestroy, meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { MeetInfo, Member, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Session } from '../sessions.js';
@@ -48,16 +49,21 @@ export class Meetings {
     return m && this.toInfo(m);
   }
 
-  private toInfo(m: Live): MeetInfo {
+  private facts(m: Live, userID?: string): MeetingFacts {
+    const r = m.record;
     return {
-      ID: m.record.id,
-      pswd: m.record.pswd,
-      subject: m.record.subject,
-      pubMeetUrl: `${this.deps.publicUrl}/?meeting=${m.record.id}`,
-      creator: m.record.creator,
+      id: r.id,
+      creator: r.creator,
+      pswd: r.pswd,
+      subject: r.subject,
+      createdAt: r.createdAt,
+      invited: userID !== undefined && m.invitees.has(userID),
       memberCount: m.members.size,
-      startTime: Math.floor(m.record.createdAt / 1000),
     };
+  }
+
+  private toInfo(m: Live): MeetInfo {
+    return meetInfo(this.facts(m), this.deps.publicUrl);
   }
 
   async create(creator: string, subject: string | undefined, pswd: string | undefined): Promise<MeetInfo> {
@@ -72,17 +78,17 @@ export class Meetings {
     return this.toInfo(m);
   }
 
-  /**
-   * Whether `userID` may use meeting `id` (enter it, or call others into it): the creator, an
-   * invitee, or anyone with the right password. Throws MEETING_NOT_FOUND / WRONG_PASSWORD.
-   */
-  authorize(id: number, userID: string, pswd: string | undefined): Live {
+  /** The rulebook's access check for `userID` on meeting `id` (null: allowed). */
+  access(id: number, userID: string, pswd: string | undefined): ErrorName | null {
     const m = this.live.get(id);
-    if (!m) throw new CallroomError('MEETING_NOT_FOUND');
-    if (m.record.creator === userID || m.invitees.has(userID)) return m;
-    if (pswd === undefined || pswd === '') throw new CallroomError('MEETING_NOT_FOUND');
-    if (pswd !== m.record.pswd) throw new CallroomError('WRONG_PASSWORD');
-    return m;
+    return meetingAccess(m && this.facts(m, userID), userID, pswd);
+  }
+
+  /** Throws MEETING_NOT_FOUND / WRONG_PASSWORD unless `userID` may use meeting `id`. */
+  authorize(id: number, userID: string, pswd: string | undefined): Live {
+    const denied = this.access(id, userID, pswd);
+    if (denied) throw new CallroomError(denied);
+    return this.live.get(id)!;
   }
 
   async invite(id: number, userID: string): Promise<void> {
@@ -139,7 +145,7 @@ export class Meetings {
 
   async destroy(s: Session, id: number): Promise<void> {
     const m = this.live.get(id);
-    if (!m || m.record.creator !== s.userID) throw new CallroomError('MEETING_NOT_FOUND');
+    if (!m || !mayDestroy(m.record, s.userID)) throw new CallroomError('MEETING_NOT_FOUND');
     await this.drop(m);
   }
 

@@ -1,9 +1,10 @@
 /**
  * User status: 0 offline, 1 online and idle, 2 in a call, 3 in a meeting, plus the DND flag.
- * Status is derived from sessions, calls and meetings; `refresh(userID)` recomputes it after
+ * Status is derived from sessions, calls and meetings by the rule in rules/status.ts; `refresh(userID)` recomputes it after
  * any change and tells the subscribers when it differs from what they last saw.
  */
-import type { UserStatus, UserStatusValue } from '../../protocol/messages.js';
+import type { UserStatus } from '../../protocol/messages.js';
+import { statusKey, userStatus } from '../rules/status.js';
 import type { Session, SessionRegistry } from '../sessions.js';
 import type { Store } from '../store/types.js';
 
@@ -36,16 +37,10 @@ export class Presence {
     this.refresh(userID);
   }
 
-  /**
-   * An offline user reads exactly like a user who never existed (status 0, no DND): the stored
-   * DND flag of an offline user would tell a stranger that the user ID is real.
-   */
   statusOf(userID: string): UserStatus {
-    if (!this.deps.sessions.isOnline(userID)) return { userID, status: 0, dnd: false };
-    let status: UserStatusValue = 1;
-    if (this.deps.isInCall(userID)) status = 2;
-    else if (this.deps.isInMeeting(userID)) status = 3;
-    return { userID, status, dnd: this.dnd.has(userID) };
+    const { sessions, isInCall, isInMeeting } = this.deps;
+    const online = sessions.isOnline(userID);
+    return userStatus({ userID, online, inCall: online && isInCall(userID), inMeeting: online && isInMeeting(userID), dnd: this.dnd.has(userID) });
   }
 
   /** Status of every online user. */
@@ -68,7 +63,7 @@ export class Presence {
   /** Recomputes a user's status and notifies subscribers if it changed. */
   refresh(userID: string): void {
     const st = this.statusOf(userID);
-    const key = `${st.status}:${st.dnd ? 1 : 0}`;
+    const key = statusKey(st);
     const prev = this.lastSent.get(userID) ?? '0:0';
     if (prev === key) return;
     if (key === '0:0') this.lastSent.delete(userID);

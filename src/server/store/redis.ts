@@ -26,7 +26,7 @@ export class RedisStore implements Store {
   private closed = false;
 
   constructor(readonly url: string) {
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: 'callroom-store' });
+    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 100, retryStrategy: () => 200, connectionName: 'callroom-store' });
     this.redis.on('error', () => {
       /* reported by the commands that fail */
     });

@@ -1,0 +1,127 @@
+/**
+ * The call rulebook: what the contract decides, written once and run by both modes (one node,
+ * calls/calls.ts; a cluster, cluster/calls.ts). Storage (memory + SQLite, or Redis) only reads the
+ * facts these functions take and commits what they return.
+ *
+ * - `checkInvite`: the invite checks, in the contract's order (docs/protocol.md, "Call contract").
+ * - `eventForRequest`: which transition of the machine (machine.ts) a party's request is.
+ * - `NOTICES`: the table of what each transition tells whom (event, code, reason).
+ * - `noticesFor`: that table applied to one transition of one call.
+ */
+import type { ErrorName } from '../../protocol/errors.js';
+import type { CallRecord, EventName, EventPayload, MeetInfo, Member } from '../../protocol/messages.js';
+import type { CallEvent } from '../calls/machine.js';
+
+/** What storage reads for an invite, before anything is reserved. */
+export interface InviteFacts {
+  callerID: string;
+  calleeID: string;
+  /** A call with this callID exists (open or ended). */
+  callIDTaken: boolean;
+  /** Result of `meetingAccess` for the caller (null: allowed). */
+  meetingAccess: ErrorName | null;
+  callerInCall: boolean;
+  calleeOnline: boolean;
+  calleeDnd: boolean;
+  calleeInCall: boolean;
+}
+
+export interface RuleError {
+  name: ErrorName;
+  message?: string;
+}
+
+/**
+ * The invite checks in the contract's order; null when the call may ring. A caller who may not
+ * use the meeting gets MEETING_NOT_FOUND (800) whatever the reason, a wrong password included:
+ * the contract's row "meeting does not exist, or caller may not use it", in both modes.
+ */
+export function checkInvite(f: InviteFacts): RuleError | null {
+  if (f.calleeID === f.callerID) return { name: 'BAD_ARGUMENT', message: 'you cannot call yourself' };
+  if (f.callIDTaken) return { name: 'BAD_ARGUMENT', message: 'this callID is already in use' };
+  if (f.meetingAccess !== null) return { name: 'MEETING_NOT_FOUND' };
+  if (f.callerInCall) return { name: 'ALREADY_IN_CALL' };
+  if (!f.calleeOnline) return { name: 'PEER_OFFLINE' };
+  if (f.calleeDnd || f.calleeInCall) return { name: 'PEER_BUSY' };
+  return null;
+}
+
+export type CallRequest = 'accept' | 'reject' | 'hangup';
+
+/**
+ * The transition a party's request asks for, or null when the call is not theirs to act on
+ * (CALL_NOT_FOUND). Only the callee accepts or rejects; hanging up while ringing is a cancel from
+ * the caller and a reject from the callee.
+ */
+export function eventForRequest(rec: CallRecord, actor: string, op: CallRequest): CallEvent | null {
+  const isCaller = rec.caller === actor;
+  const isCallee = rec.callee === actor;
+  if (op === 'accept' || op === 'reject') return isCallee ? op : null;
+  if (!isCaller && !isCallee) return null;
+  if (rec.state === 'ringing') return isCallee ? 'reject' : 'cancel';
+  return 'hangup';
+}
+
+/** Who a notice goes to: a fixed party, or the party other than the one who caused the transition. */
+type Recipient = 'caller' | 'callee' | 'other';
+
+type NoticeRule =
+  | { to: Recipient; ev: 'call.accepted' }
+  | { to: Recipient; ev: 'call.rejected'; code: number; carriesUsrExtDat: boolean }
+  | { to: Recipient; ev: 'call.hungup'; reason: EventPayload<'call.hungup'>['reason']; carriesUsrExtDat: boolean };
+
+/**
+ * The table of endings (and of the one non-ending transition, accept): for each transition, and
+ * for `lost` by the state it left and who was lost, what each party is told.
+ */
+export const NOTICES = {
+  accept: [{ to: 'caller', ev: 'call.accepted' }],
+  reject: [{ to: 'caller', ev: 'call.rejected', code: 606, carriesUsrExtDat: true }],
+  cancel: [{ to: 'callee', ev: 'call.hungup', reason: 'cancelled', carriesUsrExtDat: true }],
+  hangup: [{ to: 'other', ev: 'call.hungup', reason: 'hangup', carriesUsrExtDat: true }],
+  timeout: [
+    { to: 'caller', ev: 'call.rejected', code: 604, carriesUsrExtDat: false },
+    { to: 'callee', ev: 'call.hungup', reason: 'no_answer', carriesUsrExtDat: false },
+  ],
+  /** The callee was lost while it rang: to the caller the callee is offline (603). */
+  lostCalleeRinging: [{ to: 'caller', ev: 'call.rejected', code: 603, carriesUsrExtDat: false }],
+  lost: [{ to: 'other', ev: 'call.hungup', reason: 'lost', carriesUsrExtDat: false }],
+} as const satisfies Record<string, readonly NoticeRule[]>;
+
+/** One event for one user. */
+export type Notice = { [E in EventName]: { userID: string; ev: E; payload: EventPayload<E> } }[EventName];
+
+export interface NoticeContext {
+  /** The data the acting party sent along. */
+  usrExtDat: string;
+  /** The meeting as it is now (for call.accepted). */
+  meeting: MeetInfo;
+}
+
+/**
+ * What the transition `event` of call `prev` (now `next`) tells whom. `next.endedBy` (or the
+ * accepting callee) is the party that caused it.
+ */
+export function noticesFor(prev: CallRecord, event: CallEvent, next: CallRecord, ctx: NoticeContext): Notice[] {
+  const rules: readonly NoticeRule[] =
+    event === 'lost' && prev.state === 'ringing' && next.endedBy === prev.callee ? NOTICES.lostCalleeRinging : NOTICES[event];
+  const by = event === 'accept' ? prev.callee : next.endedBy;
+  const out: Notice[] = [];
+  for (const r of rules) {
+    const userID = r.to === 'caller' ? prev.caller : r.to === 'callee' ? prev.callee : by === prev.caller ? prev.callee : prev.caller;
+    const { callID } = prev;
+    if (r.ev === 'call.accepted') {
+      out.push({ userID, ev: r.ev, payload: { callID, meeting: ctx.meeting, usrExtDat: ctx.usrExtDat } });
+    } else if (r.ev === 'call.rejected') {
+      out.push({ userID, ev: r.ev, payload: { callID, code: r.code, usrExtDat: r.carriesUsrExtDat ? ctx.usrExtDat : '' } });
+    } else {
+      out.push({ userID, ev: r.ev, payload: { callID, usrExtDat: r.carriesUsrExtDat ? ctx.usrExtDat : '', reason: r.reason } });
+    }
+  }
+  return out;
+}
+
+/** What the callee is told when a call starts ringing. */
+export function incomingNotice(rec: CallRecord, caller: Member, meeting: MeetInfo, usrExtDat: string): Notice {
+  return { userID: rec.callee, ev: 'call.incoming', payload: { callID: rec.callID, caller, meeting, usrExtDat } };
+}
