@@ -16,6 +16,10 @@ export interface TestRedis {
   dir: string;
   /** SIGKILLs the server (a crash) and starts it again on the same port and folder. */
   crashAndRestart(): Promise<void>;
+  /** An outage: stops the server (SIGTERM, so what it acknowledged is on disk) until `up()`. */
+  down(): Promise<void>;
+  /** Starts the server again on the same port and folder; resolves once it answers. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -82,6 +86,8 @@ export async function startRedis(): Promise<TestRedis> {
       await kill('SIGKILL');
       await launch();
     },
+    down: () => kill('SIGTERM'),
+    up: launch,
     async stop() {
       await kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });

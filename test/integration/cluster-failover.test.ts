@@ -198,3 +198,69 @@ test('cluster: acknowledged call records and meetings survive a Redis crash (app
     await cl.close();
   }
 });
+
+test('cluster: Redis down for 3 s: a ring timeout due meanwhile fires within 1 s of its return, and events sent meanwhile arrive', { timeout: 60_000 }, async () => {
+  const RING_MS = 1500;
+  const cl = await startCluster(2, { ringTimeoutMs: RING_MS });
+  try {
+    const alice = await cl.nodes[0]!.client('alice');
+    const bob = await cl.nodes[1]!.client('bob');
+    const carol = await cl.nodes[0]!.client('carol');
+    const dave = await cl.nodes[1]!.client('dave');
+    const room = await carol.createMeeting();
+    await carol.enterMeeting(room.ID);
+    await dave.enterMeeting(room.ID, room.pswd);
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const rejected = next(alice, 'call.rejected', 20_000);
+    const hungup = next(bob, 'call.hungup', 20_000);
+    const heard = next(dave, 'meeting.message', 20_000);
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    await cl.redis.down();
+    // Sent while Redis is away: the node holds the request and sends it once Redis is back.
+    const sent = carol.sendMessage(room.ID, 'during the outage');
+    // The outage outlasts the ring deadline.
+    await letTimePass(RING_MS + 1500);
+    await cl.redis.up();
+    const upAt = Date.now();
+    assert.deepEqual(await rejected, { callID, code: 604, usrExtDat: '' });
+    const late = Date.now() - upAt;
+    assert.ok(late < 1000, `the timeout fired ${late} ms after Redis was back`);
+    assert.deepEqual(await hungup, { callID, usrExtDat: '', reason: 'no_answer' });
+    const ts = await sent;
+    assert.deepEqual(await heard, { meetingID: room.ID, from: 'carol', nickName: 'carol', text: 'during the outage', ts });
+    const [rec] = await bob.listCalls({ limit: 1 });
+    assert.equal(rec?.outcome, 'no_answer');
+  } finally {
+    await cl.close();
+  }
+});
+
+test('cluster: a ring timeout whose caller\'s node died reaches the caller when it resumes on another node', { timeout: 60_000 }, async () => {
+  const cl = await startCluster(2);
+  const doomed = await spawnNode(cl.redis.url, 'doomed', ['--ring-timeout', '1500', '--resume-grace', '10000']);
+  const lb = await startProxy(doomed.url);
+  try {
+    const alice = new CallClient({ url: lb.url });
+    await alice.login(await cl.token('alice'));
+    const bob = await cl.nodes[0]!.client('bob');
+    const m = await alice.createMeeting();
+    const incoming = next(bob, 'call.incoming');
+    const { callID } = await alice.call('bob', m);
+    await incoming;
+    const rejected = next(alice, 'call.rejected', 20_000);
+    const back = next(alice, 'reconnected', 20_000);
+    const hungup = next(bob, 'call.hungup', 20_000);
+    lb.retarget(cl.nodes[1]!.url);
+    await doomed.kill();
+    assert.deepEqual(await hungup, { callID, usrExtDat: '', reason: 'no_answer' });
+    assert.equal((await back).resumed, true);
+    assert.deepEqual(await rejected, { callID, code: 604, usrExtDat: '' });
+    alice.close();
+  } finally {
+    await lb.close();
+    await doomed.stop();
+    await cl.close();
+  }
+});

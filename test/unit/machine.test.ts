@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyCallEvent, newCall, TRANSITIONS, IllegalTransitionError, type CallEvent } from '../../src/server/calls/machine.js';
+import { applyCallEvent, newCall, TRANSITIONS, IllegalTransitionError, type CallEvent } from '../../src/server/rules/machine.js';
 import type { CallState } from '../../src/protocol/messages.js';
 
 const EVENTS: CallEvent[] = ['accept', 'reject', 'cancel', 'timeout', 'hangup', 'lost'];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
 import { DuplicateCallError } from '../../src/server/store/types.js';
-import { newCall, applyCallEvent } from '../../src/server/calls/machine.js';
+import { newCall, applyCallEvent } from '../../src/server/rules/machine.js';
 
 function tempStore(): { store: SqliteStore; file: string; done(): Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'callroom-store-'));

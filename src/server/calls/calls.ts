@@ -12,7 +12,7 @@ import type { Presence } from '../presence/presence.js';
 import type { Session, SessionRegistry } from '../sessions.js';
 import { DuplicateCallError, type Store } from '../store/types.js';
 import { checkInvite, eventForRequest, incomingNotice, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
-import { applyCallEvent, canApply, newCall, type CallEvent } from './machine.js';
+import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 
 export interface CallsDeps {
   store: Store;

@@ -19,7 +19,7 @@
 import { CallroomError } from '../../protocol/errors.js';
 import type { CallRecord, MeetInfo } from '../../protocol/messages.js';
 import type { InviteArgs } from '../calls/calls.js';
-import { applyCallEvent, canApply, newCall, type CallEvent } from '../calls/machine.js';
+import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 import type { Clock } from '../clock.js';
 import { checkInvite, eventForRequest, incomingNotice, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
 import { meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';

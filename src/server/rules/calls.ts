@@ -10,7 +10,7 @@
  */
 import type { ErrorName } from '../../protocol/errors.js';
 import type { CallRecord, EventName, EventPayload, MeetInfo, Member } from '../../protocol/messages.js';
-import type { CallEvent } from '../calls/machine.js';
+import type { CallEvent } from './machine.js';
 
 /** What storage reads for an invite, before anything is reserved. */
 export interface InviteFacts {
