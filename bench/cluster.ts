@@ -134,11 +134,30 @@ async function crossNodeCalls(ctx: Context): Promise<{ calls: CallsSummary; redi
       stop: async () => {},
     };
     ctx.say(`cluster: ${ctx.opts.pairs} pairs, caller on node i, callee on node i+1 (mod ${CLUSTER_NODES})`);
-    const calls = await runCalls(ctx, 'cluster calls', 'callroom', 'closed', { svc, nodeUrls: c.nodes.map((n) => n.wsUrl) });
+    const calls = await runCalls(ctx, 'cluster calls', 'callroom', 'closed', {
+      svc,
+      nodeUrls: c.nodes.map((n) => n.wsUrl),
+      redisScripts: () => redisScriptsRun(c.nodes.map((n) => n.httpBase)),
+    });
     return { calls, redisVersion: c.redis.version };
   } finally {
     await c.stop();
   }
+}
+
+/** Storage scripts the nodes have run in Redis (`callroom_redis_scripts_total` of each node's /metrics). */
+async function redisScriptsRun(httpBases: (string | null)[]): Promise<number | null> {
+  let total = 0;
+  for (const base of httpBases) {
+    if (!base) return null;
+    try {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      for (const m of text.matchAll(/^callroom_redis_scripts_total\{[^}]*\} (\d+)$/gm)) total += Number(m[1]);
+    } catch {
+      return null;
+    }
+  }
+  return total;
 }
 
 async function idleUsers(ctx: Context, oneNode: { users: number; from: ClusterHold['oneNodeFrom'] }): Promise<ClusterHold> {

@@ -85,6 +85,10 @@ export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'sca
     t.push({ name: `memory per idle user (${n(r.scale.users)})`, want: '≤ 12 KiB', got: kib === null ? 'not measured' : `${kib.toFixed(2)} KiB`, met: kib !== null && kib <= 12 });
     t.push({ name: 'login rate', want: '≥ 5,000 logins/s', got: `${n(r.scale.loginsPerSec)} logins/s`, met: r.scale.loginsPerSec >= 5_000 });
   }
+  const ratio = costRatio(r);
+  if (ratio !== null) {
+    t.push({ name: 'cluster: cpu per call cycle', want: "≤ 2 × one node's", got: `${ratio} ×`, met: ratio <= 2 });
+  }
   if (r.cluster) {
     const h = r.cluster.hold;
     t.push({
@@ -95,6 +99,13 @@ export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'sca
     });
   }
   return t;
+}
+
+/** Cluster CPU per call cycle (nodes + Redis) over one node's, in the same run; null without both. */
+export function costRatio(r: Pick<BenchReport, 'cycle' | 'cluster'>): number | null {
+  const one = r.cycle?.cpuPerCycleUs.server ?? null;
+  const many = r.cluster?.calls.cpuPerCycleUs.server ?? null;
+  return one === null || many === null || one === 0 ? null : Math.round((many / one) * 100) / 100;
 }
 
 function pct(p: Percentiles): string {
@@ -176,6 +187,8 @@ export function summaryText(r: BenchReport): string {
         c.calls,
         `${c.nodes} nodes + redis`,
       ),
+      `  redis round trips per cycle (storage scripts, all nodes): ${c.calls.redisScriptsPerCycle ?? 'n/a'}`,
+      ...(r.cycle ? [`  cpu per cycle: ${c.calls.cpuPerCycleUs.server ?? 'n/a'} µs (nodes + redis) against one node's ${r.cycle.cpuPerCycleUs.server ?? 'n/a'} µs = ${costRatio(r) ?? 'n/a'} ×`] : []),
       '',
       `cluster — ${n(h.users)} idle users over ${c.nodes} nodes, ${h.loaders} loader processes`,
       `  ${n(h.loggedIn)} logged in in ${h.seconds.toFixed(2)} s = ${n(h.loginsPerSec)} logins/s (${h.failed} failed)`,

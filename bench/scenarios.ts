@@ -55,6 +55,8 @@ export interface CallsSummary {
    * other work on the machine takes cores away and cycles per second drop.
    */
   cpuPerCycleUs: { server: number | null; serverKernel: number | null; loaders: number | null };
+  /** Cluster: storage scripts run in Redis per cycle (each a round trip), all nodes together; else null. */
+  redisScriptsPerCycle: number | null;
 }
 
 export interface OpenSummary extends CallsSummary {
@@ -141,7 +143,7 @@ export async function runCalls(
   target: 'callroom' | 'relay',
   loop: 'closed' | 'open',
   /** Cluster: the nodes (started and stopped by the caller) and a probe over all of them. */
-  on?: { svc: Service; nodeUrls: string[] },
+  on?: { svc: Service; nodeUrls: string[]; redisScripts?: () => Promise<number | null> },
 ): Promise<CallsSummary | OpenSummary> {
   const { opts } = ctx;
   const svc = on ? on.svc : await startService(ctx, target);
@@ -177,6 +179,7 @@ export async function runCalls(
     const loaderProbes = loaders.map((l) => l.probe);
     await sleep(opts.warmupS * 1000);
     const [s0, k0, l0, m0] = [await svc.probe.cpuSeconds(), await svc.probe.kernelSeconds(), await cpuOf(loaderProbes), machineCpu()];
+    const r0 = (await on?.redisScripts?.()) ?? null;
     let lastDone = 0;
     let lastAt = performance.now();
     const ticker = setInterval(() => {
@@ -190,6 +193,7 @@ export async function runCalls(
     }, 1000);
     await sleep(opts.durationS * 1000);
     const [s1, k1, l1, m1] = [await svc.probe.cpuSeconds(), await svc.probe.kernelSeconds(), await cpuOf(loaderProbes), machineCpu()];
+    const r1 = (await on?.redisScripts?.()) ?? null;
     let rs: CallsResult[];
     try {
       rs = await results;
@@ -221,6 +225,7 @@ export async function runCalls(
       unexpectedCloses: closed.reduce((n, c) => n + c.unexpectedCloses, 0),
       cpu: { server: frac(s0, s1), loaders: frac(l0, l1), machine: frac(0, machineSeconds(m0, m1)) },
       cpuPerCycleUs: { server: perCycle(s0, s1, cycles), serverKernel: perCycle(k0, k1, cycles), loaders: perCycle(l0, l1, cycles) },
+      redisScriptsPerCycle: r0 === null || r1 === null || cycles === 0 ? null : Math.round(((r1 - r0) / cycles) * 100) / 100,
     };
     if (loop === 'closed') return summary;
     return { ...summary, rate: opts.rate, skipped: sum((r) => r.skipped), scheduleLagMs: merge(rs.map((r) => r.scheduleLag)) };

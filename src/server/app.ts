@@ -119,6 +119,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
         meetingTtlMs: opts.meetingTtlMs ?? 24 * 3600_000,
         resumeGraceMs: limits.resumeGraceMs,
         publicUrl: () => publicUrl,
+        onScript: (script) => metrics.redisScripts.inc({ script }),
         onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
         onEnded: (c) => {
           metrics.calls.inc({ outcome: c.outcome ?? 'unknown' });

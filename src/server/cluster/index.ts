@@ -26,6 +26,7 @@ export interface ClusterDeps {
   publicUrl(): string;
   onDelivered?(setupMs: number): void;
   onEnded?(call: CallRecord): void;
+  onScript?(name: string): void;
 }
 
 export interface ClusterServices {
@@ -39,7 +40,13 @@ export interface ClusterServices {
 }
 
 export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServices {
-  const node = new ClusterNode(opts, { clock: d.clock, log: d.log, resumeGraceMs: d.resumeGraceMs, logCap: RESUME_BUFFER });
+  const node = new ClusterNode(opts, {
+    clock: d.clock,
+    log: d.log,
+    resumeGraceMs: d.resumeGraceMs,
+    logCap: RESUME_BUFFER,
+    ...(d.onScript ? { onScript: d.onScript } : {}),
+  });
   const onError = (err: unknown) => d.log.error({ err }, 'cluster operation failed');
   const sessions = new ClusterSessions(node);
   const calls = new ClusterCalls({

@@ -22,7 +22,7 @@
  *   cr:user:<u> {sid, node}   the user's current session      cr:online (set of users)
  *   cr:sess:<sid> {u, nick, node, seq, meeting}, cr:log:<sid> (list of frames)
  *   cr:usercall:<u> → callID  cr:ring (zset callID → deadline or claim lease)
- *   cr:mmem:<mid> (hash u → {sid, nick})
+ *   cr:mmem:<mid> (hash u → {sid, nick})   cr:lastfacts (hash u → the status facts last published)
  */
 
 const PRELUDE = `
@@ -71,9 +71,14 @@ local function facts(u)
   }
 end
 
--- u's facts may have changed: every node derives the status and tells its subscribers.
+-- u's facts may have changed: when they did, every node derives the status and tells its
+-- subscribers. (The last facts published are kept only to publish each change once.)
 local function changed(u)
-  redis.call('PUBLISH', 'cr:ch:all', '{"t":"facts","f":' .. J(facts(u)) .. '}')
+  local f = facts(u)
+  local key = (f.online and '1' or '0') .. (f.inCall and '1' or '0') .. (f.inMeeting and '1' or '0') .. (f.dnd and '1' or '0')
+  if (redis.call('HGET', 'cr:lastfacts', u) or '0000') == key then return end
+  if key == '0000' then redis.call('HDEL', 'cr:lastfacts', u) else redis.call('HSET', 'cr:lastfacts', u, key) end
+  redis.call('PUBLISH', 'cr:ch:all', '{"t":"facts","f":' .. J(f) .. '}')
 end
 
 local function meeting_facts(mid, u)

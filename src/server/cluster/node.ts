@@ -48,6 +48,8 @@ export interface NodeDeps {
   resumeGraceMs: number;
   /** Events kept per session for a resume (the rest of a longer log is dropped). */
   logCap: number;
+  /** Counts each script run (a round trip to Redis). */
+  onScript?(name: ScriptName): void;
 }
 
 type Arg = string | number;
@@ -87,6 +89,8 @@ export class ClusterNode {
     // (for about the resume grace) to send once it is back, rather than failing them.
     const common = {
       lazyConnect: true,
+      // Commands issued in the same tick go out in one write.
+      enableAutoPipelining: true,
       enableOfflineQueue: true,
       retryStrategy: () => RECONNECT_MS,
       maxRetriesPerRequest: Math.max(3, Math.ceil(deps.resumeGraceMs / RECONNECT_MS)),
@@ -141,6 +145,7 @@ export class ClusterNode {
   /** Runs one of the Lua scripts (lua.ts) with the common arguments. */
   run(name: ScriptName, ...args: Arg[]): Promise<unknown> {
     const fn = (this.redis as unknown as Record<string, ScriptFn>)[`cr_${name}`]!;
+    this.deps.onScript?.(name);
     return fn.call(this.redis, this.deps.clock.now(), this.nodeTimeoutMs, this.deps.logCap, ...args);
   }
 

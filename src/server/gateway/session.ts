@@ -29,8 +29,9 @@ export class LiveSession implements Session {
   meetingID: number | null = null;
   statusSubscribed = false;
   ended = false;
-  /** Frames from the shared log that arrived ahead of a gap, waiting for it to be filled. */
+  /** Reading missed frames from the shared log (cluster mode); and whether to read once more after. */
   private repairing = false;
+  private repairAgain = false;
   private buffer: { seq: number; frame: string }[] = [];
   private graceTimer: TimerHandle | null = null;
   private expiryTimers: TimerHandle[] = [];
@@ -75,7 +76,12 @@ export class LiveSession implements Session {
   /** Reads what this session missed from the shared log and sends it, in order. */
   async repair(): Promise<void> {
     const shared = this.core.sessions.sharedLog;
-    if (!shared || this.repairing || this.ended) return;
+    if (!shared || this.ended) return;
+    if (this.repairing) {
+      // A frame came while reading: it may be newer than what the read returns.
+      this.repairAgain = true;
+      return;
+    }
     this.repairing = true;
     try {
       const frames = await shared.missed(this, this.seq);
@@ -95,6 +101,10 @@ export class LiveSession implements Session {
       this.core.log.warn({ err, user: this.userID }, 'could not read the missed events; retrying on the next one');
     } finally {
       this.repairing = false;
+    }
+    if (this.repairAgain) {
+      this.repairAgain = false;
+      await this.repair();
     }
   }
 

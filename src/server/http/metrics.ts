@@ -37,6 +37,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly redisScripts = new Counter({
+    name: 'callroom_redis_scripts_total',
+    help: 'Cluster mode: storage scripts this node ran in Redis (one round trip each), by script',
+    labelNames: ['script'] as const,
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'callroom_' });
   }
