@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The whole test suite: builds, makes sure the system packages the tests need are present
 // (scripts/system-deps.sh), then runs unit, integration and browser tests with node's runner.
+// Then it runs the contract suites, the resume and the restart tests a second time in cluster
+// mode (CALLROOM_TEST_MODE=cluster: three nodes on one Redis behind a non-sticky round-robin
+// proxy, see test/helpers/cluster-server.ts). It fails if either run fails.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -15,7 +18,22 @@ if (existsSync('scripts/redis.sh')) {
   say('checking redis-server (cluster tests start their own)');
   execFileSync('bash', ['scripts/redis.sh'], { stdio: 'inherit' });
 }
+
+/** Runs node's test runner over `files` with `env` added; returns its exit status. */
+const run = (files, env = {}) =>
+  spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+
 const dirs = ['dist/test/unit', 'dist/test/integration', 'dist/test/e2e', 'dist/test/bench'].filter(existsSync);
-say(`running ${dirs.join(', ')}`);
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...dirs], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+say(`running ${dirs.join(', ')} (one node)`);
+const single = run(dirs, { CALLROOM_TEST_MODE: 'single' });
+
+/** The suites that must hold in both modes (DESIGN.md §5b). */
+const BOTH_MODES = ['contract-modern', 'contract-facade', 'guide-snippets', 'resume', 'restart'].map(
+  (name) => `dist/test/integration/${name}.test.js`,
+);
+say(`running ${BOTH_MODES.map((f) => f.replace(/^.*\//, '')).join(', ')} again in cluster mode (3 nodes, Redis, round-robin proxy)`);
+const cluster = run(BOTH_MODES, { CALLROOM_TEST_MODE: 'cluster' });
+
+const verdict = (status) => (status === 0 ? 'passed' : `FAILED (exit ${status})`);
+say(`one node: ${verdict(single)}; cluster mode: ${verdict(cluster)}`);
+process.exit(single !== 0 ? single : cluster);

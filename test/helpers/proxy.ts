@@ -1,4 +1,10 @@
-/** A TCP proxy in front of the server, to cut connections the way a network blip does. */
+/**
+ * TCP proxies for tests: `startProxy` sits in front of one server, to cut connections the way a
+ * network blip does; `startRoundRobinProxy` is a non-sticky load balancer in front of several
+ * nodes: each new TCP connection goes to the next node, so a client's reconnect lands on
+ * another node than its previous connection (with N nodes, unless exactly a multiple of N
+ * connections came in between).
+ */
 import { createServer, connect, type Socket, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -8,13 +14,45 @@ export interface Proxy {
   dropAll(): void;
   /** While blocked, new connections are cut at once. */
   block(on: boolean): void;
-  /** New connections go to `url` from now on (a load balancer sending a client to another node). */
-  retarget(url: string): void;
   close(): Promise<void>;
 }
 
-export async function startProxy(targetUrl: string): Promise<Proxy> {
+/** A proxy in front of one server whose target can change (a load balancer moving a client). */
+export interface MovableProxy extends Proxy {
+  /** New connections go to `url` from now on. */
+  retarget(url: string): void;
+}
+
+export interface RoundRobinProxy extends Proxy {
+  /** The index (into the targets) each connection accepted so far went to, in order. */
+  readonly picks: readonly number[];
+}
+
+export async function startProxy(targetUrl: string): Promise<MovableProxy> {
   let target = new URL(targetUrl);
+  const proxy = await listen(() => target);
+  return {
+    ...proxy,
+    retarget(url) {
+      target = new URL(url);
+    },
+  };
+}
+
+export async function startRoundRobinProxy(targetUrls: readonly string[]): Promise<RoundRobinProxy> {
+  if (targetUrls.length === 0) throw new Error('startRoundRobinProxy: no targets');
+  const targets = targetUrls.map((u) => new URL(u));
+  const picks: number[] = [];
+  const proxy = await listen(() => {
+    const i = picks.length % targets.length;
+    picks.push(i);
+    return targets[i]!;
+  });
+  return { ...proxy, picks };
+}
+
+/** A proxy that sends each accepted connection to `pick()`'s answer (asked once per connection). */
+async function listen(pick: () => URL): Promise<Proxy> {
   const sockets = new Set<Socket>();
   let blocked = false;
   const server: Server = createServer((client) => {
@@ -22,6 +60,8 @@ export async function startProxy(targetUrl: string): Promise<Proxy> {
       client.destroy();
       return;
     }
+    const target = pick();
+    // A target that is down (a node restarting) refuses: the client sees a dropped connection.
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     const cleanup = () => {
@@ -45,9 +85,6 @@ export async function startProxy(targetUrl: string): Promise<Proxy> {
     },
     block(on) {
       blocked = on;
-    },
-    retarget(url) {
-      target = new URL(url);
     },
     close() {
       for (const s of sockets) s.destroy();

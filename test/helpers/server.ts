@@ -1,6 +1,11 @@
 /**
- * Test harness: a real callroom server on an ephemeral port with a real SQLite file, and
- * real SDK clients logged in over WebSocket.
+ * Test harness: a real callroom service on an ephemeral port, and real SDK clients logged in
+ * over WebSocket. Two modes, chosen by the environment so that the same suites run in both:
+ *
+ * - one node (default): one server with a real SQLite file;
+ * - `CALLROOM_TEST_MODE=cluster`: a private redis-server, three nodes on it, and a non-sticky
+ *   round-robin TCP proxy in front of them whose address is the service's `url`
+ *   (test/helpers/cluster-server.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,20 +13,43 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type CallroomServer, type ServerOptions } from '../../src/server/app.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
+import type { Store } from '../../src/server/store/types.js';
 import { Auth } from '../../src/server/gateway/auth.js';
-import { CallClient, CallroomError, createRTCSDK, type RTCSDK, type RTCSDKOptions } from '../../src/sdk/index.js';
+import { CallClient, CallroomError, createRTCSDK, type MeetInfo, type RTCSDK, type RTCSDKOptions } from '../../src/sdk/index.js';
 import type { ClientEvents } from '../../src/sdk/client.js';
+import { startClusterServer } from './cluster-server.js';
 
 export const API = { apiKey: 'test-key', apiSecret: 'test-secret-0123456789abcdef0123456789', appID: 'test-app', appSecret: 'test-app-secret' };
 
 /** Generous: the machine is shared with other builds. */
 export const WAIT_MS = 10_000;
 
+export type TestMode = 'single' | 'cluster';
+
+/** The mode `startServer()` runs the service in: `CALLROOM_TEST_MODE=cluster`, or one node. */
+export function testMode(): TestMode {
+  const v = process.env.CALLROOM_TEST_MODE ?? '';
+  if (v === 'cluster') return 'cluster';
+  if (v === '' || v === 'single') return 'single';
+  throw new Error(`CALLROOM_TEST_MODE=${v}: expected "cluster" or "single" (or unset)`);
+}
+
+export type StartOptions = Partial<ServerOptions> & { dir?: string };
+
 export interface TestServer {
+  readonly mode: TestMode;
+  /** The server; in cluster mode the first node (each node sees the whole service's state). */
   server: CallroomServer;
+  /** Where clients connect: the server, or in cluster mode the round-robin proxy. */
   url: string;
   dir: string;
   auth: Auth;
+  /** The service's store: the SQLite file, or in cluster mode the Redis every node shares. */
+  readonly store: Store;
+  /** Whether the user is in a ringing or active call, as the service sees it. */
+  isInCall(userID: string): Promise<boolean>;
+  /** A meeting as the service sees it (with its memberCount), or undefined. */
+  meetingInfo(meetingID: number): Promise<MeetInfo | undefined>;
   token(userID: string, opts?: { nickName?: string; ttlSeconds?: number; admin?: boolean; now?: number }): Promise<string>;
   /** A logged-in CallClient for `userID`. */
   client(userID: string, nickName?: string): Promise<CallClient>;
@@ -29,16 +57,25 @@ export interface TestServer {
   connect(): Promise<CallClient>;
   /** A facade instance pointed at this server (not logged in); closed with the server. */
   facade(opts?: RTCSDKOptions): RTCSDK;
-  /** Stops the server and starts a new one on the same data folder (and port). */
+  /**
+   * Stops the service and starts it again on the same data (and address): the server on its
+   * folder and port; in cluster mode every node, on the same Redis and ports.
+   */
   restart(): Promise<void>;
+  /** Stops the service and keeps its data, as a crash would leave it; `restart()` starts it again. */
+  stop(): Promise<void>;
+  /** A store of the test's own on the service's data (while stopped); close it before `restart()`. */
+  openStore(): Promise<Store>;
   close(): Promise<void>;
 }
 
-export async function startServer(opts: Partial<ServerOptions> & { dir?: string } = {}): Promise<TestServer> {
+export function startServer(opts: StartOptions = {}): Promise<TestServer> {
+  return testMode() === 'cluster' ? startClusterServer(opts) : startSingleServer(opts);
+}
+
+async function startSingleServer(opts: StartOptions): Promise<TestServer> {
   const { dir: givenDir, ...serverOpts } = opts;
   const dir = givenDir ?? mkdtempSync(join(tmpdir(), 'callroom-test-'));
-  const clients: CallClient[] = [];
-  const facades: RTCSDK[] = [];
   const auth = new Auth({ apiKey: API.apiKey, apiSecret: API.apiSecret });
   let port = 0;
   const make = () =>
@@ -52,7 +89,9 @@ export async function startServer(opts: Partial<ServerOptions> & { dir?: string 
   let server = make();
   let url = (await server.start()).url;
   port = Number(new URL(url).port);
+  const sdk = sdkClients(() => url, auth);
   const t: TestServer = {
+    mode: 'single',
     get server() {
       return server;
     },
@@ -61,38 +100,75 @@ export async function startServer(opts: Partial<ServerOptions> & { dir?: string 
     },
     dir,
     auth,
+    get store() {
+      return server.core.store;
+    },
+    isInCall: async (userID) => server.core.calls.isInCall(userID),
+    meetingInfo: async (id) => server.core.meetings.info(id),
     token: (userID, o = {}) => auth.mint(userID, o),
-    async client(userID, nickName) {
-      const c = new CallClient({ url, requestTimeoutMs: WAIT_MS });
-      clients.push(c);
-      await c.login(await auth.mint(userID, nickName ? { nickName } : {}));
-      return c;
-    },
-    async connect() {
-      const c = new CallClient({ url, requestTimeoutMs: WAIT_MS });
-      clients.push(c);
-      await c.connect();
-      return c;
-    },
-    facade(o = {}) {
-      const f = createRTCSDK({ requestTimeoutMs: WAIT_MS, ...o });
-      f.SetServerAddr(url);
-      facades.push(f);
-      return f;
-    },
+    ...sdk.factories,
     async restart() {
       await server.stop();
       server = make();
       url = (await server.start()).url;
     },
+    stop: () => server.stop(),
+    openStore: async () => new SqliteStore(join(dir, 'callroom.db')),
     async close() {
-      for (const f of facades) f.client?.close();
-      for (const c of clients) c.close();
+      sdk.closeAll();
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
   return t;
+}
+
+/** The SDK side of a TestServer: clients and facades pointed at `url()`, all closed by closeAll(). */
+export function sdkClients(url: () => string, auth: Auth): { factories: Pick<TestServer, 'client' | 'connect' | 'facade'>; closeAll(): void } {
+  const clients: CallClient[] = [];
+  const facades: RTCSDK[] = [];
+  return {
+    factories: {
+      async client(userID, nickName) {
+        const c = new CallClient({ url: url(), requestTimeoutMs: WAIT_MS });
+        clients.push(c);
+        await c.login(await auth.mint(userID, nickName ? { nickName } : {}));
+        return c;
+      },
+      async connect() {
+        const c = new CallClient({ url: url(), requestTimeoutMs: WAIT_MS });
+        clients.push(c);
+        await c.connect();
+        return c;
+      },
+      facade(o = {}) {
+        const f = createRTCSDK({ requestTimeoutMs: WAIT_MS, ...o });
+        f.SetServerAddr(url());
+        facades.push(f);
+        return f;
+      },
+    },
+    closeAll() {
+      for (const f of facades) f.client?.close();
+      for (const c of clients) c.close();
+    },
+  };
+}
+
+/**
+ * What must settle before "nothing else arrived" can be checked. On one node an event is on its
+ * way to the client's socket before the request that caused it is answered; in a cluster it may
+ * still be travelling through Redis to the client's node. A cluster harness registers here a
+ * barrier that returns once everything already published has reached every node.
+ */
+const settlers = new Set<() => Promise<void>>();
+
+/** Registers a barrier that flush() awaits; returns its removal. */
+export function addSettler(settle: () => Promise<void>): () => void {
+  settlers.add(settle);
+  return () => {
+    settlers.delete(settle);
+  };
 }
 
 let counter = 0;
@@ -209,10 +285,12 @@ export function inbox(c: CallClient, events?: (keyof ClientEvents)[]): Inbox {
 }
 
 /**
- * A round trip on `c`'s socket: every event the server sent to `c` before it answered this
- * ping has arrived once this resolves (one socket delivers in order).
+ * A round trip on `c`'s socket: every event the service sent to `c` before it answered this
+ * ping has arrived once this resolves (one socket delivers in order). In cluster mode, events
+ * published by other nodes are first made to reach every node (addSettler above).
  */
 export async function flush(c: CallClient): Promise<void> {
+  for (const settle of [...settlers]) await settle();
   await c.request('ping', {});
 }
 

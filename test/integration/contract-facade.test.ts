@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MeetInfo } from '../../src/sdk/index.js';
 import { facadeParty, watch, type CallbackName, type FacadeParty } from '../helpers/facade.js';
-import { WAIT_MS, startServer, uid, type TestServer } from '../helpers/server.js';
+import { WAIT_MS, flush, startServer, uid, type TestServer } from '../helpers/server.js';
 
 const CALL_CALLBACKS: CallbackName[] = [
   'CallSuccess', 'CallFail', 'NotifyCallIn', 'AcceptCallSuccess', 'AcceptCallFail', 'RejectCallSuccess',
@@ -16,7 +16,7 @@ const CALL_CALLBACKS: CallbackName[] = [
 /** Asserts no call callback is waiting for any of `parties`, after a round trip on each. */
 async function nothingMore(...parties: FacadeParty[]): Promise<void> {
   for (const p of parties) {
-    await p.f.client!.request('ping', {});
+    await flush(p.f.client!);
     assert.deepEqual(p.cb.unreadOf(...CALL_CALLBACKS), [], `${p.id} got no further call callbacks`);
   }
 }
@@ -103,6 +103,15 @@ describe('call contract, RTCSDK facade', () => {
     const carol = await facadeParty(ts, 'carol');
     const carols = await meetingOf(carol);
     await callFails(alice, alice.f.Call(bob.id, { ID: carols.ID }, '', 'ck-call'), 800);
+    await nothingMore(alice, bob, carol);
+  });
+
+  test("someone else's meeting with a wrong password fails with CallFail(callID, 800), not 801", async () => {
+    const { alice, bob } = await pair();
+    const carol = await facadeParty(ts, 'carol');
+    const carols = await meetingOf(carol);
+    assert.ok(carols.pswd, 'the meeting has a password');
+    await callFails(alice, alice.f.Call(bob.id, { ID: carols.ID, pswd: `not-${carols.pswd}` }, '', 'ck-call'), 800);
     await nothingMore(alice, bob, carol);
   });
 

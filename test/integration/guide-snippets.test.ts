@@ -188,7 +188,7 @@ describe('the guide, run as written', () => {
       assert.deepEqual(await b.take('AcceptCallSuccess'), [callID, undefined]);
       assert.deepEqual(await b.take('EnterMeetingRslt'), [0, 'b-cookie']);
       assert.deepEqual(await a.take('EnterMeetingRslt'), [0, 'a-cookie'], 'NotifyCallAccepted.call entered the caller');
-      assert.equal((await ts.server.core.meetings.info(meetObj.ID))?.memberCount, 2, 'both are in the room');
+      assert.equal((await ts.meetingInfo(meetObj.ID))?.memberCount, 2, 'both are in the room');
 
       const watcher = await ts.client(uid('watcher'));
       const seen = inbox(watcher);
@@ -198,9 +198,9 @@ describe('the guide, run as written', () => {
       assert.deepEqual(await meRec.take('HungupCallSuccess'), [callID, undefined]);
       assert.deepEqual(await otherRec.take('NotifyCallHungup'), [callID, '']);
       for (const u of [A.id, B.id]) await seen.takeWhere('user.status', (s) => s.userID === u && s.status === 1);
-      assert.equal((await ts.server.core.meetings.info(meetObj.ID))?.memberCount, 0, 'ExitMeeting took both out');
+      assert.equal((await ts.meetingInfo(meetObj.ID))?.memberCount, 0, 'ExitMeeting took both out');
       assert.ok(me.console.lines.includes('挂断呼叫成功'));
-      const [rec] = await ts.server.core.store.listCalls({ userID: A.id, limit: 1 });
+      const [rec] = await ts.store.listCalls({ userID: A.id, limit: 1 });
       assert.equal(rec?.outcome, 'completed');
       assert.equal(rec?.endedBy, me.id);
       assert.deepEqual(A.console.lines.filter((l) => /失败/.test(l)), [], 'no failure was logged');
@@ -215,7 +215,7 @@ describe('the guide, run as written', () => {
     callerSnippets(A.RTCSDK, A.console, A.id, 'alice', 'a-cookie', B.id, '');
     await A.console.waitFor(/^客户拒绝呼叫了$/);
     const [callID] = await b.take('RejectCallSuccess');
-    assert.equal((await ts.server.core.store.getCall(callID))?.outcome, 'rejected');
+    assert.equal((await ts.store.getCall(callID))?.outcome, 'rejected');
     assert.equal(b.log.filter((e) => e.name === 'EnterMeetingRslt').length, 0, 'B did not enter');
   });
 

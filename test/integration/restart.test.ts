@@ -5,9 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { CallRecord } from '../../src/sdk/index.js';
-import { SqliteStore } from '../../src/server/store/sqlite.js';
 import { flush, inbox, rejectsWith, startServer, uid, type TestServer } from '../helpers/server.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -113,7 +111,7 @@ describe('restart', () => {
     for (const x of [alice, bob, carol, dave]) x.close();
 
     await ts.restart();
-    const store = ts.server.core.store;
+    const store = ts.store;
     assert.equal((await store.getCall(ringing.callID))?.state, 'ringing', 'the ringing call is restored');
     assert.equal((await store.getCall(active.callID))?.state, 'active', 'the active call is restored');
 
@@ -141,9 +139,9 @@ describe('restart', () => {
     const clock = new FakeClock(Date.now());
     const crashed = await startServer({ clock, limits: { resumeGraceMs: 1_000 } });
     try {
-      await crashed.server.stop();
+      await crashed.stop();
       // As if the process had died mid-call: open records, nobody left to end them.
-      const store = new SqliteStore(join(crashed.dir, 'callroom.db'));
+      const store = await crashed.openStore();
       const t = clock.now() - 5_000;
       const base = { caller: uid('x'), callee: uid('y'), meetingID: 1, answeredAt: null, endedAt: null, outcome: null, endedBy: null };
       const m = await store.createMeeting({ pswd: 'p', subject: '', creator: base.caller, createdAt: t });
@@ -152,7 +150,7 @@ describe('restart', () => {
       await store.close();
 
       await crashed.restart();
-      const s = crashed.server.core.store;
+      const s = crashed.store;
       assert.equal((await s.listOpenCalls()).length, 2, 'both calls are restored');
       clock.advance(1_000);
       await new Promise((resolve) => setImmediate(resolve)); // the group commit of the endings
