@@ -39,7 +39,8 @@ export async function startProxy(targetUrl: string): Promise<MovableProxy> {
   };
 }
 
-export async function startRoundRobinProxy(targetUrls: readonly string[]): Promise<RoundRobinProxy> {
+/** `port`: where to listen (default: any free port). */
+export async function startRoundRobinProxy(targetUrls: readonly string[], port = 0): Promise<RoundRobinProxy> {
   if (targetUrls.length === 0) throw new Error('startRoundRobinProxy: no targets');
   const targets = targetUrls.map((u) => new URL(u));
   const picks: number[] = [];
@@ -47,12 +48,12 @@ export async function startRoundRobinProxy(targetUrls: readonly string[]): Promi
     const i = picks.length % targets.length;
     picks.push(i);
     return targets[i]!;
-  });
+  }, port);
   return { ...proxy, picks };
 }
 
 /** A proxy that sends each accepted connection to `pick()`'s answer (asked once per connection). */
-async function listen(pick: () => URL): Promise<Proxy> {
+async function listen(pick: () => URL, port = 0): Promise<Proxy> {
   const sockets = new Set<Socket>();
   let blocked = false;
   const server: Server = createServer((client) => {
@@ -75,10 +76,10 @@ async function listen(pick: () => URL): Promise<Proxy> {
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     dropAll() {
       for (const s of sockets) s.destroy();
       sockets.clear();

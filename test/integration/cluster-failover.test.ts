@@ -264,3 +264,42 @@ test('cluster: a ring timeout whose caller\'s node died reaches the caller when 
     await cl.close();
   }
 });
+
+test('cluster: a node restarted under the same --node-id: its earlier sessions resume on any node, or end after the grace with members told once', { timeout: 60_000 }, async () => {
+  const GRACE = 1500;
+  const cl = await startCluster(1);
+  const first = await spawnNode(cl.redis.url, 'same', ['--resume-grace', String(GRACE)]);
+  const lbA = await startProxy(first.url);
+  let second: Awaited<ReturnType<typeof spawnNode>> | null = null;
+  try {
+    const alice = new CallClient({ url: lbA.url });
+    await alice.login(await cl.token('alice'));
+    const carol = await clientAt(first.url, await cl.token('carol'));
+    const bob = await cl.nodes[0]!.client('bob');
+    const m = await alice.createMeeting();
+    await alice.enterMeeting(m.ID);
+    await carol.enterMeeting(m.ID, m.pswd);
+    await bob.enterMeeting(m.ID, m.pswd);
+    const left = record(bob, ['meeting.memberLeft']);
+    const carolLeft = next(bob, 'meeting.memberLeft', 20_000);
+    const back = next(alice, 'reconnected', 20_000);
+    await first.kill();
+    carol.close();
+    second = await spawnNode(cl.redis.url, 'same', ['--resume-grace', String(GRACE)]);
+    lbA.retarget(second.url);
+    assert.equal((await back).resumed, true, 'resumed on the restarted node');
+    // carol does not come back: after the grace she leaves the meeting, told once.
+    assert.deepEqual(await carolLeft, { meetingID: m.ID, userID: 'carol' });
+    const heard = next(bob, 'meeting.message');
+    await alice.sendMessage(m.ID, 'still here');
+    assert.equal((await heard).text, 'still here');
+    await cl.barrier(bob);
+    assert.deepEqual(left.map((e) => e.payload), [{ meetingID: m.ID, userID: 'carol' }], 'only carol left, once');
+    alice.close();
+  } finally {
+    await lbA.close();
+    await first.stop();
+    await second?.stop();
+    await cl.close();
+  }
+});

@@ -188,6 +188,22 @@ export class ClusterCalls implements CallService {
     }
   }
 
+  /**
+   * Ends, as lost, open calls a party of which has had no session anywhere for the grace (see the
+   * `orphans` script): what a single node's restore does for calls a crash left open.
+   */
+  async endOrphans(graceMs: number): Promise<void> {
+    const r = (await this.deps.node.run('orphans', graceMs)) as string[];
+    for (let i = 0; i < r.length; i += 2) {
+      const user = r[i + 1]!;
+      try {
+        await this.transition(() => this.load('load', r[i]!), () => ({ event: 'lost', by: user }), '');
+      } catch (err) {
+        this.deps.onError?.(err, r[i]!);
+      }
+    }
+  }
+
   async userGone(userID: string): Promise<void> {
     // Only when the session that ended here left its user offline; a session replaced by a login
     // elsewhere leaves the call to that login (kicked: lost; resumed: carries on).

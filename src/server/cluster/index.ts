@@ -3,6 +3,7 @@
  * other, lua.ts for the atomic changes). createServer uses this instead of the in-memory
  * services when it is given `cluster` options.
  */
+import { performance } from 'node:perf_hooks';
 import type { CallRecord } from '../../protocol/messages.js';
 import { RESUME_BUFFER } from '../gateway/session.js';
 import type { Clock } from '../clock.js';
@@ -15,6 +16,9 @@ import { ClusterPresence } from './presence.js';
 import { ClusterSessions } from './sessions.js';
 
 export type { ClusterOptions } from './node.js';
+
+/** How often open calls are checked for a party with no session anywhere. */
+const ORPHAN_SWEEP_MS = 1_000;
 
 export interface ClusterDeps {
   store: Store;
@@ -88,6 +92,16 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     for (let i = 0; i < lost.length; i += 2) await calls.lose(lost[i]!);
   });
 
+  // Calls left open by a crash: checked at start and then every ORPHAN_SWEEP_MS (real time).
+  let lastOrphanSweep = -Infinity;
+  const sweepOrphans = async () => {
+    const now = performance.now();
+    if (now - lastOrphanSweep < ORPHAN_SWEEP_MS) return;
+    lastOrphanSweep = now;
+    await calls.endOrphans(d.resumeGraceMs);
+  };
+  node.every(sweepOrphans);
+
   return {
     node,
     sessions,
@@ -97,6 +111,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     async start() {
       await node.start();
       await presence.load();
+      await sweepOrphans();
     },
     stop: () => node.stop(),
   };

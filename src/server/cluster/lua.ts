@@ -21,7 +21,7 @@
  *   cr:nodes (zset heartbeat), cr:nodegrace (hash node → resume grace), cr:nodesess:<node> (set of sids)
  *   cr:user:<u> {sid, node}   the user's current session      cr:online (set of users)
  *   cr:sess:<sid> {u, nick, node, seq, meeting}, cr:log:<sid> (list of frames)
- *   cr:usercall:<u> → callID  cr:ring (zset callID → deadline or claim lease)
+ *   cr:usercall:<u> → callID  cr:ring (zset callID → deadline or claim lease)  cr:orphan (callID → first seen without a party)
  *   cr:mmem:<mid> (hash u → {sid, nick})   cr:lastfacts (hash u → the status facts last published)
  */
 
@@ -301,12 +301,19 @@ return { h[1], h[2], mj }
    */
   commit: script(`
 local id, expect, recj, st = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-if redis.call('HGET', 'cr:call:' .. id, 'st') ~= expect then return 'CONFLICT' end
+local cur = redis.call('HGET', 'cr:call:' .. id, 'st')
+if not cur then
+  -- a record written by the store alone (no state field yet): its state is in the record
+  local r = redis.call('HGET', 'cr:call:' .. id, 'rec')
+  if r then cur = cjson.decode(r).state end
+end
+if cur ~= expect then return 'CONFLICT' end
 redis.call('HSET', 'cr:call:' .. id, 'rec', recj, 'st', st)
 local rec = cjson.decode(recj)
 if st ~= 'ringing' then redis.call('ZREM', 'cr:ring', id) end
 if st == 'ended' then
   redis.call('SREM', 'cr:open', id)
+  redis.call('HDEL', 'cr:orphan', id)
   for _, u in ipairs({ rec.caller, rec.callee }) do
     if redis.call('GET', 'cr:usercall:' .. u) == id then redis.call('DEL', 'cr:usercall:' .. u) end
   end
@@ -358,6 +365,56 @@ end
 out[#out + 1] = '|'
 for _, e in ipairs(lost) do out[#out + 1] = e end
 return out
+`),
+
+  /**
+   * Open calls a party of which has no session anywhere (ARGV: grace ms): left by a crash between
+   * a session's end and its call's, or by a restart of every node. Each is noted when first seen
+   * (`cr:orphan`); seen so for the grace, it is returned as a pair callID, user, to end as lost.
+   * A party that has a session again clears the note.
+   */
+  orphans: script(`
+local grace = tonumber(ARGV[4])
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', 'cr:open')) do
+  local j = redis.call('HGET', 'cr:call:' .. id, 'rec')
+  local gone = false
+  if j then
+    local r = cjson.decode(j)
+    for _, u in ipairs({ r.caller, r.callee }) do
+      if not gone and redis.call('EXISTS', 'cr:user:' .. u) == 0 then gone = u end
+    end
+  end
+  if gone then
+    local first = redis.call('HGET', 'cr:orphan', id)
+    if not first then redis.call('HSET', 'cr:orphan', id, NOW)
+    elseif NOW - tonumber(first) >= grace then out[#out + 1] = id; out[#out + 1] = gone end
+  else
+    redis.call('HDEL', 'cr:orphan', id)
+  end
+end
+return out
+`),
+
+  /**
+   * A node starts (ARGV: node ID, its resume grace). Sessions it held in a previous life under the
+   * same ID (a restart with --node-id) are handed to a dead stand-in node, so that they are
+   * resumable on any node for the grace and then end, as a dead node's do. Returns their count.
+   */
+  rebirth: script(`
+local node, grace = ARGV[4], ARGV[5]
+local sids = redis.call('SMEMBERS', 'cr:nodesess:' .. node)
+if #sids == 0 then return 0 end
+local ghost = node .. '~' .. string.format('%d', NOW)
+for _, sid in ipairs(sids) do
+  redis.call('HSET', 'cr:sess:' .. sid, 'node', ghost)
+  redis.call('SADD', 'cr:nodesess:' .. ghost, sid)
+end
+redis.call('DEL', 'cr:nodesess:' .. node)
+local last = tonumber(redis.call('ZSCORE', 'cr:nodes', node) or NOW)
+redis.call('ZADD', 'cr:nodes', math.min(last, NOW - NODE_TIMEOUT - 1), ghost)
+redis.call('HSET', 'cr:nodegrace', ghost, grace)
+return #sids
 `),
 
   /** ARGV: user IDs (none: every online user). A JSON array of status facts. */

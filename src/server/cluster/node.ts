@@ -152,6 +152,8 @@ export class ClusterNode {
   async start(): Promise<void> {
     await Promise.all([this.redis.connect(), this.sub.connect()]);
     await this.sub.subscribe(`cr:ch:${this.id}`, 'cr:ch:all');
+    const previous = Number(await this.run('rebirth', this.id, this.deps.resumeGraceMs));
+    if (previous > 0) this.deps.log.info({ node: this.id, sessions: previous }, 'sessions of this node before its restart wait for a resume on any node');
     await this.redis.hset('cr:nodegrace', this.id, this.deps.resumeGraceMs);
     await this.beat();
     const hb = setInterval(() => void this.beat().catch((err: Error) => this.deps.log.warn({ err: err.message }, 'cluster: heartbeat failed')), this.heartbeatMs);

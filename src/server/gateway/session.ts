@@ -53,8 +53,13 @@ export class LiveSession implements Session {
   send<E extends EventName>(ev: E, payload: EventPayload<E>): void {
     if (this.ended) return;
     const shared = this.core.sessions.sharedLog;
-    // The last word of a closing session goes straight out: nothing resumes after it.
-    if (shared && ev !== 'session.closing') return shared.append(this, ev, payload);
+    if (shared) {
+      if (ev !== 'session.closing') return shared.append(this, ev, payload);
+      // The last word of a closing socket goes straight out, unnumbered: it is never replayed,
+      // and the session's numbers stay the log's (a cluster session may be resumed after it).
+      this.conn?.sendText(JSON.stringify({ ev, ...payload }));
+      return;
+    }
     this.seq += 1;
     const frame = JSON.stringify({ ev, seq: this.seq, ...payload });
     this.buffer.push({ seq: this.seq, frame });
