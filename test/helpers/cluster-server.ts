@@ -43,6 +43,9 @@ export async function startClusterServer(opts: StartOptions = {}): Promise<Clust
   let generation = 0;
   let running = false;
 
+  // Listening first, so that every node can be given its address as the public URL: meeting
+  // links are made by whichever node answers (docs/operations.md, cluster mode).
+  const proxy = await startRoundRobinProxy(() => nodes.map((n) => n.url));
   const startNodes = async (): Promise<void> => {
     generation += 1;
     nodes = await Promise.all(
@@ -55,6 +58,7 @@ export async function startClusterServer(opts: StartOptions = {}): Promise<Clust
           store,
           auth: { apiKey: API.apiKey, apiSecret: API.apiSecret, appID: API.appID, appSecret: API.appSecret },
           cluster: { redisUrl: redis.url, nodeID: `g${generation}-node${i + 1}`, ...TEST_CLUSTER },
+          publicUrl: proxy.url,
           ...serverOpts,
         });
         ports[i] = (await server.start()).port;
@@ -71,7 +75,6 @@ export async function startClusterServer(opts: StartOptions = {}): Promise<Clust
   };
 
   await startNodes();
-  const proxy = await startRoundRobinProxy(nodes.map((n) => n.url));
   const publisher = new Redis(redis.url, { connectionName: 'callroom-test-barrier' });
   const removeSettler = addSettler(() => (running ? Promise.all(nodes.map((n) => markerReached(publisher, n))).then(() => {}) : Promise.resolve()));
   const sdk = sdkClients(() => proxy.url, auth);

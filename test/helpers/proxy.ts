@@ -26,20 +26,24 @@ export async function startProxy(targetUrl: string): Promise<Proxy> {
   return listen(() => new URL(targetUrl));
 }
 
-export async function startRoundRobinProxy(targetUrls: readonly string[]): Promise<RoundRobinProxy> {
-  if (targetUrls.length === 0) throw new Error('startRoundRobinProxy: no targets');
-  const targets = targetUrls.map((u) => new URL(u));
+/**
+ * `targets()` is read at each new connection, so the proxy can listen (and its address be
+ * known, e.g. as the nodes' public URL) before the nodes it leads to have started.
+ */
+export async function startRoundRobinProxy(targets: () => readonly string[]): Promise<RoundRobinProxy> {
   const picks: number[] = [];
   const proxy = await listen(() => {
-    const i = picks.length % targets.length;
+    const list = targets();
+    if (list.length === 0) return null;
+    const i = picks.length % list.length;
     picks.push(i);
-    return targets[i]!;
+    return new URL(list[i]!);
   });
   return { ...proxy, picks };
 }
 
-/** A proxy that sends each accepted connection to `pick()`'s answer (asked once per connection). */
-async function listen(pick: () => URL): Promise<Proxy> {
+/** A proxy that sends each accepted connection to `pick()`'s answer (asked once per connection; null cuts it). */
+async function listen(pick: () => URL | null): Promise<Proxy> {
   const sockets = new Set<Socket>();
   let blocked = false;
   const server: Server = createServer((client) => {
@@ -48,6 +52,10 @@ async function listen(pick: () => URL): Promise<Proxy> {
       return;
     }
     const target = pick();
+    if (!target) {
+      client.destroy();
+      return;
+    }
     // A target that is down (a node restarting) refuses: the client sees a dropped connection.
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
