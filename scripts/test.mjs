@@ -20,8 +20,8 @@ if (existsSync('scripts/redis.sh')) {
 }
 
 /** Runs node's test runner over `files` with `env` added; returns its exit status. */
-const run = (files, env = {}) =>
-  spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+const run = (files, env = {}, flags = []) =>
+  spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...flags, ...files], { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
 
 const dirs = ['dist/test/unit', 'dist/test/integration', 'dist/test/e2e', 'dist/test/bench'].filter(existsSync);
 say(`running ${dirs.join(', ')} (one node)`);
@@ -32,7 +32,9 @@ const BOTH_MODES = ['contract-modern', 'contract-facade', 'guide-snippets', 'res
   (name) => `dist/test/integration/${name}.test.js`,
 );
 say(`running ${BOTH_MODES.map((f) => f.replace(/^.*\//, '')).join(', ')} again in cluster mode (3 nodes, Redis, round-robin proxy)`);
-const cluster = run(BOTH_MODES, { CALLROOM_TEST_MODE: 'cluster' });
+// A bound per test: against a server that loses an event, a wait the suite never bounded must
+// fail, not hold up the whole run.
+const cluster = run(BOTH_MODES, { CALLROOM_TEST_MODE: 'cluster' }, ['--test-timeout=120000']);
 
 const verdict = (status) => (status === 0 ? 'passed' : `FAILED (exit ${status})`);
 say(`one node: ${verdict(single)}; cluster mode: ${verdict(cluster)}`);

@@ -15,7 +15,7 @@ import { Auth } from '../../src/server/gateway/auth.js';
 import { RedisStore } from '../../src/server/store/redis.js';
 import { TEST_CLUSTER } from './cluster.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './proxy.js';
-import { freePort, startRedis, type TestRedis } from './redis.js';
+import { startRedis, type TestRedis } from './redis.js';
 import { API, WAIT_MS, addSettler, sdkClients, type StartOptions, type TestServer } from './server.js';
 
 export const CLUSTER_NODES = 3;
@@ -39,13 +39,13 @@ export async function startClusterServer(opts: StartOptions = {}): Promise<Clust
   // as a redeploy is: the stopped nodes are dead to the cluster, which hands their users over
   // to whichever node they reconnect to, and reaps those who do not within the resume grace.
   const ports: number[] = Array.from({ length: CLUSTER_NODES }, () => 0);
-  // Meeting links name the service, not a node: every node gets the proxy's address.
-  const proxyPort = await freePort();
-  const publicUrl = `http://127.0.0.1:${proxyPort}`;
   let nodes: CallroomServer[] = [];
   let generation = 0;
   let running = false;
 
+  // Listening first, so that every node can be given its address as the public URL: meeting
+  // links are made by whichever node answers (docs/operations.md, cluster mode).
+  const proxy = await startRoundRobinProxy(() => nodes.map((n) => n.url));
   const startNodes = async (): Promise<void> => {
     generation += 1;
     nodes = await Promise.all(
@@ -58,7 +58,7 @@ export async function startClusterServer(opts: StartOptions = {}): Promise<Clust
           store,
           auth: { apiKey: API.apiKey, apiSecret: API.apiSecret, appID: API.appID, appSecret: API.appSecret },
           cluster: { redisUrl: redis.url, nodeID: `g${generation}-node${i + 1}`, ...TEST_CLUSTER },
-          publicUrl,
+          publicUrl: proxy.url,
           ...serverOpts,
         });
         ports[i] = (await server.start()).port;
@@ -75,10 +75,6 @@ export async function startClusterServer(opts: StartOptions = {}): Promise<Clust
   };
 
   await startNodes();
-  const proxy = await startRoundRobinProxy(
-    nodes.map((n) => n.url),
-    proxyPort,
-  );
   const publisher = new Redis(redis.url, { connectionName: 'callroom-test-barrier' });
   const removeSettler = addSettler(() => (running ? Promise.all(nodes.map((n) => markerReached(publisher, n))).then(() => {}) : Promise.resolve()));
   const sdk = sdkClients(() => proxy.url, auth);

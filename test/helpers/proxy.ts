@@ -39,21 +39,24 @@ export async function startProxy(targetUrl: string): Promise<MovableProxy> {
   };
 }
 
-/** `port`: where to listen (default: any free port). */
-export async function startRoundRobinProxy(targetUrls: readonly string[], port = 0): Promise<RoundRobinProxy> {
-  if (targetUrls.length === 0) throw new Error('startRoundRobinProxy: no targets');
-  const targets = targetUrls.map((u) => new URL(u));
+/**
+ * `targets()` is read at each new connection, so the proxy can listen (and its address be
+ * known, e.g. as the nodes' public URL) before the nodes it leads to have started.
+ */
+export async function startRoundRobinProxy(targets: () => readonly string[]): Promise<RoundRobinProxy> {
   const picks: number[] = [];
   const proxy = await listen(() => {
-    const i = picks.length % targets.length;
+    const list = targets();
+    if (list.length === 0) return null;
+    const i = picks.length % list.length;
     picks.push(i);
-    return targets[i]!;
-  }, port);
+    return new URL(list[i]!);
+  });
   return { ...proxy, picks };
 }
 
-/** A proxy that sends each accepted connection to `pick()`'s answer (asked once per connection). */
-async function listen(pick: () => URL, port = 0): Promise<Proxy> {
+/** A proxy that sends each accepted connection to `pick()`'s answer (asked once per connection; null cuts it). */
+async function listen(pick: () => URL | null): Promise<Proxy> {
   const sockets = new Set<Socket>();
   let blocked = false;
   const server: Server = createServer((client) => {
@@ -62,6 +65,10 @@ async function listen(pick: () => URL, port = 0): Promise<Proxy> {
       return;
     }
     const target = pick();
+    if (!target) {
+      client.destroy();
+      return;
+    }
     // A target that is down (a node restarting) refuses: the client sees a dropped connection.
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
@@ -76,10 +83,10 @@ async function listen(pick: () => URL, port = 0): Promise<Proxy> {
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  const bound = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${bound}`,
+    url: `http://127.0.0.1:${port}`,
     dropAll() {
       for (const s of sockets) s.destroy();
       sockets.clear();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallClient } from '../../src/sdk/index.js';
 import type { MeetInfo } from '../../src/protocol/messages.js';
-import { startServer, next, record, type TestServer } from '../helpers/server.js';
+import { WAIT_MS, startServer, next, record, type TestServer } from '../helpers/server.js';
 import { startProxy, type Proxy } from '../helpers/proxy.js';
 
 async function clientVia(url: string, token: string): Promise<CallClient> {
@@ -90,9 +90,14 @@ test('events sent while a client is away are replayed on resume, exactly once an
     proxy.block(false);
     await next(bob, 'reconnected', 20_000);
     await alice.sendMessage(m.ID, 'after');
-    await new Promise<void>((resolve) => {
-      if (got.includes('after')) resolve();
-      else bob.on('meeting.message', (e) => e.text === 'after' && resolve());
+    await new Promise<void>((resolve, reject) => {
+      if (got.includes('after')) return resolve();
+      const timer = setTimeout(() => reject(new Error(`"after" did not arrive within ${WAIT_MS} ms; got ${JSON.stringify(got)}`)), WAIT_MS);
+      bob.on('meeting.message', (e) => {
+        if (e.text !== 'after') return;
+        clearTimeout(timer);
+        resolve();
+      });
     });
     assert.deepEqual(got, [...Array.from({ length: 20 }, (_, i) => `m${i}`), 'after']);
   } finally {
