@@ -12,8 +12,11 @@ import { Calls } from './calls/calls.js';
 import { createCluster, type ClusterOptions } from './cluster/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Core, Limits } from './core.js';
+import { MemoryLimitStore } from './gateway/attempts.js';
 import { Auth, type AuthConfig } from './gateway/auth.js';
 import { Connection } from './gateway/connection.js';
+import { Guards } from './gateway/guards.js';
+import { Visibility } from './gateway/visibility.js';
 import { Metrics } from './http/metrics.js';
 import { createHttpHandler } from './http/routes.js';
 import type { IceConfig } from './ice.js';
@@ -54,6 +57,15 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnsPerIP: 1_000,
   resumeGraceMs: 20_000,
   allowedOrigins: [],
+  loginFailuresPerMinute: 20,
+  loginsPerUserPerMinute: 60,
+  passwordFailuresPerMinute: 10,
+  passwordFailuresPerMeetingPerMinute: 30,
+  maxMeetingsPerUser: 100,
+  maxMembersPerMeeting: 100,
+  maxQueuedBytes: 2 * 1024 * 1024,
+  maxTokenLifetimeS: 31 * 86_400,
+  presence: 'all',
 };
 
 /** Frames above this are not even read: the socket is closed with 1009. */
@@ -107,7 +119,10 @@ export function createServer(opts: ServerOptions): CallroomServer {
     isInCall: (u) => calls.isInCall(u),
     isInMeeting: (u) => (sessions.get(u)?.meetingID ?? null) !== null,
   });
-  const auth = new Auth(opts.auth);
+  const auth = new Auth({ ...opts.auth, maxLifetimeS: opts.auth.maxLifetimeS ?? limits.maxTokenLifetimeS });
+  // Limits over time live in memory on this node; a cluster would share them in Redis (attempts.ts).
+  const guards = new Guards(new MemoryLimitStore(clock), limits);
+  const visibility = new Visibility(limits.presence, opts.store);
   const ice: IceConfig = opts.ice ?? { servers: [] };
   // Cluster mode: the same gateway over Redis-backed services (the in-memory ones above stay unused).
   const cluster = opts.cluster
@@ -127,8 +142,8 @@ export function createServer(opts: ServerOptions): CallroomServer {
       })
     : null;
   const core: Core = cluster
-    ? { clock, log, metrics, store: opts.store, auth, sessions: cluster.sessions, presence: cluster.presence, meetings: cluster.meetings, calls: cluster.calls, limits, ringTimeoutMs, ice }
-    : { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs, ice };
+    ? { clock, log, metrics, store: opts.store, auth, sessions: cluster.sessions, presence: cluster.presence, meetings: cluster.meetings, calls: cluster.calls, limits, ringTimeoutMs, ice, guards, visibility }
+    : { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs, ice, guards, visibility };
 
   const connections = new Set<Connection>();
   const perIP = new Map<string, number>();
@@ -144,7 +159,8 @@ export function createServer(opts: ServerOptions): CallroomServer {
       draining: () => draining,
     }),
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_CAP, perMessageDeflate: false });
+  // UTF-8 is checked by the connection, which answers BAD_FRAME instead of closing with 1007.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_CAP, perMessageDeflate: false, skipUTF8Validation: true });
 
   http.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
