@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import { closeCodeFor, ErrorCodes } from '../protocol/errors.js';
 import { WS_PATH } from '../protocol/version.js';
 import { Calls } from './calls/calls.js';
+import { CallRetention, DEFAULT_CALL_RETENTION_MS } from './retention.js';
 import { createCluster, type ClusterOptions } from './cluster/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Core, Limits } from './core.js';
@@ -18,6 +19,7 @@ import { Connection } from './gateway/connection.js';
 import { Guards } from './gateway/guards.js';
 import { Visibility } from './gateway/visibility.js';
 import { Metrics } from './http/metrics.js';
+import { isLoopbackOrigin } from './http/origin.js';
 import { createHttpHandler } from './http/routes.js';
 import type { IceConfig } from './ice.js';
 import { silentLogger, type Logger } from './log.js';
@@ -46,6 +48,10 @@ export interface ServerOptions {
   processMetrics?: boolean;
   /** Join a cluster on Redis (store should then be a RedisStore on the same Redis). */
   cluster?: ClusterOptions;
+  /** Ended call records older than this are deleted (0 = kept forever). */
+  callRetentionMs?: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -110,6 +116,10 @@ export function createServer(opts: ServerOptions): CallroomServer {
     onEnded: (c) => {
       metrics.calls.inc({ outcome: c.outcome ?? 'unknown' });
       log.info({ call: c.callID, caller: c.caller, callee: c.callee, outcome: c.outcome, endedBy: c.endedBy }, 'call ended');
+      // A call never answered leaves no standing invitation: the callee needs the password again.
+      if (c.answeredAt === null) {
+        void meetings.uninvite(c.meetingID, c.callee).catch((err: unknown) => log.error({ err, call: c.callID }, 'uninvite failed'));
+      }
     },
     onError: (err, c) => log.error({ err, call: c.callID }, 'call transition failed'),
   });
@@ -157,6 +167,9 @@ export function createServer(opts: ServerOptions): CallroomServer {
       startedAt,
       connections: () => connections.size,
       draining: () => draining,
+      metricsToken: opts.metricsToken,
+      // A revoked user's session logged in with a token now refused: it ends (close 4021).
+      revoked: (userID) => core.sessions.get(userID)?.close('TOKEN_INVALID'),
     }),
   );
   // UTF-8 is checked by the connection, which answers BAD_FRAME instead of closing with 1007.
@@ -170,7 +183,9 @@ export function createServer(opts: ServerOptions): CallroomServer {
     if (path !== WS_PATH) return reject(404, 'Not Found');
     if (draining) return reject(503, 'Service Unavailable');
     const origin = req.headers.origin;
-    if (origin && limits.allowedOrigins.length > 0 && !limits.allowedOrigins.includes(origin)) {
+    // With no list, --dev still refuses pages from other machines' origins: its tokens are free for all.
+    const foreign = limits.allowedOrigins.length > 0 ? !limits.allowedOrigins.includes(origin ?? '') : opts.dev === true && !isLoopbackOrigin(origin ?? '');
+    if (origin && foreign) {
       metrics.rejectedFrames.inc({ reason: 'origin' });
       return reject(403, 'Forbidden');
     }
@@ -196,6 +211,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
   });
 
   let heartbeat: NodeJS.Timeout | null = null;
+  const retention = new CallRetention(opts.store, clock, log, opts.callRetentionMs ?? DEFAULT_CALL_RETENTION_MS);
 
   return {
     core,
@@ -203,6 +219,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       return `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${boundPort}`;
     },
     async start() {
+      auth.loadRevocations((await opts.store.loadTokensNotBefore?.()) ?? []);
       if (cluster) {
         // Calls and meetings live in Redis: nothing to restore; ring timers are polled there.
         await cluster.start();
@@ -224,6 +241,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
         for (const c of connections) c.heartbeat();
       }, limits.heartbeatMs);
       heartbeat.unref();
+      retention.start();
       return { port: boundPort, url: this.url };
     },
     async stop() {
@@ -232,6 +250,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       if (heartbeat) clearInterval(heartbeat);
       meetings.stop();
       calls.stop();
+      retention.stop();
       // Stop accepting, tell every client, give them a moment to go, then close the rest.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // Calls stay open in the store: the next start restores them and the clients resume.
