@@ -69,20 +69,33 @@ export class Guards {
    * and invitees still get in (they need no password), anyone else gets RATE_LIMITED.
    * `refused` is the code the op uses for "you may not use this meeting".
    */
-  async withPassword<T>(
+  withPassword<T>(
     userID: string,
     meetingID: number,
     pswd: string | undefined,
-    attempt: (pswd: string | undefined) => Promise<T>,
+    attempt: (pswd: string | undefined) => T | Promise<T>,
     refused: 'WRONG_PASSWORD' | 'MEETING_NOT_FOUND' = 'WRONG_PASSWORD',
   ): Promise<T> {
-    if (pswd === undefined || pswd === '') return attempt(pswd);
-    const userKey = `pswd-user:${userID}`;
-    const meetingKey = `pswd-meeting:${meetingID}`;
-    const blocked = Math.max(
-      await this.store.blockedFor(userKey, this.passwordsPerUser),
-      await this.store.blockedFor(meetingKey, this.passwordsPerMeeting),
-    );
+    if (pswd === undefined || pswd === '') return this.run(attempt, pswd);
+    const keys = { user: `pswd-user:${userID}`, meeting: `pswd-meeting:${meetingID}` };
+    const u = this.store.blockedFor(keys.user, this.passwordsPerUser);
+    const m = this.store.blockedFor(keys.meeting, this.passwordsPerMeeting);
+    // With an in-memory store the attempt starts at once, so requests keep the order they came in.
+    if (typeof u === 'number' && typeof m === 'number') return this.passwordAttempt(Math.max(u, m), keys, pswd, attempt, refused);
+    return Promise.all([u, m]).then(([a, b]) => this.passwordAttempt(Math.max(a, b), keys, pswd, attempt, refused));
+  }
+
+  private async run<T>(attempt: (pswd: string | undefined) => T | Promise<T>, pswd: string | undefined): Promise<T> {
+    return attempt(pswd);
+  }
+
+  private async passwordAttempt<T>(
+    blocked: number,
+    keys: { user: string; meeting: string },
+    pswd: string,
+    attempt: (pswd: string | undefined) => T | Promise<T>,
+    refused: 'WRONG_PASSWORD' | 'MEETING_NOT_FOUND',
+  ): Promise<T> {
     if (blocked > 0) {
       try {
         return await attempt(undefined);
@@ -95,7 +108,7 @@ export class Guards {
       return await attempt(pswd);
     } catch (err) {
       if (!isRefusal(err)) throw err;
-      await Promise.all([this.store.fail(userKey, this.passwordsPerUser), this.store.fail(meetingKey, this.passwordsPerMeeting)]);
+      await Promise.all([this.store.fail(keys.user, this.passwordsPerUser), this.store.fail(keys.meeting, this.passwordsPerMeeting)]);
       throw new CallroomError(refused);
     }
   }
@@ -129,4 +142,9 @@ export class Guards {
 
 function isRefusal(err: unknown): boolean {
   return err instanceof CallroomError && (err.errorName === 'WRONG_PASSWORD' || err.errorName === 'MEETING_NOT_FOUND');
+}
+
+/** `f(v)`, at once when `v` is a plain value, after it resolves when it is a promise. */
+export function after<V, T>(v: V | Promise<V>, f: (v: V) => T | Promise<T>): T | Promise<T> {
+  return v instanceof Promise ? v.then(f) : f(v);
 }

@@ -5,6 +5,7 @@
 import type { Op, Request, Results } from '../../protocol/messages.js';
 import type { Core } from '../core.js';
 import { iceServersFor } from '../ice.js';
+import { after } from './guards.js';
 import type { Session } from '../sessions.js';
 
 export interface HandlerContext {
@@ -49,11 +50,15 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
     const { guards, meetings } = ctx.core;
     const s = ctx.session;
     // A wrong password and a meeting that does not exist both answer 801 (800 without a password).
-    return guards.withPassword(s.userID, req.meetingID, req.pswd, async (pswd) => {
-      await meetings.authorize(req.meetingID, s.userID, pswd);
-      guards.checkRoom(await meetings.info(req.meetingID), s.meetingID === req.meetingID);
-      return meetings.enter(s, req.meetingID, pswd);
-    });
+    // Each step starts at once when the service answers at once (one node), keeping request order.
+    return guards.withPassword(s.userID, req.meetingID, req.pswd, (pswd) =>
+      after(meetings.authorize(req.meetingID, s.userID, pswd), () =>
+        after(meetings.info(req.meetingID), (info) => {
+          guards.checkRoom(info, s.meetingID === req.meetingID);
+          return meetings.enter(s, req.meetingID, pswd);
+        }),
+      ),
+    );
   },
   async 'meeting.exit'(ctx, req) {
     return { meetingID: await ctx.core.meetings.exit(ctx.session, req.meetingID) };
