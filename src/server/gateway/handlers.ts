@@ -83,7 +83,13 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
       (pswd) => ctx.core.calls.invite(s, { ...req, pswd }),
       'MEETING_NOT_FOUND',
     );
-    ctx.core.visibility.connect(s.userID, req.callee);
+    // New contacts (--presence contacts) who follow statuses learn each other's at once.
+    if (ctx.core.visibility.connect(s.userID, req.callee)) {
+      for (const [viewer, subject] of [[s.userID, req.callee], [req.callee, s.userID]] as const) {
+        const v = ctx.core.sessions.get(viewer);
+        if (v?.statusSubscribed) v.send('user.status', await ctx.core.presence.statusOf(subject));
+      }
+    }
     return result;
   },
   'call.accept'(ctx, req) {

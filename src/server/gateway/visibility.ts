@@ -37,11 +37,13 @@ export class Visibility {
     return this.mode === 'all' ? list : list.filter((s) => this.canSee(viewer, s.userID));
   }
 
-  /** `a` and `b` are in a call together: each becomes the other's contact. */
-  connect(a: string, b: string): void {
-    if (this.mode !== 'contacts') return;
+  /** `a` and `b` are in a call together: each becomes the other's contact. Returns whether that is new. */
+  connect(a: string, b: string): boolean {
+    if (this.mode !== 'contacts') return false;
+    const known = this.canSee(a, b) && this.canSee(b, a);
     this.add(a, b);
     this.add(b, a);
+    return !known;
   }
 
   /** At login: the token's contacts and the users of the recent call history. */
@@ -54,6 +56,7 @@ export class Visibility {
   }
 
   private add(owner: string, other: string): void {
+    if (this.mode !== 'contacts') return;
     if (owner === other) return;
     let set = this.contacts.get(owner);
     if (!set) this.contacts.set(owner, (set = new Set()));
