@@ -1,7 +1,9 @@
 /** `callroom token`: prints a signed token for a user. */
 import { parseArgs } from 'node:util';
 import { Auth } from '../server/gateway/auth.js';
-import { DEV_DEFAULTS } from './config.js';
+import { DEV_DEFAULTS, SERVE_OPTIONS } from './config.js';
+
+const DEFAULT_MAX_TOKEN_LIFETIME_S = Number(SERVE_OPTIONS.maxTokenLifetime.default);
 
 const HELP = `Usage: callroom token --user <userID> [--name <nickname>] [--ttl 1h] [--admin] [--dev]
 
@@ -63,6 +65,9 @@ export async function token(argv: string[]): Promise<number> {
   } catch (err) {
     console.error(`callroom token: ${(err as Error).message}`);
     return 2;
+  }
+  if (ttl > DEFAULT_MAX_TOKEN_LIFETIME_S) {
+    console.error(`callroom token: note: a server refuses tokens valid for more than its --max-token-lifetime (default ${DEFAULT_MAX_TOKEN_LIFETIME_S / 86_400} days)`);
   }
   const auth = new Auth({ apiKey, apiSecret });
   console.log(await auth.mint(v.user, { ttlSeconds: ttl, admin: v.admin ?? false, ...(v.name ? { nickName: v.name } : {}) }));

@@ -18,6 +18,8 @@ import { endSession, LiveSession, type Attachment } from './session.js';
 const RATE_STRIKES_BEFORE_CLOSE = 50;
 /** How long a socket closed for not reading gets to take its close frame before it is cut. */
 const SLOW_CLOSE_GRACE_MS = 1_000;
+/** How long a rate-limit close waits for accepted requests to be answered, at most. */
+const CLOSE_DRAIN_MS = 5_000;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -149,6 +151,10 @@ export class Connection implements Attachment {
       if (this.closeWhenIdle === null && ++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) {
         this.closeWhenIdle = 'RATE_LIMITED';
         this.closeIfIdle();
+        // A request that never finishes (a store that hangs) must not keep the socket open.
+        core.clock.setTimeout(() => {
+          if (!this.ended) this.closeWith('RATE_LIMITED');
+        }, CLOSE_DRAIN_MS);
       }
       return;
     }
