@@ -213,3 +213,22 @@ test('caps: meetings per user and members per meeting answer 907 LIMIT_REACHED',
     await ts.close();
   }
 });
+
+test('an empty meeting is destroyed after --meeting-ttl and no longer counts against its creator', async () => {
+  const { ts, clock } = await frozenServer({ maxMeetingsPerUser: 1 }, { meetingTtlMs: 10_000 });
+  try {
+    const alice = await ts.client('alice');
+    const m = await alice.createMeeting();
+    await rejectsWith(alice.createMeeting(), ErrorCodes.LIMIT_REACHED);
+    clock.advance(9_000);
+    await alice.enterMeeting(m.ID);
+    await alice.exitMeeting();
+    clock.advance(9_999);
+    await rejectsWith(alice.createMeeting(), ErrorCodes.LIMIT_REACHED);
+    clock.advance(5_000);
+    await rejectsWith(alice.enterMeeting(m.ID), ErrorCodes.MEETING_NOT_FOUND);
+    await alice.createMeeting();
+  } finally {
+    await ts.close();
+  }
+});
