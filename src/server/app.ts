@@ -17,6 +17,7 @@ import { MemoryLimitStore } from './gateway/attempts.js';
 import { Auth, type AuthConfig } from './gateway/auth.js';
 import { Connection } from './gateway/connection.js';
 import { Guards } from './gateway/guards.js';
+import { RedisLimitStore } from './gateway/redis-limits.js';
 import { Visibility } from './gateway/visibility.js';
 import { Metrics } from './http/metrics.js';
 import { isLoopbackOrigin } from './http/origin.js';
@@ -26,6 +27,7 @@ import { silentLogger, type Logger } from './log.js';
 import { Meetings } from './meetings/meetings.js';
 import { Presence } from './presence/presence.js';
 import { SessionRegistry } from './sessions.js';
+import { RedisStore } from './store/redis.js';
 import type { Store } from './store/types.js';
 
 export interface ServerOptions {
@@ -130,8 +132,10 @@ export function createServer(opts: ServerOptions): CallroomServer {
     isInMeeting: (u) => (sessions.get(u)?.meetingID ?? null) !== null,
   });
   const auth = new Auth({ ...opts.auth, maxLifetimeS: opts.auth.maxLifetimeS ?? limits.maxTokenLifetimeS });
-  // Limits over time live in memory on this node; a cluster would share them in Redis (attempts.ts).
-  const guards = new Guards(new MemoryLimitStore(clock), limits);
+  // Limits over time: in memory on one node; shared in Redis by the nodes of a cluster.
+  const memoryLimits = new MemoryLimitStore(clock);
+  const limitStore = opts.cluster && opts.store instanceof RedisStore ? new RedisLimitStore(opts.store.redis, memoryLimits) : memoryLimits;
+  const guards = new Guards(limitStore, limits);
   const visibility = new Visibility(limits.presence, opts.store);
   const ice: IceConfig = opts.ice ?? { servers: [] };
   // Cluster mode: the same gateway over Redis-backed services (the in-memory ones above stay unused).
