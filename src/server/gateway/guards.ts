@@ -85,6 +85,7 @@ export class Guards {
     return Promise.all([u, m]).then(([a, b]) => this.passwordAttempt(Math.max(a, b), keys, pswd, attempt, refused));
   }
 
+  /** `attempt` as a promise, started at once (an async function runs up to its first await). */
   private async run<T>(attempt: (pswd: string | undefined) => T | Promise<T>, pswd: string | undefined): Promise<T> {
     return attempt(pswd);
   }
