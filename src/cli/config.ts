@@ -43,6 +43,17 @@ export const SERVE_OPTIONS = {
   allowedOrigins: { flag: 'allowed-origins', env: 'CALLROOM_ALLOWED_ORIGINS', kind: 'list', help: 'comma-separated browser Origins allowed to connect (default: any)' },
   iceServers: { flag: 'ice-servers', env: 'CALLROOM_ICE_SERVERS', kind: 'string', help: 'STUN/TURN servers for media: comma-separated stun:/turn: URLs, or a JSON array of URLs and {urls, username, credential} (default: none, host candidates only)' },
   turnSecret: { flag: 'turn-secret', env: 'CALLROOM_TURN_SECRET', kind: 'string', help: "coturn's static-auth-secret (use-auth-secret): TURN URLs without a username get short-lived credentials" },
+  presence: { flag: 'presence', env: 'CALLROOM_PRESENCE', kind: 'string', default: 'all', choices: ['all', 'contacts', 'none'], help: 'whose status a user sees: all online users, contacts (users they called or were called by, or the token\'s "contacts"), or none but their own' },
+  maxMeetingsPerUser: { flag: 'max-meetings-per-user', env: 'CALLROOM_MAX_MEETINGS_PER_USER', kind: 'int', default: '100', min: 0, max: 1_000_000, help: 'meetings one user may have at once; more gets 907 LIMIT_REACHED (0 = unlimited)' },
+  maxMembersPerMeeting: { flag: 'max-members-per-meeting', env: 'CALLROOM_MAX_MEMBERS_PER_MEETING', kind: 'int', default: '100', min: 0, max: 1_000_000, help: 'members one meeting may hold; more gets 907 LIMIT_REACHED (0 = unlimited)' },
+  maxQueuedBytes: { flag: 'max-queued-bytes', env: 'CALLROOM_MAX_QUEUED_BYTES', kind: 'int', default: String(2 * 1024 * 1024), min: 65_536, max: 1024 * 1024 * 1024, help: 'events kept unacknowledged per session (older ones are dropped; a resume from before them starts a new session); a socket with twice this unsent is closed with 4906' },
+  maxTokenLifetime: { flag: 'max-token-lifetime', env: 'CALLROOM_MAX_TOKEN_LIFETIME_S', kind: 'int', default: String(31 * 86_400), min: 0, max: 10 * 365 * 86_400, help: 'seconds: tokens whose exp is further ahead than this are refused (21) (0 = no maximum)' },
+  loginFailuresPerMin: { flag: 'login-failures-per-min', env: 'CALLROOM_LOGIN_FAILURES_PER_MIN', kind: 'int', default: '20', min: 0, max: 1_000_000, help: 'failed logins (bad token, wrong app secret) per address per minute before a lockout of 1 min, doubling to 1 h (0 = off)' },
+  loginsPerUserPerMin: { flag: 'logins-per-user-per-min', env: 'CALLROOM_LOGINS_PER_USER_PER_MIN', kind: 'int', default: '60', min: 0, max: 1_000_000, help: 'logins and resumes of one user per minute, over all sockets (0 = off)' },
+  passwordFailuresPerMin: { flag: 'password-failures-per-min', env: 'CALLROOM_PASSWORD_FAILURES_PER_MIN', kind: 'int', default: '10', min: 0, max: 1_000_000, help: 'wrong meeting passwords per user per minute before a lockout of 1 min, doubling to 1 h (0 = off)' },
+  passwordFailuresPerMeetingPerMin: { flag: 'password-failures-per-meeting-per-min', env: 'CALLROOM_PASSWORD_FAILURES_PER_MEETING_PER_MIN', kind: 'int', default: '30', min: 0, max: 1_000_000, help: 'wrong passwords for one meeting per minute, from anyone, before a lockout (0 = off)' },
+  callRetentionDays: { flag: 'call-retention-days', env: 'CALLROOM_CALL_RETENTION_DAYS', kind: 'int', default: '365', min: 0, max: 36_500, help: 'days ended call records are kept before they are deleted (0 = forever)' },
+  metricsToken: { flag: 'metrics-token', env: 'CALLROOM_METRICS_TOKEN', kind: 'string', help: 'GET /metrics then needs Authorization: Bearer <this> (default: no auth)' },
   turnTtl: { flag: 'turn-ttl', env: 'CALLROOM_TURN_TTL_S', kind: 'int', default: '86400', min: 60, max: 30 * 86400, help: 'seconds the TURN credentials given to a client stay valid' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -69,6 +80,17 @@ export type ServeConfig = {
   iceServers: IceServer[];
   turnSecret: string | undefined;
   turnTtl: number;
+  presence: 'all' | 'contacts' | 'none';
+  maxMeetingsPerUser: number;
+  maxMembersPerMeeting: number;
+  maxQueuedBytes: number;
+  maxTokenLifetime: number;
+  loginFailuresPerMin: number;
+  loginsPerUserPerMin: number;
+  passwordFailuresPerMin: number;
+  passwordFailuresPerMeetingPerMin: number;
+  callRetentionDays: number;
+  metricsToken: string | undefined;
   redis: string | undefined;
   nodeId: string | undefined;
   nodeTimeout: number;
@@ -185,6 +207,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY =
   }
   if (cfg.nodeId !== undefined && !/^[A-Za-z0-9_.:-]{1,64}$/.test(cfg.nodeId)) {
     throw new ConfigError(`${describe('nodeId')} must be 1..64 letters, digits or _.:-, got "${cfg.nodeId}"`);
+  }
+  if (cfg.metricsToken !== undefined && cfg.metricsToken.length < 16) {
+    throw new ConfigError(`${describe('metricsToken')} must be at least 16 characters, e.g. from: openssl rand -hex 16`);
   }
   cfg.logFormat ??= isTTY ? 'pretty' : 'json';
   return cfg as ServeConfig;

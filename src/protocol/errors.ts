@@ -34,6 +34,8 @@ export const ErrorCodes = {
   LOGIN_TIMEOUT: 903,
   SERVER_SHUTDOWN: 904,
   FORBIDDEN_ORIGIN: 905,
+  SLOW_CONSUMER: 906,
+  LIMIT_REACHED: 907,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCodes;
@@ -61,7 +63,7 @@ export const ErrorMessages: Record<ErrorName, string> = {
   NO_ANSWER: 'nobody answered',
   CALL_REJECTED: 'the call was rejected',
   MEETING_NOT_FOUND: 'no such meeting, or you may not use it',
-  WRONG_PASSWORD: 'wrong meeting password',
+  WRONG_PASSWORD: 'wrong meeting password, or no such meeting',
   ALREADY_IN_MEETING: 'already in this meeting',
   NOT_IN_MEETING: 'not in this meeting',
   RATE_LIMITED: 'too many requests: slow down',
@@ -70,6 +72,8 @@ export const ErrorMessages: Record<ErrorName, string> = {
   LOGIN_TIMEOUT: 'no login received in time',
   SERVER_SHUTDOWN: 'the server is shutting down: reconnect shortly',
   FORBIDDEN_ORIGIN: 'this page origin is not allowed to connect',
+  SLOW_CONSUMER: 'the client is not reading its events: the connection was closed to protect the server',
+  LIMIT_REACHED: 'a server limit was reached',
 };
 
 const namesByCode = new Map<number, ErrorName>(

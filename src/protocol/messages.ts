@@ -23,9 +23,26 @@ export const Limits = {
 } as const;
 
 // ---------- building blocks ----------
-const NoControl = '^[^\\u0000-\\u001f\\u007f]*$';
-export const UserID = Type.String({ minLength: 1, maxLength: Limits.userID, pattern: NoControl });
-export const NickName = Type.String({ maxLength: Limits.nickName, pattern: NoControl });
+/**
+ * Characters a user ID or a nickname may not hold: C0 and C1 controls, DEL, the bidi controls
+ * (U+061C, U+200E/F, U+202A–E, U+2066–9), zero-width and invisible characters (U+200B–D, U+2060–4,
+ * U+FEFF, U+180E, soft hyphen U+00AD) and the line/paragraph separators U+2028/9. Any of them lets one
+ * name look like another on screen ("alice" vs "al\u200bice", or text reversed by U+202E).
+ */
+export const UNSAFE_NAME_CHARS = '\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
+const SafeText = `^[^${UNSAFE_NAME_CHARS}]*$`;
+const unsafeChar = new RegExp(`[${UNSAFE_NAME_CHARS}]`);
+const unsafeChars = new RegExp(`[${UNSAFE_NAME_CHARS}]`, 'g');
+/** Whether `v` is a valid user ID: a string of 1–128 characters with none of UNSAFE_NAME_CHARS. */
+export function isUserID(v: unknown): v is string {
+  return typeof v === 'string' && v.length >= 1 && v.length <= Limits.userID && !unsafeChar.test(v);
+}
+/** A nickname made safe to show: unsafe characters removed, cut to the nickname limit. */
+export function cleanNickName(v: string): string {
+  return v.replace(unsafeChars, '').slice(0, Limits.nickName);
+}
+export const UserID = Type.String({ minLength: 1, maxLength: Limits.userID, pattern: SafeText });
+export const NickName = Type.String({ maxLength: Limits.nickName, pattern: SafeText });
 export const CallID = Type.String({ minLength: 1, maxLength: Limits.callID, pattern: '^[A-Za-z0-9_.:-]+$' });
 export const MeetingID = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 export const UsrExtDat = Type.String({ maxLength: Limits.usrExtDat });
@@ -80,16 +97,17 @@ export const CallRecord = Type.Object({
 });
 export type CallRecord = Static<typeof CallRecord>;
 
+/** Signal payloads are closed: no property beyond these, so nothing nested rides along. */
 export const SessionDescription = Type.Object({
   type: Type.Union([Type.Literal('offer'), Type.Literal('answer'), Type.Literal('pranswer'), Type.Literal('rollback')]),
   sdp: Type.Optional(Type.String({ maxLength: Limits.sdp })),
-});
+}, { additionalProperties: false });
 export const IceCandidate = Type.Object({
   candidate: Type.String({ maxLength: 2048 }),
   sdpMid: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
   sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1024 }), Type.Null()])),
   usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
-});
+}, { additionalProperties: false });
 export const SignalKind = Type.Union([Type.Literal('offer'), Type.Literal('answer'), Type.Literal('candidate')]);
 export type SignalKind = Static<typeof SignalKind>;
 export const SignalPayload = Type.Union([SessionDescription, IceCandidate, Type.Null()]);

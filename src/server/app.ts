@@ -7,20 +7,28 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { closeCodeFor, ErrorCodes } from '../protocol/errors.js';
+import type { CallRecord } from '../protocol/messages.js';
 import { WS_PATH } from '../protocol/version.js';
 import { Calls } from './calls/calls.js';
+import { CallRetention, DEFAULT_CALL_RETENTION_MS } from './retention.js';
 import { createCluster, type ClusterOptions } from './cluster/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Core, Limits } from './core.js';
+import { MemoryLimitStore } from './gateway/attempts.js';
 import { Auth, type AuthConfig } from './gateway/auth.js';
 import { Connection } from './gateway/connection.js';
+import { Guards } from './gateway/guards.js';
+import { RedisLimitStore } from './gateway/redis-limits.js';
+import { Visibility } from './gateway/visibility.js';
 import { Metrics } from './http/metrics.js';
+import { isLoopbackOrigin } from './http/origin.js';
 import { createHttpHandler } from './http/routes.js';
 import type { IceConfig } from './ice.js';
 import { silentLogger, type Logger } from './log.js';
 import { Meetings } from './meetings/meetings.js';
 import { Presence } from './presence/presence.js';
 import { SessionRegistry } from './sessions.js';
+import { RedisStore } from './store/redis.js';
 import type { Store } from './store/types.js';
 
 export interface ServerOptions {
@@ -43,6 +51,10 @@ export interface ServerOptions {
   processMetrics?: boolean;
   /** Join a cluster on Redis (store should then be a RedisStore on the same Redis). */
   cluster?: ClusterOptions;
+  /** Ended call records older than this are deleted (0 = kept forever). */
+  callRetentionMs?: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -54,6 +66,15 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnsPerIP: 1_000,
   resumeGraceMs: 20_000,
   allowedOrigins: [],
+  loginFailuresPerMinute: 20,
+  loginsPerUserPerMinute: 60,
+  passwordFailuresPerMinute: 10,
+  passwordFailuresPerMeetingPerMinute: 30,
+  maxMeetingsPerUser: 100,
+  maxMembersPerMeeting: 100,
+  maxQueuedBytes: 2 * 1024 * 1024,
+  maxTokenLifetimeS: 31 * 86_400,
+  presence: 'all',
 };
 
 /** Frames above this are not even read: the socket is closed with 1009. */
@@ -87,6 +108,10 @@ export function createServer(opts: ServerOptions): CallroomServer {
     ttlMs: opts.meetingTtlMs ?? 24 * 3600_000,
     onMembershipChange: (u) => presence.refresh(u),
   });
+  const onEnded = (c: CallRecord) => {
+    metrics.calls.inc({ outcome: c.outcome ?? 'unknown' });
+    log.info({ call: c.callID, caller: c.caller, callee: c.callee, outcome: c.outcome, endedBy: c.endedBy }, 'call ended');
+  };
   const calls: Calls = new Calls({
     store: opts.store,
     clock,
@@ -95,10 +120,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
     presence: () => presence,
     ringTimeoutMs,
     onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
-    onEnded: (c) => {
-      metrics.calls.inc({ outcome: c.outcome ?? 'unknown' });
-      log.info({ call: c.callID, caller: c.caller, callee: c.callee, outcome: c.outcome, endedBy: c.endedBy }, 'call ended');
-    },
+    onEnded,
     onError: (err, c) => log.error({ err, call: c.callID }, 'call transition failed'),
   });
   const presence: Presence = new Presence({
@@ -107,7 +129,12 @@ export function createServer(opts: ServerOptions): CallroomServer {
     isInCall: (u) => calls.isInCall(u),
     isInMeeting: (u) => (sessions.get(u)?.meetingID ?? null) !== null,
   });
-  const auth = new Auth(opts.auth);
+  const auth = new Auth({ ...opts.auth, maxLifetimeS: opts.auth.maxLifetimeS ?? limits.maxTokenLifetimeS });
+  // Limits over time: in memory on one node; shared in Redis by the nodes of a cluster.
+  const memoryLimits = new MemoryLimitStore(clock);
+  const limitStore = opts.cluster && opts.store instanceof RedisStore ? new RedisLimitStore(opts.store.redis, memoryLimits) : memoryLimits;
+  const guards = new Guards(limitStore, limits);
+  const visibility = new Visibility(limits.presence, opts.store);
   const ice: IceConfig = opts.ice ?? { servers: [] };
   // Cluster mode: the same gateway over Redis-backed services (the in-memory ones above stay unused).
   const cluster = opts.cluster
@@ -121,15 +148,12 @@ export function createServer(opts: ServerOptions): CallroomServer {
         publicUrl: () => publicUrl,
         onScript: (script) => metrics.redisScripts.inc({ script }),
         onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
-        onEnded: (c) => {
-          metrics.calls.inc({ outcome: c.outcome ?? 'unknown' });
-          log.info({ call: c.callID, caller: c.caller, callee: c.callee, outcome: c.outcome, endedBy: c.endedBy }, 'call ended');
-        },
+        onEnded,
       })
     : null;
   const core: Core = cluster
-    ? { clock, log, metrics, store: opts.store, auth, sessions: cluster.sessions, presence: cluster.presence, meetings: cluster.meetings, calls: cluster.calls, limits, ringTimeoutMs, ice }
-    : { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs, ice };
+    ? { clock, log, metrics, store: opts.store, auth, sessions: cluster.sessions, presence: cluster.presence, meetings: cluster.meetings, calls: cluster.calls, limits, ringTimeoutMs, ice, guards, visibility }
+    : { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs, ice, guards, visibility };
 
   const connections = new Set<Connection>();
   const perIP = new Map<string, number>();
@@ -143,9 +167,13 @@ export function createServer(opts: ServerOptions): CallroomServer {
       startedAt,
       connections: () => connections.size,
       draining: () => draining,
+      metricsToken: opts.metricsToken,
+      // A revoked user's session logged in with a token now refused: it ends (close 4021).
+      revoked: (userID) => core.sessions.get(userID)?.close('TOKEN_INVALID'),
     }),
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_CAP, perMessageDeflate: false });
+  // UTF-8 is checked by the connection, which answers BAD_FRAME instead of closing with 1007.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_CAP, perMessageDeflate: false, skipUTF8Validation: true });
 
   http.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
@@ -155,7 +183,9 @@ export function createServer(opts: ServerOptions): CallroomServer {
     if (path !== WS_PATH) return reject(404, 'Not Found');
     if (draining) return reject(503, 'Service Unavailable');
     const origin = req.headers.origin;
-    if (origin && limits.allowedOrigins.length > 0 && !limits.allowedOrigins.includes(origin)) {
+    // With no list, --dev still refuses pages from other machines' origins: its tokens are free for all.
+    const foreign = limits.allowedOrigins.length > 0 ? !limits.allowedOrigins.includes(origin ?? '') : opts.dev === true && !isLoopbackOrigin(origin ?? '');
+    if (origin && foreign) {
       metrics.rejectedFrames.inc({ reason: 'origin' });
       return reject(403, 'Forbidden');
     }
@@ -181,6 +211,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
   });
 
   let heartbeat: NodeJS.Timeout | null = null;
+  const retention = new CallRetention(opts.store, clock, log, opts.callRetentionMs ?? DEFAULT_CALL_RETENTION_MS);
 
   return {
     core,
@@ -188,6 +219,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       return `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${boundPort}`;
     },
     async start() {
+      auth.loadRevocations((await opts.store.loadTokensNotBefore?.()) ?? []);
       if (cluster) {
         // Calls and meetings live in Redis: nothing to restore; ring timers are polled there.
         await cluster.start();
@@ -209,6 +241,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
         for (const c of connections) c.heartbeat();
       }, limits.heartbeatMs);
       heartbeat.unref();
+      retention.start();
       return { port: boundPort, url: this.url };
     },
     async stop() {
@@ -217,6 +250,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       if (heartbeat) clearInterval(heartbeat);
       meetings.stop();
       calls.stop();
+      retention.stop();
       // Stop accepting, tell every client, give them a moment to go, then close the rest.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // Calls stay open in the store: the next start restores them and the clients resume.

@@ -1,6 +1,8 @@
 /** The services one server holds, wired together (see app.ts), as handlers see them. */
 import type { Clock } from './clock.js';
 import type { Auth } from './gateway/auth.js';
+import type { Guards } from './gateway/guards.js';
+import type { Visibility } from './gateway/visibility.js';
 import type { IceConfig } from './ice.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './log.js';
@@ -22,7 +24,27 @@ export interface Limits {
   resumeGraceMs: number;
   /** Allowed browser Origins; empty = any. */
   allowedOrigins: string[];
+  /** Failed logins (bad token, wrong app secret) per address per minute before a lockout (0 = off). */
+  loginFailuresPerMinute: number;
+  /** Logins and resumes per user per minute, over every socket (0 = off). */
+  loginsPerUserPerMinute: number;
+  /** Wrong meeting passwords per user per minute before a lockout (0 = off). */
+  passwordFailuresPerMinute: number;
+  /** Wrong passwords for one meeting per minute, from anyone, before a lockout (0 = off). */
+  passwordFailuresPerMeetingPerMinute: number;
+  /** Meetings one user may have at once (0 = unlimited). */
+  maxMeetingsPerUser: number;
+  /** Members one meeting may hold (0 = unlimited). */
+  maxMembersPerMeeting: number;
+  /** Bytes of events one session may hold unread or unacknowledged before it is closed (SLOW_CONSUMER). */
+  maxQueuedBytes: number;
+  /** Longest token lifetime accepted, in seconds: `exp` at most this far ahead (0 = no maximum). */
+  maxTokenLifetimeS: number;
+  /** Whose status a user sees: everyone online, their contacts, or nobody but themselves. */
+  presence: PresenceMode;
 }
+
+export type PresenceMode = 'all' | 'contacts' | 'none';
 
 export interface Core {
   clock: Clock;
@@ -37,4 +59,6 @@ export interface Core {
   limits: Limits;
   ringTimeoutMs: number;
   ice: IceConfig;
+  guards: Guards;
+  visibility: Visibility;
 }

@@ -20,7 +20,7 @@ const sign = (claims: Record<string, unknown>, secret = cfg.apiSecret) =>
 test('auth: a minted token verifies to its user, nickname, expiry and admin flag', async () => {
   const t = await auth.mint('alice', { nickName: 'Alice', ttlSeconds: 60, now: NOW, admin: true });
   const id = await auth.verify(t, NOW + 1000);
-  assert.deepEqual(id, { userID: 'alice', nickName: 'Alice', expiresAt: NOW + 60_000, admin: true });
+  assert.deepEqual(id, { userID: 'alice', nickName: 'Alice', expiresAt: NOW + 60_000, admin: true, contacts: [] });
   const plain = await auth.verify(await auth.mint('bob', { now: NOW }), NOW);
   assert.equal(plain.nickName, 'bob', 'the nickname defaults to the user ID');
   assert.equal(plain.admin, false);

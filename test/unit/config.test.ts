@@ -128,3 +128,29 @@ test('config: an unknown flag, or a flag without its value, is a ConfigError poi
   refuses(['--port'], { CALLROOM_API_SECRET: SECRET }, /--port/);
   refuses(['extra'], { CALLROOM_API_SECRET: SECRET }, /extra/);
 });
+
+test('config: the abuse limits have their defaults, take flags and variables, and refuse bad values', () => {
+  const c = parse([], { CALLROOM_API_SECRET: SECRET });
+  assert.equal(c.presence, 'all');
+  assert.equal(c.maxMeetingsPerUser, 100);
+  assert.equal(c.maxMembersPerMeeting, 100);
+  assert.equal(c.maxQueuedBytes, 2 * 1024 * 1024);
+  assert.equal(c.maxTokenLifetime, 31 * 86_400);
+  assert.equal(c.loginFailuresPerMin, 20);
+  assert.equal(c.loginsPerUserPerMin, 60);
+  assert.equal(c.passwordFailuresPerMin, 10);
+  assert.equal(c.passwordFailuresPerMeetingPerMin, 30);
+  assert.equal(c.callRetentionDays, 365);
+  assert.equal(c.metricsToken, undefined);
+  const d = parse(['--presence', 'contacts', '--max-meetings-per-user', '5', '--metrics-token', 'scrape-0123456789abcdef'], {
+    CALLROOM_API_SECRET: SECRET,
+    CALLROOM_PASSWORD_FAILURES_PER_MIN: '3',
+  });
+  assert.equal(d.presence, 'contacts');
+  assert.equal(d.maxMeetingsPerUser, 5);
+  assert.equal(d.passwordFailuresPerMin, 3);
+  assert.equal(d.metricsToken, 'scrape-0123456789abcdef');
+  refuses(['--presence', 'friends'], { CALLROOM_API_SECRET: SECRET }, /--presence \(CALLROOM_PRESENCE\)/);
+  refuses(['--metrics-token', 'short'], { CALLROOM_API_SECRET: SECRET }, /--metrics-token \(CALLROOM_METRICS_TOKEN\)/);
+  refuses(['--max-queued-bytes', '10'], { CALLROOM_API_SECRET: SECRET }, /--max-queued-bytes/);
+});

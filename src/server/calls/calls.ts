@@ -11,7 +11,7 @@ import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
 import type { Session, SessionRegistry } from '../sessions.js';
 import { DuplicateCallError, type Store } from '../store/types.js';
-import { checkInvite, eventForRequest, incomingNotice, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
+import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 
 export interface CallsDeps {
@@ -216,7 +216,10 @@ export class Calls {
     if (next.state === 'ended') this.release(live);
     this.refreshPresence(live);
     await this.deps.store.updateCall(next);
-    if (next.state === 'ended') this.deps.onEnded?.(next);
+    if (next.state === 'ended') {
+      if (!keepsInvitation(next)) await this.deps.meetings.uninvite(next.meetingID, next.callee);
+      this.deps.onEnded?.(next);
+    }
     const meeting = this.deps.meetings.info(prev.meetingID) ?? live.meeting;
     for (const n of noticesFor(prev, event, next, { usrExtDat, meeting })) {
       // A callee not yet told of the call (an invite cancelled mid-write) is told nothing of its end.

@@ -21,7 +21,7 @@ import type { CallRecord, MeetInfo } from '../../protocol/messages.js';
 import type { InviteArgs } from '../calls/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 import type { Clock } from '../clock.js';
-import { checkInvite, eventForRequest, incomingNotice, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
+import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
 import { meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { CallService } from '../services.js';
 import type { Session } from '../sessions.js';
@@ -160,7 +160,8 @@ export class ClusterCalls implements CallService {
       if (!d || !canApply(prev.state, d.event)) return null;
       const next = applyCallEvent(prev, d.event, Math.max(this.deps.clock.now(), prev.createdAt), d.by);
       const notices = noticesFor(prev, d.event, next, { usrExtDat, meeting: loaded.now ?? loaded.atInvite });
-      const r = await this.deps.node.run('commit', prev.callID, prev.state, JSON.stringify(next), next.state, ...flatten(notices));
+      const uninvite = next.state === 'ended' && !keepsInvitation(next) ? '1' : '';
+      const r = await this.deps.node.run('commit', prev.callID, prev.state, JSON.stringify(next), next.state, uninvite, ...flatten(notices));
       if (r === 'OK') {
         if (next.state === 'ended') this.deps.onEnded?.(next);
         return { loaded, next };

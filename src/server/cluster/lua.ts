@@ -295,9 +295,10 @@ return { h[1], h[2], mj }
 
   /**
    * Compare-and-set of a call (ARGV: callID, state it was decided on, new record JSON, new state,
-   * then notices as triples user, event, payload): if the stored state is still the expected one,
-   * writes the record, frees the parties and the ring timer as the new state says, and appends the
-   * notices. Returns 'OK' or 'CONFLICT'.
+   * '1' to withdraw the callee's invitation to the meeting or '', then notices as triples user,
+   * event, payload): if the stored state is still the expected one, writes the record, frees the
+   * parties and the ring timer as the new state says, and appends the notices. Returns 'OK' or
+   * 'CONFLICT'.
    */
   commit: script(`
 local id, expect, recj, st = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
@@ -318,7 +319,8 @@ if st == 'ended' then
     if redis.call('GET', 'cr:usercall:' .. u) == id then redis.call('DEL', 'cr:usercall:' .. u) end
   end
 end
-tell_from(8)
+if ARGV[8] == '1' then redis.call('SREM', 'cr:minv:' .. rec.meetingID, rec.callee) end
+tell_from(9)
 changed(rec.caller)
 changed(rec.callee)
 return 'OK'

@@ -17,6 +17,22 @@ import { endSession, LiveSession, type Attachment } from './session.js';
 
 /** Consecutive rate-limited frames after which the socket is closed. */
 const RATE_STRIKES_BEFORE_CLOSE = 50;
+/** How long a socket closed for not reading gets to take its close frame before it is cut. */
+const SLOW_CLOSE_GRACE_MS = 1_000;
+/** How long a rate-limit close waits for accepted requests to be answered, at most. */
+const CLOSE_DRAIN_MS = 5_000;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A text frame's bytes as a string; null when they are not valid UTF-8. */
+function frameText(data: RawData): string | null {
+  const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+  try {
+    return strictUtf8.decode(buf);
+  } catch {
+    return null;
+  }
+}
 
 /** The first bytes of a frame as text, without copying the rest. */
 function frameHead(data: RawData): string {
@@ -32,6 +48,9 @@ export class Connection implements Attachment {
   private loginTimer: TimerHandle | null;
   private readonly bucket: TokenBucket;
   private rateStrikes = 0;
+  /** Requests being handled; a rate-limit close waits until each has been answered. */
+  private inflight = 0;
+  private closeWhenIdle: ErrorName | null = null;
   private loggingIn = false;
   alive = true;
 
@@ -61,7 +80,27 @@ export class Connection implements Attachment {
   }
 
   sendText(text: string): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(text);
+    if (this.ws.bufferedAmount > 2 * this.core.limits.maxQueuedBytes) this.dropSlowConsumer();
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /**
+   * The client does not read what it is sent: the socket is closed (4906) and its buffers freed;
+   * the session is held for a resume, as after a network loss.
+   */
+  private dropSlowConsumer(): void {
+    const { core } = this;
+    core.metrics.rejectedFrames.inc({ reason: 'slow_consumer' });
+    core.log.warn({ user: this.userID, remote: this.remote, buffered: this.ws.bufferedAmount }, 'client not reading: connection closed');
+    this.ws.close(closeCodeFor('SLOW_CONSUMER'), 'SLOW_CONSUMER');
+    const ws = this.ws;
+    core.clock.setTimeout(() => ws.terminate(), SLOW_CLOSE_GRACE_MS);
+    this.end(false);
   }
 
   private respondOk(id: number, result: unknown): void {
@@ -100,25 +139,50 @@ export class Connection implements Attachment {
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.ended) return;
     const { core } = this;
-    if (!this.bucket.take(core.clock.now())) {
+    // After login the bucket is the user's, shared by all their sockets: reconnecting does not refill it.
+    const allowed =
+      this.closeWhenIdle === null &&
+      (this.session ? core.guards.takeRequest(this.session.userID) : this.bucket.take(core.clock.now()));
+    if (!allowed) {
       core.metrics.rejectedFrames.inc({ reason: 'rate' });
-      if (++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) return this.closeWith('RATE_LIMITED');
       // Answer with the request's id (read from the frame's start only), so the sender's
       // request fails now instead of waiting for a response that never comes.
-      return this.respondError(isBinary ? null : peekRequestID(frameHead(data)), 'RATE_LIMITED');
+      this.respondError(isBinary ? null : peekRequestID(frameHead(data)), 'RATE_LIMITED');
+      // Too many in a row: close, but only once every request already taken has been answered.
+      if (this.closeWhenIdle === null && ++this.rateStrikes >= RATE_STRIKES_BEFORE_CLOSE) {
+        this.closeWhenIdle = 'RATE_LIMITED';
+        this.closeIfIdle();
+        // A request that never finishes (a store that hangs) must not keep the socket open.
+        core.clock.setTimeout(() => {
+          if (!this.ended) this.closeWith('RATE_LIMITED');
+        }, CLOSE_DRAIN_MS);
+      }
+      return;
     }
     this.rateStrikes = 0;
     if (isBinary) {
       core.metrics.rejectedFrames.inc({ reason: 'binary' });
       return this.respondError(null, 'BAD_FRAME', 'binary frames are not accepted: send JSON text frames');
     }
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+    const text = frameText(data);
+    if (text === null) {
+      core.metrics.rejectedFrames.inc({ reason: 'BAD_FRAME' });
+      return this.respondError(peekRequestID(frameHead(data)), 'BAD_FRAME', 'frame is not valid UTF-8');
+    }
     const decoded = decodeRequest(text, core.limits.maxFrameBytes);
     if (!decoded.ok) {
       core.metrics.rejectedFrames.inc({ reason: decoded.error });
       return this.respondError(decoded.id, decoded.error, decoded.message);
     }
-    void this.dispatch(decoded.request);
+    this.inflight += 1;
+    void this.dispatch(decoded.request).finally(() => {
+      this.inflight -= 1;
+      this.closeIfIdle();
+    });
+  }
+
+  private closeIfIdle(): void {
+    if (this.closeWhenIdle !== null && this.inflight === 0 && !this.ended) this.closeWith(this.closeWhenIdle);
   }
 
   private async dispatch(req: Request): Promise<void> {
@@ -179,13 +243,25 @@ export class Connection implements Attachment {
     this.loggingIn = true;
     let id: Identity;
     try {
-      id = await this.identify(req);
+      await core.guards.checkLogin(this.remote);
+      try {
+        id = await this.identify(req);
+      } catch (err) {
+        // Guesses count (a forged token, a wrong app secret); an expired token is no guess.
+        if (err instanceof CallroomError && (err.errorName === 'TOKEN_INVALID' || err.errorName === 'BAD_CREDENTIALS')) {
+          await core.guards.loginFailed(this.remote);
+        }
+        throw err;
+      }
+      await core.guards.countLogin(id.userID);
     } catch (err) {
       core.metrics.logins.inc({ result: err instanceof CallroomError ? err.errorName : 'SERVER_ERROR' });
       throw err;
     } finally {
       this.loggingIn = false;
     }
+    if (this.ended) throw new CallroomError('CONNECTION_ERROR');
+    await core.visibility.learn(id.userID, id.contacts);
     if (this.ended) throw new CallroomError('CONNECTION_ERROR');
     this.loginTimer?.cancel();
     this.loginTimer = null;
@@ -280,7 +356,7 @@ export class Connection implements Attachment {
     if (req.token !== undefined) return auth.verify(req.token, clock.now());
     if (req.appID !== undefined && req.appSecret !== undefined && req.userID !== undefined) {
       auth.checkApp(req.appID, req.appSecret);
-      return { userID: req.userID, nickName: req.nickName || req.userID, expiresAt: null, admin: false };
+      return { userID: req.userID, nickName: req.nickName || req.userID, expiresAt: null, admin: false, contacts: [] };
     }
     throw new CallroomError('BAD_ARGUMENT', 'login needs a token, or appID + appSecret + userID');
   }

@@ -5,6 +5,7 @@
 import type { Op, Request, Results } from '../../protocol/messages.js';
 import type { Core } from '../core.js';
 import { iceServersFor } from '../ice.js';
+import { after } from './guards.js';
 import type { Session } from '../sessions.js';
 
 export interface HandlerContext {
@@ -34,14 +35,30 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
     return { tokenExpiresAt: await ctx.updateToken(req.token) };
   },
   async 'meeting.create'(ctx, req) {
-    return { meeting: await ctx.core.meetings.create(ctx.session.userID, req.subject, req.pswd) };
+    const { guards, meetings } = ctx.core;
+    const userID = ctx.session.userID;
+    await guards.checkMeetingQuota(userID, (id) => meetings.info(id));
+    const meeting = await meetings.create(userID, req.subject, req.pswd);
+    guards.meetingCreated(userID, meeting.ID);
+    return { meeting };
   },
   async 'meeting.get'(ctx, req) {
     await ctx.core.meetings.authorize(req.meetingID, ctx.session.userID, undefined);
     return { meeting: (await ctx.core.meetings.info(req.meetingID))! };
   },
   'meeting.enter'(ctx, req) {
-    return ctx.core.meetings.enter(ctx.session, req.meetingID, req.pswd);
+    const { guards, meetings } = ctx.core;
+    const s = ctx.session;
+    // A wrong password and a meeting that does not exist both answer 801 (800 without a password;
+    // rules/meetings.ts). Each step starts at once when the service answers at once (one node), keeping request order.
+    return guards.withPassword(s.userID, req.meetingID, req.pswd, (pswd) =>
+      after(meetings.authorize(req.meetingID, s.userID, pswd), () =>
+        after(meetings.info(req.meetingID), (info) => {
+          guards.checkRoom(info, s.meetingID === req.meetingID);
+          return meetings.enter(s, req.meetingID, pswd);
+        }),
+      ),
+    );
   },
   async 'meeting.exit'(ctx, req) {
     return { meetingID: await ctx.core.meetings.exit(ctx.session, req.meetingID) };
@@ -57,8 +74,22 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   async 'meeting.message'(ctx, req) {
     return { ts: await ctx.core.meetings.message(ctx.session, req.meetingID, req.text) };
   },
-  'call.invite'(ctx, req) {
-    return ctx.core.calls.invite(ctx.session, req);
+  async 'call.invite'(ctx, req) {
+    const s = ctx.session;
+    const result = await ctx.core.guards.withPassword(
+      s.userID,
+      req.meetingID,
+      req.pswd,
+      (pswd) => ctx.core.calls.invite(s, { ...req, pswd }),
+    );
+    // New contacts (--presence contacts) who follow statuses learn each other's at once.
+    if (ctx.core.visibility.connect(s.userID, req.callee)) {
+      for (const [viewer, subject] of [[s.userID, req.callee], [req.callee, s.userID]] as const) {
+        const v = ctx.core.sessions.get(viewer);
+        if (v?.statusSubscribed) v.send('user.status', await ctx.core.presence.statusOf(subject));
+      }
+    }
+    return result;
   },
   'call.accept'(ctx, req) {
     return ctx.core.calls.accept(ctx.session, req.callID, req.usrExtDat);
@@ -74,12 +105,14 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
     return { dnd: req.dnd };
   },
   async 'status.get'(ctx, req) {
-    const p = ctx.core.presence;
-    return { users: req.userIDs ? await Promise.all(req.userIDs.map((u) => p.statusOf(u))) : await p.onlineStatuses() };
+    const { presence: p, visibility: v } = ctx.core;
+    const me = ctx.session.userID;
+    if (req.userIDs) return { users: (await Promise.all(req.userIDs.map((u) => p.statusOf(u)))).map((st) => v.view(me, st)) };
+    return { users: v.filter(me, await p.onlineStatuses()) };
   },
   async 'status.subscribe'(ctx) {
     ctx.core.presence.subscribe(ctx.session);
-    return { users: await ctx.core.presence.onlineStatuses() };
+    return { users: ctx.core.visibility.filter(ctx.session.userID, await ctx.core.presence.onlineStatuses()) };
   },
   'status.unsubscribe'(ctx) {
     ctx.core.presence.unsubscribe(ctx.session);

@@ -52,3 +52,13 @@ export function verifyHS256(token: string, key: KeyObject, issuer: string, nowSe
   if (exp <= nowSeconds) return EXPIRED;
   return { ok: true, claims };
 }
+
+/**
+ * Whether every segment of a compact JWS is canonical base64url: only the alphabet, no padding,
+ * and the unused low bits of the last character zero (decoding and encoding again gives it back).
+ */
+export function isCanonicalJws(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3) return false;
+  return parts.every((p) => (p === '' || BASE64URL.test(p)) && Buffer.from(p, 'base64url').toString('base64url') === p);
+}

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, ErrorMessages, type ErrorName } from '../../protocol/errors.js';
 import type { EventName, EventPayload } from '../../protocol/messages.js';
-import type { TimerHandle } from '../clock.js';
+import { setLongTimeout, type TimerHandle } from '../clock.js';
 import type { Core } from '../core.js';
 import type { Session } from '../sessions.js';
 
@@ -15,6 +15,10 @@ import type { Session } from '../sessions.js';
 export const RESUME_BUFFER = 512;
 /** How long before token expiry the client is warned. */
 const TOKEN_WARNING_MS = 60_000;
+/** Bytes a socket may have waiting to go out before `user.status` events are coalesced. */
+const STATUS_BACKLOG_BYTES = 64 * 1024;
+/** How often coalesced statuses are retried while the socket is backed up. */
+const STATUS_FLUSH_MS = 100;
 
 /** What a session needs of its connection. */
 export interface Attachment {
@@ -23,6 +27,8 @@ export interface Attachment {
   closeSocket(reason: ErrorName): void;
   /** Forgets the session without closing the socket (it has moved to another connection). */
   detachSession(): void;
+  /** Bytes written to the socket and not yet sent. */
+  readonly bufferedAmount: number;
 }
 
 export class LiveSession implements Session {
@@ -33,6 +39,11 @@ export class LiveSession implements Session {
   private repairing = false;
   private repairAgain = false;
   private buffer: { seq: number; frame: string }[] = [];
+  /** UTF-16 length of the frames in `buffer` (about their bytes for the JSON we send). */
+  private bufferChars = 0;
+  /** The latest `user.status` per user, held while the client is not keeping up. */
+  private pendingStatus = new Map<string, EventPayload<'user.status'>>();
+  private statusTimer: TimerHandle | null = null;
   private graceTimer: TimerHandle | null = null;
   private expiryTimers: TimerHandle[] = [];
 
@@ -52,6 +63,16 @@ export class LiveSession implements Session {
 
   send<E extends EventName>(ev: E, payload: EventPayload<E>): void {
     if (this.ended) return;
+    if (ev === 'user.status') return this.sendStatus(payload as EventPayload<'user.status'>);
+    this.emit(ev, payload);
+  }
+
+  /**
+   * Numbers and sends one event. A payload that cannot be encoded throws before any seq is used.
+   * In cluster mode the event is numbered in the session's log in Redis and comes back through
+   * `deliverShared`.
+   */
+  private emit<E extends EventName>(ev: E, payload: EventPayload<E>): void {
     const shared = this.core.sessions.sharedLog;
     if (shared) {
       if (ev !== 'session.closing') return shared.append(this, ev, payload);
@@ -60,10 +81,16 @@ export class LiveSession implements Session {
       this.conn?.sendText(JSON.stringify({ ev, ...payload }));
       return;
     }
-    this.seq += 1;
-    const frame = JSON.stringify({ ev, seq: this.seq, ...payload });
-    this.buffer.push({ seq: this.seq, frame });
-    if (this.buffer.length > RESUME_BUFFER) this.buffer.shift();
+    const seq = this.seq + 1;
+    const frame = JSON.stringify({ ev, seq, ...payload });
+    this.seq = seq;
+    this.buffer.push({ seq, frame });
+    this.bufferChars += frame.length;
+    // Unacknowledged events are kept up to a count and a size; a client further behind cannot resume.
+    const maxChars = this.core.limits.maxQueuedBytes;
+    while (this.buffer.length > RESUME_BUFFER || (this.bufferChars > maxChars && this.buffer.length > 1)) {
+      this.bufferChars -= this.buffer.shift()!.frame.length;
+    }
     this.conn?.sendText(frame);
   }
 
@@ -135,10 +162,42 @@ export class LiveSession implements Session {
     conn?.closeSocket('CONNECTION_ERROR');
   }
 
+  /**
+   * `user.status` goes out at once to a client that keeps up. For one that does not (its socket
+   * backed up, or its connection gone while held for a resume) only the latest status per user
+   * is kept, and sent when it catches up: a user toggling DND a thousand times costs a slow
+   * subscriber one event, not a thousand.
+   */
+  private sendStatus(st: EventPayload<'user.status'>): void {
+    if (!this.core.visibility.canSee(this.userID, st.userID)) return;
+    const conn = this.conn;
+    if (this.pendingStatus.size === 0 && conn && conn.bufferedAmount < STATUS_BACKLOG_BYTES) return this.emit('user.status', st);
+    this.pendingStatus.delete(st.userID);
+    this.pendingStatus.set(st.userID, st);
+    this.scheduleStatusFlush();
+  }
+
+  private scheduleStatusFlush(): void {
+    if (this.statusTimer || this.ended) return;
+    this.statusTimer = this.core.clock.setTimeout(() => {
+      this.statusTimer = null;
+      this.flushStatus();
+    }, STATUS_FLUSH_MS);
+  }
+
+  private flushStatus(): void {
+    const conn = this.conn;
+    if (this.ended || !conn) return;
+    if (conn.bufferedAmount >= STATUS_BACKLOG_BYTES) return this.scheduleStatusFlush();
+    const pending = [...this.pendingStatus.values()];
+    this.pendingStatus.clear();
+    for (const st of pending) this.emit('user.status', st);
+  }
+
   /** The client has every event up to `seq`. */
   ack(seq: number): void {
     let n = 0;
-    while (n < this.buffer.length && this.buffer[n]!.seq <= seq) n++;
+    while (n < this.buffer.length && this.buffer[n]!.seq <= seq) this.bufferChars -= this.buffer[n++]!.frame.length;
     if (n > 0) this.buffer.splice(0, n);
   }
 
@@ -158,6 +217,7 @@ export class LiveSession implements Session {
     this.conn = conn;
     this.ack(lastSeq);
     for (const f of this.buffer) conn.sendText(f.frame);
+    if (this.pendingStatus.size > 0) this.scheduleStatusFlush();
   }
 
   /** The connection dropped: wait for a resume, then end. */
@@ -179,9 +239,9 @@ export class LiveSession implements Session {
     if (expiresAt === null) return;
     const { clock } = this.core;
     const left = expiresAt - clock.now();
-    this.expiryTimers.push(clock.setTimeout(() => this.close('TOKEN_EXPIRED'), Math.max(0, left)));
+    this.expiryTimers.push(setLongTimeout(clock, () => this.close('TOKEN_EXPIRED'), Math.max(0, left)));
     if (left > TOKEN_WARNING_MS) {
-      this.expiryTimers.push(clock.setTimeout(() => this.send('session.tokenExpiring', { expiresAt }), left - TOKEN_WARNING_MS));
+      this.expiryTimers.push(setLongTimeout(clock, () => this.send('session.tokenExpiring', { expiresAt }), left - TOKEN_WARNING_MS));
     }
   }
 
@@ -201,10 +261,14 @@ export class LiveSession implements Session {
     this.graceTimer = null;
     for (const t of this.expiryTimers) t.cancel();
     this.expiryTimers = [];
+    this.statusTimer?.cancel();
+    this.statusTimer = null;
+    this.pendingStatus.clear();
     const conn = this.conn;
     this.conn = null;
     conn?.detachSession();
     this.buffer = [];
+    this.bufferChars = 0;
   }
 }
 

@@ -98,6 +98,13 @@ export class Meetings {
     await this.deps.store.addInvitee(id, userID);
   }
 
+  /** `userID` is no longer invited: the call that invited them ended unanswered (app.ts). */
+  async uninvite(id: number, userID: string): Promise<void> {
+    const m = this.live.get(id);
+    if (!m || !m.invitees.delete(userID)) return;
+    await this.deps.store.removeInvitee?.(id, userID);
+  }
+
   async enter(s: Session, id: number, pswd: string | undefined): Promise<{ meeting: MeetInfo; members: Member[] }> {
     const m = this.authorize(id, s.userID, pswd);
     if (s.meetingID === id && m.members.get(s.userID)?.session === s) throw new CallroomError('ALREADY_IN_MEETING');

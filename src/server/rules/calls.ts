@@ -121,6 +121,14 @@ export function noticesFor(prev: CallRecord, event: CallEvent, next: CallRecord,
   return out;
 }
 
+/**
+ * Whether an ended call leaves the callee invited to its meeting: only if it was answered. A call
+ * rejected, cancelled or rung out leaves no standing invitation (the callee needs the password).
+ */
+export function keepsInvitation(ended: CallRecord): boolean {
+  return ended.answeredAt !== null;
+}
+
 /** What the callee is told when a call starts ringing. */
 export function incomingNotice(rec: CallRecord, caller: Member, meeting: MeetInfo, usrExtDat: string): Notice {
   return { userID: rec.callee, ev: 'call.incoming', payload: { callID: rec.callID, caller, meeting, usrExtDat } };

@@ -59,6 +59,14 @@ CREATE TABLE IF NOT EXISTS meeting_invitees (
 CREATE TABLE IF NOT EXISTS dnd (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;
 
+/** Tables added without a schema version of their own: created when missing, on any version. */
+const EXTRA_TABLES = `
+CREATE TABLE IF NOT EXISTS token_cutoffs (user_id TEXT PRIMARY KEY, not_before INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+/** Call records deleted per statement when pruning, so that no one commit holds the file long. */
+export const PRUNE_BATCH = 5_000;
+
 const CALL_COLUMNS = 'call_id, caller, callee, meeting_id, state, created_at, answered_at, ended_at, outcome, ended_by';
 
 /** Creates the tables, or brings a version-0 database (calls keyed by call_id) to version 1. */
@@ -155,6 +163,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     migrate(this.db);
+    this.db.exec(EXTRA_TABLES);
     if (file !== ':memory:') this.startCheckpointer();
     const d = this.db;
     this.stmt = {
@@ -187,6 +196,14 @@ export class SqliteStore implements Store {
       dndOn: d.prepare('INSERT OR IGNORE INTO dnd (user_id) VALUES (?)'),
       dndOff: d.prepare('DELETE FROM dnd WHERE user_id = ?'),
       dndAll: d.prepare('SELECT user_id FROM dnd'),
+      removeInvitee: d.prepare('DELETE FROM meeting_invitees WHERE meeting_id = ? AND user_id = ?'),
+      pruneCalls: d.prepare(
+        `DELETE FROM calls WHERE seq IN (SELECT seq FROM calls WHERE created_at < ? AND state = 'ended' LIMIT ${PRUNE_BATCH})`,
+      ),
+      setCutoff: d.prepare(
+        'INSERT INTO token_cutoffs (user_id, not_before) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before)',
+      ),
+      allCutoffs: d.prepare('SELECT user_id, not_before FROM token_cutoffs'),
     };
   }
 
@@ -354,6 +371,28 @@ export class SqliteStore implements Store {
 
   async loadDnd(): Promise<string[]> {
     return (this.stmt.dndAll.all() as { user_id: string }[]).map((r) => r.user_id);
+  }
+
+  removeInvitee(meetingID: number, userID: string): Promise<void> {
+    return this.write(() => void this.stmt.removeInvitee.run(meetingID, userID));
+  }
+
+  /** Deletes ended calls created before `before`, a batch per group commit; resolves with the count. */
+  async pruneCalls(before: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.write(() => this.stmt.pruneCalls.run(before).changes);
+      total += n;
+      if (n < PRUNE_BATCH) return total;
+    }
+  }
+
+  setTokensNotBefore(userID: string, notBefore: number): Promise<void> {
+    return this.write(() => void this.stmt.setCutoff.run(userID, notBefore));
+  }
+
+  async loadTokensNotBefore(): Promise<[string, number][]> {
+    return (this.stmt.allCutoffs.all() as { user_id: string; not_before: number }[]).map((r) => [r.user_id, r.not_before]);
   }
 
   async close(): Promise<void> {

@@ -51,6 +51,14 @@ export interface Store {
   setDnd(userID: string, dnd: boolean): Promise<void>;
   loadDnd(): Promise<string[]>;
 
+  /** Forgets that `userID` was called into the meeting (the call was rejected or not answered). */
+  removeInvitee?(meetingID: number, userID: string): Promise<void>;
+  /** Deletes ended call records created before `before` (ms); resolves with how many. */
+  pruneCalls?(before: number): Promise<number>;
+  /** Tokens of `userID` issued before `notBefore` (s) are refused, also after a restart. */
+  setTokensNotBefore?(userID: string, notBefore: number): Promise<void>;
+  loadTokensNotBefore?(): Promise<[string, number][]>;
+
   close(): Promise<void>;
 }
 

@@ -1,0 +1,38 @@
+/**
+ * Limits over time in cluster mode: the counters live in Redis, so a guesser who moves from node
+ * to node meets the same count (issue 12, point 1).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ErrorCodes } from '../../src/protocol/errors.js';
+import { startCluster } from '../helpers/cluster.js';
+import { Hostile } from '../helpers/hostile.js';
+
+test('cluster: wrong meeting passwords and failed logins are counted across nodes', async () => {
+  const cl = await startCluster(2, { limits: { passwordFailuresPerMinute: 4, loginFailuresPerMinute: 3 } });
+  try {
+    const alice = await cl.nodes[0]!.client('alice');
+    const m = await alice.createMeeting({ pswd: 'sesame' });
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const h = await Hostile.open(cl.nodes[i % 2]!.url);
+      assert.equal((await h.request('login', { token: await cl.token('mallory') })).ok, true);
+      codes.push((await h.request('meeting.enter', { meetingID: m.ID, pswd: `guess-${i}` })).code ?? 0);
+      h.close();
+    }
+    assert.deepEqual(codes, [801, 801, 801, 801, 900, 900], 'four guesses in all, over both nodes');
+
+    const logins: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const h = await Hostile.open(cl.nodes[i % 2]!.url);
+      logins.push((await h.request('login', { token: `forged.${i}.x` })).code ?? 0);
+      h.close();
+    }
+    assert.deepEqual(logins, [21, 21, 21, 900, 900]);
+    const good = await Hostile.open(cl.nodes[1]!.url);
+    assert.equal((await good.request('login', { token: await cl.token('bob') })).code, ErrorCodes.RATE_LIMITED, 'locked on the other node too');
+    good.close();
+  } finally {
+    await cl.close();
+  }
+});
