@@ -145,6 +145,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
         ringTimeoutMs,
         meetingTtlMs: opts.meetingTtlMs ?? 24 * 3600_000,
         resumeGraceMs: limits.resumeGraceMs,
+        maxQueuedBytes: limits.maxQueuedBytes,
         publicUrl: () => publicUrl,
         onScript: (script) => metrics.redisScripts.inc({ script }),
         onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),

@@ -24,6 +24,8 @@ export interface SharedEventLog {
   append<E extends EventName>(s: Session, ev: E, payload: EventPayload<E>): void;
   /** Re-reads what the session missed after `seq` (frames lost on the way), oldest first. */
   missed(s: Session, seq: number): Promise<string[] | null>;
+  /** The client has every event up to `seq`: the log need not keep them. */
+  acknowledged(s: Session, seq: number): void;
 }
 
 /** An event kept for a user who is expected back (see `hold`). */

@@ -36,12 +36,16 @@ test('cluster: a ring timeout fires after the node that started the call is kill
     const bob = await cl.nodes[0]!.client('bob');
     const m = await alice.createMeeting();
     const incoming = next(bob, 'call.incoming');
+    const invitedAt = Date.now();
     const { callID } = await alice.call('bob', m);
     await incoming;
     const hung = next(bob, 'call.hungup', 10_000);
     await doomed.kill();
     alice.close();
     const h = await hung;
+    // The deadline was 1000 ms after the invite (at most); it fired within a second of it.
+    const late = Date.now() - invitedAt - 1000;
+    assert.ok(late < 1000, `fired ${late} ms after its deadline`);
     assert.equal(h.callID, callID);
     assert.equal(h.reason, 'no_answer');
     const [rec] = await bob.listCalls({ limit: 1 });

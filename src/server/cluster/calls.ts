@@ -44,7 +44,7 @@ export interface ClusterCallsDeps {
 /** Most ring timers claimed by one poll. */
 const DUE_BATCH = 200;
 /** How long a claimed ring timer is left to its node before another may fire it. */
-const DUE_LEASE_MS = 1_000;
+const DUE_LEASE_MS = 500;
 /** Decisions retried on fresh facts before the request fails as overloaded. */
 const CONFLICT_RETRIES = 8;
 

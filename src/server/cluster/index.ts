@@ -27,6 +27,8 @@ export interface ClusterDeps {
   ringTimeoutMs: number;
   meetingTtlMs: number;
   resumeGraceMs: number;
+  /** Bytes of unacknowledged events kept per session (as on one node: Limits.maxQueuedBytes). */
+  maxQueuedBytes: number;
   publicUrl(): string;
   onDelivered?(setupMs: number): void;
   onEnded?(call: CallRecord): void;
@@ -48,7 +50,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     clock: d.clock,
     log: d.log,
     resumeGraceMs: d.resumeGraceMs,
-    logCap: RESUME_BUFFER,
+    logCap: { events: RESUME_BUFFER, bytes: d.maxQueuedBytes },
     ...(d.onScript ? { onScript: d.onScript } : {}),
   });
   const onError = (err: unknown) => d.log.error({ err }, 'cluster operation failed');

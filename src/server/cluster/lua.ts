@@ -13,14 +13,14 @@
  * session sees. Facts that a user's status derives from are published on `cr:ch:all` by the
  * script that changed them (`changed`), in Redis's order; each node derives the status itself.
  *
- * Every script gets ARGV[1] now (ms), ARGV[2] node timeout (ms), ARGV[3] the log length kept per
- * session; its own arguments start at ARGV[4]. Keys are built in the scripts (prefix `cr:`): this
+ * Every script gets ARGV[1] now (ms), ARGV[2] node timeout (ms), ARGV[3] what a session's log
+ * keeps at most ('events:bytes'); its own arguments start at ARGV[4]. Keys are built in the scripts (prefix `cr:`): this
  * needs a single Redis (or a primary with replicas / Sentinel), not Redis Cluster's key slots.
  *
  * Keys (besides the store's, see store/redis.ts):
  *   cr:nodes (zset heartbeat), cr:nodegrace (hash node → resume grace), cr:nodesess:<node> (set of sids)
  *   cr:user:<u> {sid, node}   the user's current session      cr:online (set of users)
- *   cr:sess:<sid> {u, nick, node, seq, meeting}, cr:log:<sid> (list of frames)
+ *   cr:sess:<sid> {u, nick, node, seq, bytes, meeting, sub}, cr:log:<sid> (list of frames)
  *   cr:usercall:<u> → callID  cr:ring (zset callID → deadline or claim lease)  cr:orphan (callID → first seen without a party)
  *   cr:mmem:<mid> (hash u → {sid, nick})   cr:lastfacts (hash u → the status facts last published)
  */
@@ -28,7 +28,8 @@
 const PRELUDE = `
 local NOW = tonumber(ARGV[1])
 local NODE_TIMEOUT = tonumber(ARGV[2])
-local LOG_CAP = tonumber(ARGV[3])
+local LOG_CAP, LOG_BYTES = string.match(ARGV[3], '^(%d+):(%d+)$')
+LOG_CAP, LOG_BYTES = tonumber(LOG_CAP), tonumber(LOG_BYTES)
 local J = cjson.encode
 
 local function node_alive(node)
@@ -46,7 +47,13 @@ local function emit(sid, ev, p)
   local frame = '{"ev":' .. J(ev) .. ',"seq":' .. seq
   if p ~= '{}' then frame = frame .. ',' .. string.sub(p, 2) else frame = frame .. '}' end
   local lk = 'cr:log:' .. sid
-  if redis.call('RPUSH', lk, frame) > LOG_CAP then redis.call('LPOP', lk) end
+  -- kept up to a count and a size (the newest always); a client further behind cannot resume
+  local len = redis.call('RPUSH', lk, frame)
+  local bytes = redis.call('HINCRBY', k, 'bytes', #frame)
+  while len > 1 and (len > LOG_CAP or bytes > LOG_BYTES) do
+    bytes = redis.call('HINCRBY', k, 'bytes', -#redis.call('LPOP', lk))
+    len = len - 1
+  end
   redis.call('PUBLISH', 'cr:ch:' .. node, 'f' .. sid .. ' ' .. seq .. ' ' .. frame)
   return seq
 end
@@ -136,6 +143,17 @@ local function frames_after(sid, last)
   return redis.call('LRANGE', 'cr:log:' .. sid, last - first + 1, -1)
 end
 
+-- Call id as the node decides on it: {record JSON, meet JSON at invite, meeting facts JSON now
+-- or ''}, or false.
+local function load_call(id)
+  local h = redis.call('HMGET', 'cr:call:' .. id, 'rec', 'meet')
+  if not h[1] then return false end
+  local m = meeting_facts(tostring(cjson.decode(h[1]).meetingID), '')
+  local mj = ''
+  if m then mj = J(m) end
+  return { h[1], h[2], mj }
+end
+
 -- Writes the notices given as triples (user, event, payload) from ARGV[i] on.
 local function tell_from(i)
   while ARGV[i] do
@@ -219,6 +237,28 @@ end
 return 1
 `),
 
+  /** ARGV: sid, seq. The client has every event up to seq: older frames leave the log. */
+  ack: script(`
+local sid, upto = ARGV[4], tonumber(ARGV[5])
+local seq = tonumber(redis.call('HGET', 'cr:sess:' .. sid, 'seq'))
+if not seq or upto > seq then return 0 end
+local n = redis.call('LLEN', 'cr:log:' .. sid)
+local drop = upto - (seq - n + 1) + 1
+if drop <= 0 then return 0 end
+local gone = 0
+for _, f in ipairs(redis.call('LRANGE', 'cr:log:' .. sid, 0, drop - 1)) do gone = gone + #f end
+redis.call('LTRIM', 'cr:log:' .. sid, drop, -1)
+redis.call('HINCRBY', 'cr:sess:' .. sid, 'bytes', -gone)
+return drop
+`),
+
+  /** ARGV: sid, on ('1' or ''). The session follows user status (kept for a resume on another node). */
+  subscribe: script(`
+if redis.call('EXISTS', 'cr:sess:' .. ARGV[4]) == 0 then return 0 end
+if ARGV[5] == '1' then redis.call('HSET', 'cr:sess:' .. ARGV[4], 'sub', 1) else redis.call('HDEL', 'cr:sess:' .. ARGV[4], 'sub') end
+return 1
+`),
+
   /** ARGV: sid, lastSeq. Frames after lastSeq (for a node that missed some), or false. */
   replay: script(`
 return frames_after(ARGV[4], tonumber(ARGV[5])) or false
@@ -271,26 +311,14 @@ return 'OK'
 
   /** ARGV: callID. {record JSON, meet JSON at invite, meeting facts JSON now or ''} or false. */
   load: script(`
-local h = redis.call('HMGET', 'cr:call:' .. ARGV[4], 'rec', 'meet')
-if not h[1] then return false end
-local rec = cjson.decode(h[1])
-local m = meeting_facts(tostring(rec.meetingID), '')
-local mj = ''
-if m then mj = J(m) end
-return { h[1], h[2], mj }
+return load_call(ARGV[4])
 `),
 
-  /** ARGV: user. The user's open call: {record JSON, meet JSON, meeting facts JSON or ''} or false. */
+  /** ARGV: user. The user's open call, as load returns it, or false. */
   loaduser: script(`
 local id = redis.call('GET', 'cr:usercall:' .. ARGV[4])
 if not id then return false end
-local h = redis.call('HMGET', 'cr:call:' .. id, 'rec', 'meet')
-if not h[1] then return false end
-local rec = cjson.decode(h[1])
-local m = meeting_facts(tostring(rec.meetingID), '')
-local mj = ''
-if m then mj = J(m) end
-return { h[1], h[2], mj }
+return load_call(id)
 `),
 
   /**

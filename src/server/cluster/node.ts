@@ -46,8 +46,8 @@ export interface NodeDeps {
   clock: Clock;
   log: Logger;
   resumeGraceMs: number;
-  /** Events kept per session for a resume (the rest of a longer log is dropped). */
-  logCap: number;
+  /** Events, and their bytes, kept per session for a resume (the oldest of a longer log go). */
+  logCap: { events: number; bytes: number };
   /** Counts each script run (a round trip to Redis). */
   onScript?(name: ScriptName): void;
 }
@@ -146,7 +146,8 @@ export class ClusterNode {
   run(name: ScriptName, ...args: Arg[]): Promise<unknown> {
     const fn = (this.redis as unknown as Record<string, ScriptFn>)[`cr_${name}`]!;
     this.deps.onScript?.(name);
-    return fn.call(this.redis, this.deps.clock.now(), this.nodeTimeoutMs, this.deps.logCap, ...args);
+    const { events, bytes } = this.deps.logCap;
+    return fn.call(this.redis, this.deps.clock.now(), this.nodeTimeoutMs, `${events}:${bytes}`, ...args);
   }
 
   async start(): Promise<void> {

@@ -66,13 +66,13 @@ export class ClusterPresence implements PresenceService {
   subscribe(s: Session): void {
     s.statusSubscribed = true;
     this.subscribers.add(s);
-    void this.node.redis.hset(`cr:sess:${s.id}`, 'sub', 1).catch(this.onError);
+    void this.node.run('subscribe', s.id, '1').catch(this.onError);
   }
 
   unsubscribe(s: Session): void {
     s.statusSubscribed = false;
     this.subscribers.delete(s);
-    void this.node.redis.hdel(`cr:sess:${s.id}`, 'sub').catch(this.onError);
+    void this.node.run('subscribe', s.id, '').catch(this.onError);
   }
 
   /** The session moved here or away (a resume): its subscription moves with it. */

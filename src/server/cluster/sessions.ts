@@ -121,6 +121,10 @@ export class ClusterSessions extends SessionRegistry implements SharedEventLog {
     return r ?? null;
   }
 
+  acknowledged(s: Session, seq: number): void {
+    void this.node.run('ack', s.id, seq).catch(() => {});
+  }
+
   override remove(s: Session): boolean {
     const was = super.remove(s);
     if (this.bySid.get(s.id) === s) this.bySid.delete(s.id);

@@ -38,6 +38,8 @@ export class LiveSession implements Session {
   /** Reading missed frames from the shared log (cluster mode); and whether to read once more after. */
   private repairing = false;
   private repairAgain = false;
+  /** Cluster mode: the last seq the client acknowledged (its log was trimmed up to it). */
+  private acked = 0;
   private buffer: { seq: number; frame: string }[] = [];
   /** UTF-16 length of the frames in `buffer` (about their bytes for the JSON we send). */
   private bufferChars = 0;
@@ -196,6 +198,15 @@ export class LiveSession implements Session {
 
   /** The client has every event up to `seq`. */
   ack(seq: number): void {
+    const shared = this.core.sessions.sharedLog;
+    // Cluster: the log in Redis keeps what is not acknowledged yet (the acknowledged part goes).
+    if (shared) {
+      if (seq > this.acked && seq <= this.seq) {
+        this.acked = seq;
+        shared.acknowledged(this, seq);
+      }
+      return;
+    }
     let n = 0;
     while (n < this.buffer.length && this.buffer[n]!.seq <= seq) this.bufferChars -= this.buffer[n++]!.frame.length;
     if (n > 0) this.buffer.splice(0, n);
