@@ -6,7 +6,7 @@
  * ignored.
  */
 import { CallroomError, ErrorCodes } from '../../protocol/errors.js';
-import type { MeetInfo, UserStatus } from '../../protocol/messages.js';
+import type { MeetInfo, Member, UserStatus } from '../../protocol/messages.js';
 import { CallClient, newCallID, type CallClientOptions } from '../client.js';
 import type { LocalMedia } from '../media/local-media.js';
 import type { MediaRoom } from '../media/room.js';
@@ -63,6 +63,7 @@ export const FUNCTION_NAMES = [
   'Call', 'AcceptCall', 'RejectCall', 'HungupCall', 'HangupCall',
   'SetDNDStatus', 'GetUserStatus', 'GetOneUserStatus', 'StartUserStatusNotify', 'StopUserStatusNotify',
   'OpenMic', 'CloseMic', 'OpenVideo', 'CloseVideo', 'GetAudioStatus', 'GetVideoStatus',
+  'GetAllMembers',
 ] as const;
 
 function toCR(s: UserStatus): CRUserStatus {
@@ -113,6 +114,8 @@ export class RTCSDK {
   private serverAddr: string;
   private _client: CallClient | null = null;
   private meetingID: number | null = null;
+  /** The other members of that meeting: the enter result's list, then joins and leaves. */
+  private readonly members = new Map<string, Member>();
   private statusCookie: Cookie = undefined;
   private loggingOut = false;
   private readonly av = new FacadeMedia({
@@ -252,7 +255,7 @@ export class RTCSDK {
   private dropClient(): void {
     const c = this._client;
     this._client = null;
-    this.meetingID = null;
+    this.forgetMeeting();
     this.av.leave();
     if (c) {
       c.removeAll();
@@ -264,7 +267,7 @@ export class RTCSDK {
     c.on('closed', (e) => {
       if (this._client !== c || this.loggingOut) return;
       this._client = null;
-      this.meetingID = null;
+      this.forgetMeeting();
       this.av.leave();
       this.fire('LineOff', this.LineOff, e.code);
     });
@@ -273,20 +276,41 @@ export class RTCSDK {
     c.on('call.rejected', (e) => this.fire('NotifyCallRejected', this.NotifyCallRejected, e.callID, e.code, e.usrExtDat));
     c.on('call.hungup', (e) => this.fire('NotifyCallHungup', this.NotifyCallHungup, e.callID, e.usrExtDat));
     c.on('meeting.memberJoined', (e) => {
-      if (e.meetingID === this.meetingID) this.fire('UserEnterMeeting', this.UserEnterMeeting, e.member.userID);
+      if (e.meetingID !== this.meetingID) return;
+      this.members.set(e.member.userID, e.member);
+      this.fire('UserEnterMeeting', this.UserEnterMeeting, e.member.userID);
     });
     c.on('meeting.memberLeft', (e) => {
-      if (e.meetingID === this.meetingID) this.fire('UserLeftMeeting', this.UserLeftMeeting, e.userID);
+      if (e.meetingID !== this.meetingID) return;
+      this.members.delete(e.userID);
+      this.fire('UserLeftMeeting', this.UserLeftMeeting, e.userID);
     });
     c.on('meeting.stopped', (e) => {
       if (e.meetingID !== this.meetingID) return;
-      this.meetingID = null;
+      this.forgetMeeting();
       this.av.leave();
       this.fire('MeetingStopped', this.MeetingStopped);
     });
     c.on('meeting.message', (e) => this.fire('NotifyMeetingCustomMsg', this.NotifyMeetingCustomMsg, e.from, e.text));
     c.on('user.status', (e) => this.fire('NotifyUserStatus', this.NotifyUserStatus, toCR(e), this.statusCookie));
     c.on('session.tokenExpiring', () => this.fire('NotifyTokenWillExpire', this.NotifyTokenWillExpire));
+  }
+
+  private forgetMeeting(): void {
+    this.meetingID = null;
+    this.members.clear();
+  }
+
+  /**
+   * The members of the meeting entered through the facade, this user first (callroom's; the
+   * reference SDK's member object). Those there before us come from the enter result, later ones
+   * from `UserEnterMeeting`: each other member is in exactly one of the two.
+   */
+  GetAllMembers(): { userID: string; nickname: string; audioStatus: number; videoStatus: number }[] {
+    const me = this._client?.user;
+    if (this.meetingID === null || !me) return [];
+    const self = { userID: me.userID, nickname: me.nickName, audioStatus: this.GetAudioStatus(), videoStatus: this.GetVideoStatus() };
+    return [self, ...[...this.members.values()].map((m) => ({ userID: m.userID, nickname: m.nickName, audioStatus: 0, videoStatus: 0 }))];
   }
 
   // ---- meetings ----
@@ -306,7 +330,7 @@ export class RTCSDK {
       (code) => this.fire('DestroyMeetingRslt', this.DestroyMeetingRslt, code, cookie),
       async (c) => {
         await c.destroyMeeting(Number(meetID));
-        if (this.meetingID === Number(meetID)) this.meetingID = null;
+        if (this.meetingID === Number(meetID)) this.forgetMeeting();
         this.fire('DestroyMeetingRslt', this.DestroyMeetingRslt, 0, cookie);
       },
     );
@@ -327,6 +351,8 @@ export class RTCSDK {
         const ice = await this.av.iceServers(c);
         const { members } = await c.enterMeeting(meetID, pswd);
         this.meetingID = meetID;
+        this.members.clear();
+        for (const m of members) this.members.set(m.userID, m);
         this.av.enter(c, meetID, members, ice);
         this.fire('EnterMeetingRslt', this.EnterMeetingRslt, 0, cookie);
       },
@@ -336,7 +362,7 @@ export class RTCSDK {
   ExitMeeting(): void {
     const c = this._client;
     const id = this.meetingID;
-    this.meetingID = null;
+    this.forgetMeeting();
     this.av.leave();
     if (c && c.user && id !== null) void c.exitMeeting(id).catch(() => undefined);
   }
