@@ -11,6 +11,7 @@ import type {
   EventPayload,
   MeetInfo,
   Member,
+  MemberMedia,
   Op,
   Params,
   Results,
@@ -433,6 +434,10 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   }
   async sendMessage(meetingID: number, text: string): Promise<number> {
     return (await this.request('meeting.message', { meetingID, text })).ts;
+  }
+  /** Tells the other members the state of this member's microphone, camera and screen share (`meeting.media`). */
+  async setMedia(meetingID: number, media: MemberMedia): Promise<void> {
+    await this.request('meeting.media', { meetingID, ...media });
   }
 
   // ---- calls ----

@@ -499,6 +499,21 @@ for i = 1, #all, 2 do
 end
 return 'OK'
 `),
+
+  /** ARGV: meetingID, from, sessionID, event payload JSON. Relays meeting.media as message relays meeting.message. */
+  media: script(`
+local mid, from, sid, p = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local me = redis.call('HGET', 'cr:mmem:' .. mid, from)
+if not me or cjson.decode(me).sid ~= sid then return 'NOT_IN_MEETING' end
+local all = redis.call('HGETALL', 'cr:mmem:' .. mid)
+for i = 1, #all, 2 do
+  if all[i] ~= from then
+    local o = cjson.decode(all[i + 1])
+    send(o.node, all[i], o.sid, 'meeting.media', p)
+  end
+end
+return 'OK'
+`),
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

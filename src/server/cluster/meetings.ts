@@ -12,7 +12,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { CallroomError, type ErrorName } from '../../protocol/errors.js';
-import type { MeetInfo, Member, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { MeetInfo, Member, MemberMedia, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import type { Clock } from '../clock.js';
 import type { MeetingService } from '../services.js';
 import type { Session } from '../sessions.js';
@@ -105,6 +105,13 @@ export class ClusterMeetings implements MeetingService {
     const r = (await this.deps.node.run('message', id, s.userID, s.id, p)) as string;
     if (r !== 'OK') fail(r);
     return ts;
+  }
+
+  async media(s: Session, id: number, media: MemberMedia): Promise<void> {
+    if (s.meetingID !== id) throw new CallroomError('NOT_IN_MEETING');
+    const p = JSON.stringify({ meetingID: id, userID: s.userID, ...media });
+    const r = (await this.deps.node.run('media', id, s.userID, s.id, p)) as string;
+    if (r !== 'OK') fail(r);
   }
 
   /** Destroys meetings idle past the TTL; at most once a second per node. */

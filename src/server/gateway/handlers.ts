@@ -57,6 +57,11 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   async 'meeting.message'(ctx, req) {
     return { ts: await ctx.core.meetings.message(ctx.session, req.meetingID, req.text) };
   },
+  async 'meeting.media'(ctx, req) {
+    const { audio, video, screen } = req;
+    await ctx.core.meetings.media(ctx.session, req.meetingID, { audio, video, ...(screen !== undefined ? { screen } : {}) });
+    return {};
+  },
   'call.invite'(ctx, req) {
     return ctx.core.calls.invite(ctx.session, req);
   },

@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { CallroomError } from '../../protocol/errors.js';
-import type { MeetInfo, Member, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { MeetInfo, Member, MemberMedia, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Session } from '../sessions.js';
 import type { MeetingRecord, Store } from '../store/types.js';
@@ -175,6 +175,12 @@ export class Meetings {
     const ev = { meetingID: id, from: s.userID, nickName: s.nickName, text, ts };
     for (const [uid, v] of m.members) if (uid !== s.userID) v.session.send('meeting.message', ev);
     return ts;
+  }
+
+  media(s: Session, id: number, media: MemberMedia): void {
+    const m = this.member(s, id);
+    const ev = { meetingID: id, userID: s.userID, ...media };
+    for (const [uid, v] of m.members) if (uid !== s.userID) v.session.send('meeting.media', ev);
   }
 
   private scheduleSweep(): void {
