@@ -34,6 +34,9 @@ export const ErrorCodes = {
   LOGIN_TIMEOUT: 903,
   SERVER_SHUTDOWN: 904,
   FORBIDDEN_ORIGIN: 905,
+  NOT_SUPPORTED: 906,
+  DEVICE_DENIED: 907,
+  NO_DEVICE: 908,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCodes;
@@ -70,6 +73,9 @@ export const ErrorMessages: Record<ErrorName, string> = {
   LOGIN_TIMEOUT: 'no login received in time',
   SERVER_SHUTDOWN: 'the server is shutting down: reconnect shortly',
   FORBIDDEN_ORIGIN: 'this page origin is not allowed to connect',
+  NOT_SUPPORTED: 'callroom does not do this (cloud recording, whiteboards, net disk and media files are not part of it)',
+  DEVICE_DENIED: 'the browser or the user refused the device (or the page is not https or localhost)',
+  NO_DEVICE: 'no such device, or it could not be started',
 };
 
 const namesByCode = new Map<number, ErrorName>(
