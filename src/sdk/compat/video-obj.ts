@@ -139,6 +139,11 @@ export class VideoDisplays {
     core.av.on('room', (room) => this.watch(room));
     core.av.on('localVideo', () => this.refresh());
     core.av.on('status', () => this.refresh());
+    // After the devices area has applied a member's new state (its listener was added first).
+    core.onClient((c) => {
+      c.on('meeting.media', () => this.refresh());
+      c.on('meeting.memberJoined', () => this.refresh());
+    });
   }
 
   create(ui?: UiParams): VideoObj {

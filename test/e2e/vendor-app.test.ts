@@ -1,0 +1,201 @@
+/**
+ * Code in the shape of the vendor's demo apps, unchanged, on callroom, in real Chromium with the
+ * browser bundle: globals only, every slot set at load, the call path driven from callbacks, a
+ * video display object per member.
+ * - The whole surface: a script sets every slot and calls every function: nothing throws.
+ * - Two pages log in, call, accept, enter, see each other through video objects, see each
+ *   other's microphone and camera state change, share a screen, and hang up through
+ *   HangupCall; both spellings of the hang-up callbacks fire once each and both leave the room.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, startServer, WAIT_MS, type E2EServer } from './harness.js';
+import { VENDOR_CALLBACKS, surfaceScript, type SurfaceReport } from '../helpers/vendor-surface.js';
+
+let srv: E2EServer;
+let browser: Browser;
+const pages: Page[] = [];
+
+before(async () => {
+  srv = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  for (const p of pages) await p.context().close().catch(() => undefined);
+  await browser?.close();
+  await srv?.close();
+});
+
+async function bundlePage(): Promise<Page> {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  pages.push(page);
+  await page.goto(`${srv.url}/healthz`);
+  await page.addScriptTag({ url: '/callroom-sdk.js' });
+  return page;
+}
+
+test('the vendor surface in the browser bundle: every slot set and every function called, nothing throws', { timeout: 60_000 }, async () => {
+  const page = await bundlePage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addScriptTag({ content: surfaceScript() });
+  const r = await page.evaluate(async () => {
+    const w = window as unknown as { __surfaceDone: Promise<void>; __surface: unknown };
+    await w.__surfaceDone;
+    return JSON.parse(JSON.stringify(w.__surface)) as unknown;
+  }) as SurfaceReport;
+  assert.deepEqual(errors, []);
+  assert.deepEqual(r.thrown, []);
+  assert.equal(r.initEqualsZero, true);
+  assert.equal(r.initThen, 0);
+  assert.equal(r.appField, 'kept');
+  assert.match(String(r.sdkver), /^callroom-js /);
+  assert.deepEqual(r.videoObj, { handlerType: 'DIV', chained: true }, 'the video object is an element to append');
+  assert.deepEqual(r.fired.filter((f) => f.name === 'CallFail').map((f) => f.args), [[r.callID, 12, 'c-call']]);
+});
+
+/** The demo-shaped app: plain globals and callbacks, set at load. */
+const APP = `
+var app = { log: [], videos: {}, me: null, meetObj: null, callee: null, callID: null };
+${JSON.stringify(VENDOR_CALLBACKS)}.forEach(function (n) {
+  window['CRVideo_' + n].callback = function () { app.log.push([n].concat(Array.prototype.slice.call(arguments))); };
+});
+function on(n, fn) {
+  var slotObj = window['CRVideo_' + n];
+  slotObj.callback = function () { var a = Array.prototype.slice.call(arguments); app.log.push([n].concat(a)); fn.apply(null, a); };
+}
+function showVideo(uid) {
+  if (app.videos[uid]) return;
+  var v = CRVideo_CreatVideoObj({ poster: 'data:image/gif;base64,R0lGODlhAQABAAAAACw=' });
+  v.id('video-' + uid).width(160).height(120).keepAspectRatio(true).setVisibleNickName(1);
+  document.body.appendChild(v.handler());
+  v.setVideo(uid, -1);
+  app.videos[uid] = v;
+}
+on('LoginSuccess', function (uid) { app.me = uid; });
+on('CreateMeetingSuccess', function (meetObj) { app.meetObj = meetObj; CRVideo_EnterMeeting2(meetObj.ID, app.me, app.me, 'enter'); });
+on('EnterMeetingRslt', function (err) {
+  if (err !== CRVideo_NOERR) return;
+  CRVideo_OpenMic(app.me);
+  CRVideo_OpenVideo(app.me);
+  showVideo(app.me);
+  CRVideo_GetAllMembers().forEach(function (m) { if (m.userID !== app.me) showVideo(m.userID); });
+  if (app.callee) CRVideo.CallID = CRVideo_Call(app.callee, app.meetObj, 'hi', 'call');
+});
+on('UserEnterMeeting', function (uid) { showVideo(uid); });
+on('NotifyCallIn', function (callID, meetObj) { app.callID = callID; app.meetObj = meetObj; CRVideo_AcceptCall(callID, meetObj, '', 'accept'); });
+on('AcceptCallSuccess', function () { CRVideo_EnterMeeting2(app.meetObj.ID, app.me, app.me, 'enter'); });
+on('HangupCallSuccess', function () { CRVideo_ExitMeeting(); });
+on('NotifyCallHangup', function () { CRVideo_ExitMeeting(); });
+`;
+
+async function appPage(user: string): Promise<Page> {
+  const page = await bundlePage();
+  page.on('pageerror', (e) => assert.fail(`${user}: ${String(e)}`));
+  await page.addScriptTag({ content: APP });
+  await page.evaluate(async (u) => {
+    const res = await fetch('/v1/dev/token', { method: 'POST', body: JSON.stringify({ userID: u }) });
+    const { token } = (await res.json()) as { token: string };
+    (window as unknown as { CRVideo_LoginByToken(t: string): void }).CRVideo_LoginByToken(token);
+  }, user);
+  await page.waitForFunction(() => (window as unknown as { app: { me: string | null } }).app.me !== null);
+  return page;
+}
+
+type Entry = [string, ...unknown[]];
+/** Waits until the app's log has an entry named `name` whose arguments start with `args` ('*': any). */
+async function logged(page: Page, name: string, ...args: unknown[]): Promise<void> {
+  await page.waitForFunction(
+    ([n, a]) =>
+      (window as unknown as { app: { log: Entry[] } }).app.log.some(
+        (e) => e[0] === n && (a as unknown[]).every((x, i) => x === '*' || JSON.stringify(e[i + 1]) === JSON.stringify(x)),
+      ),
+    [name, args] as const,
+  );
+}
+async function count(page: Page, name: string): Promise<number> {
+  return page.evaluate((n) => (window as unknown as { app: { log: Entry[] } }).app.log.filter((e) => e[0] === n).length, name);
+}
+/** Waits until the app's video object for `uid` plays a picture (or, with `shown` false, shows the poster). */
+async function videoOf(page: Page, uid: string, shown: boolean): Promise<void> {
+  await page.waitForFunction(
+    ([id, want]) => {
+      const v = document.querySelector(`#video-${id} video`) as HTMLVideoElement | null;
+      if (!v) return false;
+      return want ? v.srcObject !== null && v.videoWidth > 0 && !v.paused : v.srcObject === null;
+    },
+    [uid, shown] as const,
+  );
+}
+
+test('two demo-shaped pages: call, video objects, mute and camera state at the other side, screen share, HangupCall', { timeout: 120_000 }, async () => {
+  const alice = await appPage('alice');
+  const bob = await appPage('bob');
+  await alice.evaluate(() => {
+    const w = window as unknown as { app: { callee: string }; CRVideo_CreateMeeting(s: string, c: string): void };
+    w.app.callee = 'bob';
+    w.CRVideo_CreateMeeting('e2e', 'create');
+  });
+  await logged(alice, 'CallSuccess');
+  await logged(bob, 'EnterMeetingRslt', 0, 'enter');
+  await logged(alice, 'UserEnterMeeting', 'bob');
+
+  // Each sees the other's microphone and camera open, and the other's camera in a video object.
+  await logged(alice, 'VideoStatusChanged', 'bob', '*', 3);
+  await logged(alice, 'AudioStatusChanged', 'bob', '*', 3);
+  await logged(bob, 'VideoStatusChanged', 'alice', '*', 3);
+  await logged(bob, 'AudioStatusChanged', 'alice', '*', 3);
+  await videoOf(alice, 'bob', true);
+  await videoOf(bob, 'alice', true);
+  await videoOf(alice, 'alice', true);
+  assert.equal(await alice.evaluate(() => (window as unknown as { CRVideo_GetVideoStatus(u: string): number }).CRVideo_GetVideoStatus('bob')), 3);
+
+  // Bob mutes and turns his camera off: Alice is told, and her video object shows the poster.
+  await bob.evaluate(() => {
+    const w = window as unknown as { CRVideo_CloseMic(u: string): void; CRVideo_CloseVideo(u: string): void };
+    w.CRVideo_CloseMic('bob');
+    w.CRVideo_CloseVideo('bob');
+  });
+  await logged(alice, 'AudioStatusChanged', 'bob', 3, 2);
+  await logged(alice, 'VideoStatusChanged', 'bob', 3, 2);
+  await videoOf(alice, 'bob', false);
+  await bob.evaluate(() => (window as unknown as { CRVideo_OpenVideo(u: string): void }).CRVideo_OpenVideo('bob'));
+  await logged(alice, 'VideoStatusChanged', 'bob', 2, 3);
+  await videoOf(alice, 'bob', true);
+
+  // Levels from the links' statistics.
+  await logged(alice, 'NetStateChanged');
+  const net = await alice.evaluate(() => (window as unknown as { app: { log: Entry[] } }).app.log.find((e) => e[0] === 'NetStateChanged')![1] as number);
+  assert.ok(net >= 0 && net <= 10, `NetStateChanged(${net}) is 0–10`);
+
+  // Alice shares her screen: Bob is told, and keeps seeing a picture from her.
+  await alice.evaluate(() => (window as unknown as { CRVideo_StartScreenShare(c: unknown, k: string): void }).CRVideo_StartScreenShare({}, 'share'));
+  await logged(alice, 'StartScreenShareRslt', 0, 'share');
+  await logged(bob, 'NotifyScreenShareStarted', 'alice');
+  await videoOf(bob, 'alice', true);
+  await alice.evaluate(() => (window as unknown as { CRVideo_StopScreenShare(): void }).CRVideo_StopScreenShare());
+  await logged(bob, 'NotifyScreenShareStopped', 'alice');
+
+  // Hang up through HangupCall: both spellings fire once each, and both leave the room.
+  await alice.evaluate(() => {
+    const w = window as unknown as { CRVideo: { CallID: string }; CRVideo_HangupCall(id: string, u: string, c: string): void };
+    w.CRVideo_HangupCall(w.CRVideo.CallID, 'bye', 'hangup');
+  });
+  await logged(alice, 'HangupCallSuccess');
+  await logged(alice, 'HungupCallSuccess');
+  await logged(bob, 'NotifyCallHangup');
+  await logged(bob, 'NotifyCallHungup');
+  for (const [p, n] of [[alice, 'HangupCallSuccess'], [alice, 'HungupCallSuccess'], [bob, 'NotifyCallHangup'], [bob, 'NotifyCallHungup']] as const) {
+    assert.equal(await count(p, n), 1, `${n} once`);
+  }
+  for (const p of [alice, bob]) {
+    assert.deepEqual(await p.evaluate(() => (window as unknown as { CRVideo_GetAllMembers(): unknown[] }).CRVideo_GetAllMembers()), [], 'out of the room');
+    assert.equal(await p.evaluate(() => (window as unknown as { RTCSDK: { media: unknown } }).RTCSDK.media), null, 'its media closed');
+  }
+  const status = await (await fetch(`${srv.url}/healthz`)).json() as { sessions: number };
+  assert.equal(status.sessions, 2, 'both still logged in');
+});
