@@ -167,7 +167,8 @@ test('two demo-shaped pages: call, video objects, mute and camera state at the o
   await logged(alice, 'VideoStatusChanged', 'bob', 2, 3);
   await videoOf(alice, 'bob', true);
 
-  // Levels from the links' statistics.
+  // Levels from the links' statistics: Alice's (fake, beeping) microphone reaches Bob (his is muted).
+  await logged(bob, 'MicEnergyUpdate', 'alice');
   await logged(alice, 'NetStateChanged');
   const net = await alice.evaluate(() => (window as unknown as { app: { log: Entry[] } }).app.log.find((e) => e[0] === 'NetStateChanged')![1] as number);
   assert.ok(net >= 0 && net <= 10, `NetStateChanged(${net}) is 0–10`);
@@ -198,4 +199,53 @@ test('two demo-shaped pages: call, video objects, mute and camera state at the o
   }
   const status = await (await fetch(`${srv.url}/healthz`)).json() as { sessions: number };
   assert.equal(status.sessions, 2, 'both still logged in');
+});
+
+test('devices: lists, camera choice and settings, and a refused camera reported through OpenVideoFailed', { timeout: 60_000 }, async () => {
+  const page = await appPage('carol');
+  const r = await page.evaluate(async () => {
+    const w = window as unknown as Record<string, any>;
+    const log = () => w.app.log as Entry[];
+    const until = async (ok: () => boolean) => {
+      while (!ok()) await new Promise((res) => setTimeout(res, 20)); // bounded by the test's timeout
+    };
+    w.CRVideo_OpenMic('carol');
+    w.CRVideo_OpenVideo('carol');
+    await until(() => w.CRVideo_GetVideoStatus('carol') === 3 && w.CRVideo_GetAudioStatus('carol') === 3);
+    await until(() => (w.CRVideo_GetAudioMicNames() as string[]).length > 0 && (w.CRVideo_GetAllVideoInfo('carol') as unknown[]).length > 0);
+    const mics = w.CRVideo_GetAudioMicNames() as string[];
+    const cams = w.CRVideo_GetAllVideoInfo('carol') as { userID: string; videoID: number; videoName: string }[];
+    w.CRVideo_SetVideoCfg({ size: 1, fps: 10, ratio: 1 });
+    await until(() => ((w.RTCSDK.localMedia?.track('video') as MediaStreamTrack | null)?.getSettings().width ?? 0) === 320);
+    const settings = (w.RTCSDK.localMedia.track('video') as MediaStreamTrack).getSettings();
+    w.CRVideo_SetDefaultVideo('carol', cams[0]!.videoID);
+    await until(() => log().some((e) => e[0] === 'DefVideoChanged'));
+    // The camera is refused from now on: closing and opening again reports it.
+    w.CRVideo_CloseVideo('carol');
+    const md = navigator.mediaDevices;
+    const realGum = md.getUserMedia.bind(md);
+    md.getUserMedia = (c?: MediaStreamConstraints) =>
+      c?.video ? Promise.reject(new DOMException('refused', 'NotAllowedError')) : realGum(c);
+    // The camera is unplugged: its track ends, so opening it asks the browser again.
+    const cam = w.RTCSDK.localMedia.track('video') as MediaStreamTrack;
+    cam.stop();
+    w.RTCSDK.localMedia.stream.removeTrack(cam);
+    w.CRVideo_OpenVideo('carol');
+    await until(() => log().some((e) => e[0] === 'OpenVideoFailed'));
+    return {
+      mics,
+      cams,
+      settings: { width: settings.width, frameRate: settings.frameRate },
+      defChanged: log().filter((e) => e[0] === 'DefVideoChanged'),
+      failed: log().filter((e) => e[0] === 'OpenVideoFailed'),
+      status: w.CRVideo_GetVideoStatus('carol'),
+    };
+  });
+  assert.ok(r.mics.length > 0, 'GetAudioMicNames lists the fake microphone');
+  assert.deepEqual(r.cams[0]?.userID, 'carol');
+  assert.equal(r.cams[0]?.videoID, 1);
+  assert.equal(r.settings.width, 320, 'SetVideoCfg size 1 is 320 wide');
+  assert.deepEqual(r.defChanged, [['DefVideoChanged', 'carol', 1]]);
+  assert.deepEqual(r.failed, [['OpenVideoFailed', 907]], 'a refused camera: 907 DEVICE_DENIED');
+  assert.equal(r.status, 1, 'and its status is 1, no device');
 });
