@@ -117,6 +117,13 @@ async function logged(page: Page, name: string, ...args: unknown[]): Promise<voi
     [name, args] as const,
   );
 }
+/** The size of the picture the app's video object for `uid` shows. */
+async function sizeOf(page: Page, uid: string): Promise<string> {
+  return page.evaluate((id) => {
+    const v = document.querySelector(`#video-${id} video`) as HTMLVideoElement;
+    return `${v.videoWidth}x${v.videoHeight}`;
+  }, uid);
+}
 async function count(page: Page, name: string): Promise<number> {
   return page.evaluate((n) => (window as unknown as { app: { log: Entry[] } }).app.log.filter((e) => e[0] === n).length, name);
 }
@@ -132,7 +139,7 @@ async function videoOf(page: Page, uid: string, shown: boolean): Promise<void> {
   );
 }
 
-test('two demo-shaped pages: call, video objects, mute and camera state at the other side, screen share, HangupCall', { timeout: 120_000 }, async () => {
+test('demo-shaped pages: call, video objects, mute and camera state at the other side, screen share (also for a member who enters during it), HangupCall', { timeout: 120_000 }, async () => {
   const alice = await appPage('alice');
   const bob = await appPage('bob');
   await alice.evaluate(() => {
@@ -173,13 +180,34 @@ test('two demo-shaped pages: call, video objects, mute and camera state at the o
   const net = await alice.evaluate(() => (window as unknown as { app: { log: Entry[] } }).app.log.find((e) => e[0] === 'NetStateChanged')![1] as number);
   assert.ok(net >= 0 && net <= 10, `NetStateChanged(${net}) is 0–10`);
 
+  const camera = await sizeOf(bob, 'alice');
   // Alice shares her screen: Bob is told, and keeps seeing a picture from her.
   await alice.evaluate(() => (window as unknown as { CRVideo_StartScreenShare(c: unknown, k: string): void }).CRVideo_StartScreenShare({}, 'share'));
   await logged(alice, 'StartScreenShareRslt', 0, 'share');
   await logged(bob, 'NotifyScreenShareStarted', 'alice');
   await videoOf(bob, 'alice', true);
+  // Carol enters by the password while Alice shares: she is told of the share and sees it.
+  const carol = await appPage('carol');
+  const meetObj = await alice.evaluate(() => (window as unknown as { app: { meetObj: { ID: number; pswd: string } } }).app.meetObj);
+  await carol.evaluate(({ ID, pswd }) => (window as unknown as { CRVideo_EnterMeeting(i: number, p: string, u: string, n: string, c: string): void }).CRVideo_EnterMeeting(ID, pswd, 'carol', 'Carol', 'enter'), meetObj);
+  await logged(carol, 'EnterMeetingRslt', 0, 'enter');
+  await logged(carol, 'NotifyScreenShareStarted', 'alice');
+  await videoOf(carol, 'alice', true);
+  // Bob's picture of Alice became the screen (another size than the camera here); Carol's
+  // becomes it too, though her link to Alice started with the camera.
+  await bob.waitForFunction((cam) => {
+    const v = document.querySelector('#video-alice video') as HTMLVideoElement;
+    return `${v.videoWidth}x${v.videoHeight}` !== cam;
+  }, camera);
+  const shared = await sizeOf(bob, 'alice');
+  await carol.waitForFunction((want) => {
+    const v = document.querySelector('#video-alice video') as HTMLVideoElement | null;
+    return v !== null && `${v.videoWidth}x${v.videoHeight}` === want;
+  }, shared);
   await alice.evaluate(() => (window as unknown as { CRVideo_StopScreenShare(): void }).CRVideo_StopScreenShare());
   await logged(bob, 'NotifyScreenShareStopped', 'alice');
+  await logged(carol, 'NotifyScreenShareStopped', 'alice');
+  assert.equal(await count(carol, 'NotifyScreenShareStarted'), 1, 'once');
 
   // Hang up through HangupCall: both spellings fire once each, and both leave the room.
   await alice.evaluate(() => {
@@ -198,7 +226,7 @@ test('two demo-shaped pages: call, video objects, mute and camera state at the o
     assert.equal(await p.evaluate(() => (window as unknown as { RTCSDK: { media: unknown } }).RTCSDK.media), null, 'its media closed');
   }
   const status = await (await fetch(`${srv.url}/healthz`)).json() as { sessions: number };
-  assert.equal(status.sessions, 2, 'both still logged in');
+  assert.equal(status.sessions, 3, 'all three still logged in');
 });
 
 test('devices: lists, camera choice and settings, and a refused camera reported through OpenVideoFailed', { timeout: 60_000 }, async () => {

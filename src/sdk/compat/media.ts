@@ -113,9 +113,14 @@ export class FacadeMedia extends TypedEmitter<FacadeMediaEvents> {
     this.room?.close();
     this.room = null;
     if (!hasWebRTC() || !c.user) return;
-    this.room = new MediaRoom({ client: c, meetingID, selfID: c.user.userID, local: this.ensureLocal(), iceServers });
-    this.emit('room', this.room);
-    this.room.start(members);
+    const room = new MediaRoom({ client: c, meetingID, selfID: c.user.userID, local: this.ensureLocal(), iceServers });
+    this.room = room;
+    // A link made while the screen is shared starts with the camera: switch it once connected.
+    room.on('connection', ({ state }) => {
+      if (state === 'connected' && this.screenTrack && this.room === room) void room.replaceTrack('video', this.screenTrack);
+    });
+    this.emit('room', room);
+    room.start(members);
   }
 
   /** Leaving the meeting (or logging out): close the links, the devices and the screen share. */
