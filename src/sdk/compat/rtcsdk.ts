@@ -25,7 +25,9 @@ export type { CRMember } from './meetings.js';
 export type { RTCSDKOptions } from './context.js';
 export { CALLBACK_NAMES, FUNCTION_NAMES } from './names.js';
 
-export interface RTCSDK extends SessionArea, MeetingsArea, CallsArea, DevicesArea, DataArea, UnsupportedArea {}
+type ErrorConstants = typeof ERROR_CONSTANTS;
+/** The facade: its areas' functions and callback slots, and the error constants (`RTCSDK.NOERR` …). */
+export interface RTCSDK extends SessionArea, MeetingsArea, CallsArea, DevicesArea, DataArea, UnsupportedArea, ErrorConstants {}
 
 export class RTCSDK {
   /** The microphone and camera states by name (`RTCSDK.VSTATUS.VOPEN`). */
