@@ -36,6 +36,9 @@ export const ErrorCodes = {
   FORBIDDEN_ORIGIN: 905,
   SLOW_CONSUMER: 906,
   LIMIT_REACHED: 907,
+  NOT_SUPPORTED: 908,
+  DEVICE_DENIED: 909,
+  NO_DEVICE: 910,
 } as const;
 
 export type ErrorName = keyof typeof ErrorCodes;
@@ -74,6 +77,9 @@ export const ErrorMessages: Record<ErrorName, string> = {
   FORBIDDEN_ORIGIN: 'this page origin is not allowed to connect',
   SLOW_CONSUMER: 'the client is not reading its events: the connection was closed to protect the server',
   LIMIT_REACHED: 'a server limit was reached',
+  NOT_SUPPORTED: 'callroom does not do this (cloud recording, whiteboards, net disk and media files are not part of it)',
+  DEVICE_DENIED: 'the browser or the user refused the device (or the page is not https or localhost)',
+  NO_DEVICE: 'no such device, or it could not be started',
 };
 
 const namesByCode = new Map<number, ErrorName>(

@@ -114,6 +114,18 @@ export const SignalPayload = Type.Union([SessionDescription, IceCandidate, Type.
 export type SignalPayload = Static<typeof SignalPayload>;
 
 /**
+ * The state of a member's microphone or camera, numbered as the reference SDK's ASTATUS /
+ * VSTATUS: 0 unknown, 1 no device (missing or refused), 2 closed, 3 open, 4 opening.
+ */
+export const DeviceStatus = Type.Integer({ minimum: 0, maximum: 4 });
+/** What a member sends: microphone, camera, and whether it shares its screen. */
+export const MemberMedia = Type.Object(
+  { audio: DeviceStatus, video: DeviceStatus, screen: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+export type MemberMedia = Static<typeof MemberMedia>;
+
+/**
  * One ICE server for RTCPeerConnection (the browser's RTCIceServer): STUN and TURN URLs, and
  * for TURN the credentials (short-lived ones when the server has a TURN secret).
  */
@@ -170,6 +182,13 @@ export const Requests = {
   'meeting.message': req('meeting.message', {
     meetingID: MeetingID,
     text: Type.String({ minLength: 1, maxLength: Limits.text }),
+  }),
+  /** Tells the other members the state of this member's microphone, camera and screen share. */
+  'meeting.media': req('meeting.media', {
+    meetingID: MeetingID,
+    audio: DeviceStatus,
+    video: DeviceStatus,
+    screen: Type.Optional(Type.Boolean()),
   }),
   'call.invite': req('call.invite', {
     callID: CallID,
@@ -229,6 +248,7 @@ export interface Results {
   'meeting.destroy': { meetingID: number };
   'meeting.signal': Record<string, never>;
   'meeting.message': { ts: number };
+  'meeting.media': Record<string, never>;
   'call.invite': { callID: string; meeting: MeetInfo };
   'call.accept': { callID: string; meeting: MeetInfo };
   'call.reject': { callID: string };
@@ -292,6 +312,14 @@ export const Events = {
     nickName: Type.String(),
     text: Type.String(),
     ts: Type.Integer(),
+  }),
+  /** Another member's microphone, camera and screen share (sent by that member's client). */
+  'meeting.media': Type.Object({
+    meetingID: Type.Integer(),
+    userID: Type.String(),
+    audio: DeviceStatus,
+    video: DeviceStatus,
+    screen: Type.Optional(Type.Boolean()),
   }),
   'user.status': UserStatus,
   /** The server is about to close this session: code 10 kicked, 18 token expired, 904 shutdown. */

@@ -11,6 +11,7 @@ import type {
   EventPayload,
   MeetInfo,
   Member,
+  MemberMedia,
   Op,
   Params,
   Results,
@@ -20,6 +21,7 @@ import type {
 } from '../protocol/messages.js';
 import { PROTOCOL_VERSION, SDK_NAME, WS_PATH } from '../protocol/version.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
+import { EnterGate } from './enter-gate.js';
 
 /** The part of the standard WebSocket this client uses (browsers and the `ws` package). */
 export interface WebSocketLike {
@@ -103,6 +105,8 @@ interface Pending {
   reject(e: unknown): void;
   timer: ReturnType<typeof setTimeout>;
   op: Op;
+  /** For `meeting.enter`: the meeting being entered (see EnterGate). */
+  meetingID?: number;
 }
 
 const OPEN = 1;
@@ -120,6 +124,8 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   private reconnectAttempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  /** Holds a meeting's events until this client's own enter result has been delivered. */
+  private readonly gate = new EnterGate((ev, payload) => this.emit(ev, payload as never));
   /** The last event seq seen; events are numbered per session. */
   lastSeq = 0;
   user: LoginResult | null = null;
@@ -206,6 +212,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     } catch {
       return;
     }
+    this.gate.beforeFrame();
     if (typeof msg.ev === 'string') {
       if (typeof msg.seq === 'number') {
         if (msg.seq <= this.lastSeq) return; // already seen (replayed on resume)
@@ -222,7 +229,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
           this.emit('closed', { code: p.code, name: p.name, message: p.message });
         }
       }
-      this.emit(ev as EventName, payload as never);
+      if (!this.gate.offer(ev as EventName, payload)) this.emit(ev as EventName, payload as never);
       return;
     }
     if (typeof msg.id === 'number') {
@@ -230,6 +237,10 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       if (!p) return;
       this.pending.delete(msg.id);
       clearTimeout(p.timer);
+      if (p.meetingID !== undefined) {
+        const members = msg.ok === true ? (msg.result as { members?: Member[] } | undefined)?.members : undefined;
+        this.gate.end(p.meetingID, Array.isArray(members) ? members : undefined);
+      }
       if (msg.ok === true) {
         // A new (not resumed) session numbers its events from 1. Reset here, synchronously:
         // its first events may arrive in the same read as this response, before any await resumes.
@@ -243,6 +254,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   private failPending(err: CallroomError): void {
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
+      if (p.meetingID !== undefined) this.gate.end(p.meetingID, undefined);
       p.reject(err);
     }
     this.pending.clear();
@@ -253,12 +265,15 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN) return Promise.reject(new CallroomError('CONNECTION_ERROR', 'not connected'));
     const id = this.nextID++;
+    const meetingID = op === 'meeting.enter' ? (params as Params<'meeting.enter'>).meetingID : undefined;
     return new Promise<Results[O]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        if (meetingID !== undefined) this.gate.end(meetingID, undefined);
         reject(new CallroomError('TIMEOUT', `${op}: no response in ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, op });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, op, ...(meetingID !== undefined ? { meetingID } : {}) });
+      if (meetingID !== undefined) this.gate.begin(meetingID);
       ws.send(JSON.stringify({ id, op, ...params }));
     });
   }
@@ -419,6 +434,10 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   }
   async sendMessage(meetingID: number, text: string): Promise<number> {
     return (await this.request('meeting.message', { meetingID, text })).ts;
+  }
+  /** Tells the other members the state of this member's microphone, camera and screen share (`meeting.media`). */
+  async setMedia(meetingID: number, media: MemberMedia): Promise<void> {
+    await this.request('meeting.media', { meetingID, ...media });
   }
 
   // ---- calls ----

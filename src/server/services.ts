@@ -4,7 +4,7 @@
  * the Redis-backed ones in cluster/. Methods that a cluster must answer from Redis may return a
  * promise; callers await them.
  */
-import type { CallRecord, MeetInfo, Member, SignalKind, SignalPayload, UserStatus } from '../protocol/messages.js';
+import type { CallRecord, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload, UserStatus } from '../protocol/messages.js';
 import type { InviteArgs } from './calls/calls.js';
 import type { Session } from './sessions.js';
 
@@ -38,6 +38,8 @@ export interface MeetingService {
   destroy(s: Session, id: number): Promise<void>;
   signal(s: Session, id: number, to: string, kind: SignalKind, payload: SignalPayload): void | Promise<void>;
   message(s: Session, id: number, text: string): number | Promise<number>;
+  /** Relays the member's media state to the other members (`meeting.media`); NOT_IN_MEETING otherwise. */
+  media(s: Session, id: number, media: MemberMedia): void | Promise<void>;
 }
 
 export interface PresenceService {

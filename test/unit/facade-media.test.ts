@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CALLBACK_NAMES, FUNCTION_NAMES, createRTCSDK, installGlobals } from '../../src/sdk/compat/rtcsdk.js';
-import { DeviceStatus, deviceStatus } from '../../src/sdk/compat/media.js';
+import * as mediaModule from '../../src/sdk/compat/media.js';
+import { energyLevel, netLevel } from '../../src/sdk/compat/stats.js';
+
+const { DeviceStatus, deviceStatus } = mediaModule;
 import { isPolite } from '../../src/sdk/media/room.js';
 import { classifyMediaError } from '../../src/sdk/media/local-media.js';
 
@@ -53,4 +56,22 @@ test('media: getUserMedia errors say whether the device was refused, missing or 
   assert.equal(classifyMediaError({ name: 'OverconstrainedError' }), 'missing');
   assert.equal(classifyMediaError({ name: 'NotReadableError' }), 'unavailable');
   assert.equal(classifyMediaError(new Error('x')), 'unavailable');
+});
+
+test('facade: SetVideoCfg sizes, frame rates and ratios become camera constraints, clamped to the documented ranges', () => {
+  const { videoConstraints } = mediaModule;
+  assert.deepEqual(videoConstraints({ size: 1, fps: 10, ratio: 1 }, null), { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 10, max: 30 } });
+  assert.deepEqual(videoConstraints({ size: 3 }, 'cam-2'), { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24, max: 30 }, deviceId: { exact: 'cam-2' } });
+  assert.deepEqual(videoConstraints({ size: 9, fps: 100 }, null).width, { ideal: 1920 }, 'size over 4 is 4');
+  assert.deepEqual(videoConstraints({ size: 0, fps: 1 }, null).frameRate, { ideal: 5, max: 30 }, 'fps under 5 is 5');
+});
+
+test('facade: network level 0–10 from round trip and loss; audio level 0–10', () => {
+  assert.equal(netLevel(0.05, 0), 10);
+  assert.equal(netLevel(0.35, 0), 7, '350 ms takes three off');
+  assert.equal(netLevel(0.05, 0.1), 5, '10 % loss takes five off');
+  assert.equal(netLevel(5, 1), 0, 'never below 0');
+  assert.equal(energyLevel(0), 0);
+  assert.equal(energyLevel(1), 10);
+  assert.equal(energyLevel(0.25), 5);
 });

@@ -1,11 +1,14 @@
 /**
- * The facade's media: what OpenMic / CloseMic / OpenVideo / CloseVideo act on, and the
- * MediaRoom that connects the members of the meeting the facade is in. As in the reference
- * SDK, entering a meeting connects to its members (receiving what they send) and the user opens
- * the microphone and camera to send; opening a device after entering renegotiates.
+ * The facade's media engine: what OpenMic / CloseMic / OpenVideo / CloseVideo act on, the camera
+ * settings (SetVideoCfg, SetDefaultVideo), the screen share, and the MediaRoom that connects
+ * the members of the meeting the facade is in. As in the reference SDK, entering a meeting
+ * connects to its members (receiving what they send) and the user opens the microphone and
+ * camera to send; opening a device after entering renegotiates.
  * In Node (no WebRTC) every call here is a no-op and the status is 0 (unknown).
  */
+import { ErrorCodes } from '../../protocol/errors.js';
 import type { IceServer } from '../../protocol/messages.js';
+import { TypedEmitter } from '../../shared/typed-emitter.js';
 import type { CallClient } from '../client.js';
 import { LocalMedia, type DeviceState, type MediaKind } from '../media/local-media.js';
 import { MediaRoom } from '../media/room.js';
@@ -19,31 +22,71 @@ export function deviceStatus(s: DeviceState): number {
   return DeviceStatus.NULL;
 }
 
+/** The sdkErr of OpenMicFailed / OpenVideoFailed for a device that did not open. */
+export function deviceError(s: DeviceState): number {
+  return s === 'denied' || s === 'insecure' ? ErrorCodes.DEVICE_DENIED : ErrorCodes.NO_DEVICE;
+}
+
 /** Whether this runtime has WebRTC (a browser). */
 export function hasWebRTC(): boolean {
   const g = globalThis as { RTCPeerConnection?: unknown; MediaStream?: unknown };
   return typeof g.RTCPeerConnection === 'function' && typeof g.MediaStream === 'function';
 }
 
-export interface FacadeMediaHooks {
-  audioChanged(UID: string, oldStatus: number, newStatus: number): void;
-  videoChanged(UID: string, oldStatus: number, newStatus: number): void;
+/** SetVideoCfg: `size` 1–4 (320, 640, 1280, 1920 pixels wide), `fps` 5–30, `ratio` 1 = 4:3, anything else 16:9. */
+export interface VideoCfg {
+  size?: number;
+  fps?: number;
+  ratio?: number;
+}
+const WIDTHS = [320, 640, 1280, 1920] as const;
+
+export function videoConstraints(cfg: VideoCfg, deviceId: string | null): MediaTrackConstraints {
+  const size = Math.min(4, Math.max(1, Math.round(Number(cfg.size ?? 2)) || 2));
+  const fps = Math.min(30, Math.max(5, Math.round(Number(cfg.fps ?? 24)) || 24));
+  const width = WIDTHS[size - 1]!;
+  const height = Math.round(Number(cfg.ratio) === 1 ? (width * 3) / 4 : (width * 9) / 16);
+  return { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: fps, max: 30 }, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) };
 }
 
-export class FacadeMedia {
+export type FacadeMediaEvents = {
+  /** This user's microphone or camera state changed (reference numbers). */
+  status: [kind: MediaKind, oldStatus: number, newStatus: number];
+  /** OpenMic / OpenVideo could not open the device. */
+  failed: [kind: MediaKind, sdkErr: number];
+  /** The screen share started or stopped (by us, or the browser's own "stop sharing"). */
+  screen: [sharing: boolean];
+  /** A new MediaRoom (entering a meeting), or null (left it). */
+  room: [MediaRoom | null];
+  /** This user's camera track changed (opened, switched, screen share): displays re-attach. */
+  localVideo: [];
+  listenerError: [unknown];
+};
+
+export class FacadeMedia extends TypedEmitter<FacadeMediaEvents> {
   local: LocalMedia | null = null;
   room: MediaRoom | null = null;
-  private selfID = '';
+  /** The screen being shared, if any. */
+  screenTrack: MediaStreamTrack | null = null;
+  private videoCfg: VideoCfg = {};
+  private cameraID: string | null = null;
   private readonly shown: Record<MediaKind, number> = { audio: DeviceStatus.CLOSE, video: DeviceStatus.CLOSE };
 
-  constructor(private readonly hooks: FacadeMediaHooks) {}
+  constructor() {
+    super((err) => {
+      if (err !== undefined) queueMicrotask(() => this.emit('listenerError', err));
+    });
+  }
 
   private ensureLocal(): LocalMedia {
     if (!this.local) {
-      const l = new LocalMedia();
+      const l = new LocalMedia({ video: videoConstraints(this.videoCfg, this.cameraID) });
       l.on('change', (st) => {
         // A device not asked for yet ('none') keeps what was shown (closed, or opening).
         for (const kind of ['audio', 'video'] as const) if (st[kind] !== 'none') this.report(kind, deviceStatus(st[kind]));
+      });
+      l.on('track', (t) => {
+        if (t.kind === 'video') this.emit('localVideo');
       });
       this.local = l;
     }
@@ -54,7 +97,7 @@ export class FacadeMedia {
     const prev = this.shown[kind];
     if (prev === next) return;
     this.shown[kind] = next;
-    (kind === 'audio' ? this.hooks.audioChanged : this.hooks.videoChanged)(this.selfID, prev, next);
+    this.emit('status', kind, prev, next);
   }
 
   /** Before entering: the ICE servers (none in Node, or when the server has none). */
@@ -70,15 +113,24 @@ export class FacadeMedia {
     this.room?.close();
     this.room = null;
     if (!hasWebRTC() || !c.user) return;
-    this.selfID = c.user.userID;
-    this.room = new MediaRoom({ client: c, meetingID, selfID: c.user.userID, local: this.ensureLocal(), iceServers });
-    this.room.start(members);
+    const room = new MediaRoom({ client: c, meetingID, selfID: c.user.userID, local: this.ensureLocal(), iceServers });
+    this.room = room;
+    // A link made while the screen is shared starts with the camera: switch it once connected.
+    room.on('connection', ({ state }) => {
+      if (state === 'connected' && this.screenTrack && this.room === room) void room.replaceTrack('video', this.screenTrack);
+    });
+    this.emit('room', room);
+    room.start(members);
   }
 
-  /** Leaving the meeting (or logging out): close the links and the devices. */
+  /** Leaving the meeting (or logging out): close the links, the devices and the screen share. */
   leave(): void {
-    this.room?.close();
-    this.room = null;
+    if (this.room) {
+      this.room.close();
+      this.room = null;
+      this.emit('room', null);
+    }
+    this.stopScreen();
     if (this.local) {
       this.local.removeAll();
       this.local.stop();
@@ -88,19 +140,92 @@ export class FacadeMedia {
     }
   }
 
-  /** OpenMic / CloseMic / OpenVideo / CloseVideo for this user (another user's UID is ignored). */
-  set(kind: MediaKind, on: boolean, UID: string | undefined, selfID: string | undefined): void {
+  /** OpenMic / CloseMic / OpenVideo / CloseVideo for this user. */
+  set(kind: MediaKind, on: boolean): void {
     if (!hasWebRTC()) return;
-    if (UID && selfID && UID !== selfID) return;
-    if (selfID) this.selfID = selfID;
     const local = this.ensureLocal();
     const had = local.track(kind) !== null;
     if (on && !had) this.report(kind, DeviceStatus.OPENING);
-    void (kind === 'audio' ? local.setMicEnabled(on) : local.setCameraEnabled(on)).then((st) => this.report(kind, deviceStatus(st)));
+    void (kind === 'audio' ? local.setMicEnabled(on) : local.setCameraEnabled(on)).then((st) => {
+      this.report(kind, deviceStatus(st));
+      if (on && st !== 'on') this.emit('failed', kind, deviceError(st));
+    });
   }
 
-  status(kind: MediaKind, UID: string | undefined, selfID: string | undefined): number {
-    if (!hasWebRTC() || (UID && selfID && UID !== selfID)) return DeviceStatus.UNKNOWN;
+  /** What this user's camera display shows: the screen while sharing, else the camera. */
+  get localVideoTrack(): MediaStreamTrack | null {
+    return this.screenTrack ?? this.local?.track('video') ?? null;
+  }
+
+  status(kind: MediaKind): number {
+    if (!hasWebRTC()) return DeviceStatus.UNKNOWN;
     return this.local ? deviceStatus(this.local[kind]) : DeviceStatus.CLOSE;
+  }
+
+  /** SetVideoCfg: applies to the live camera at once and to the next one opened. */
+  setVideoCfg(cfg: VideoCfg): void {
+    this.videoCfg = { ...this.videoCfg, ...cfg };
+    void this.local?.track('video')?.applyConstraints(videoConstraints(this.videoCfg, null)).catch(() => undefined);
+    this.renewLocalIfIdle();
+  }
+
+  /** SetDefaultVideo: the camera to use (a deviceId); an open camera is switched at once. */
+  async setCamera(deviceId: string): Promise<void> {
+    this.cameraID = deviceId;
+    const old = this.local?.track('video') ?? null;
+    if (!old || !hasWebRTC()) return this.renewLocalIfIdle();
+    const md = (globalThis as { navigator?: { mediaDevices?: MediaDevices } }).navigator?.mediaDevices;
+    if (!md) return;
+    const s = await md.getUserMedia({ video: videoConstraints(this.videoCfg, deviceId) });
+    const t = s.getVideoTracks()[0];
+    if (!t || !this.local) return void s.getTracks().forEach((x) => x.stop());
+    t.enabled = old.enabled;
+    this.local.stream.removeTrack(old);
+    old.stop();
+    this.local.stream.addTrack(t);
+    if (!this.screenTrack) await this.room?.replaceTrack('video', t);
+    this.emit('localVideo');
+  }
+
+  /** A LocalMedia with no device open yet takes the new camera settings. */
+  private renewLocalIfIdle(): void {
+    if (this.local && !this.local.track('audio') && !this.local.track('video')) {
+      this.local.removeAll();
+      this.local = null;
+    }
+  }
+
+  /** StartScreenShare: sends the screen instead of the camera until StopScreenShare. */
+  async startScreen(): Promise<number> {
+    if (this.screenTrack) return ErrorCodes.OK;
+    const md = (globalThis as { navigator?: { mediaDevices?: { getDisplayMedia?: (c: unknown) => Promise<MediaStream> } } }).navigator?.mediaDevices;
+    if (!hasWebRTC() || !md?.getDisplayMedia) return ErrorCodes.NOT_SUPPORTED;
+    let s: MediaStream;
+    try {
+      s = await md.getDisplayMedia({ video: true, audio: false });
+    } catch (err) {
+      return (err as { name?: string })?.name === 'NotAllowedError' ? ErrorCodes.DEVICE_DENIED : ErrorCodes.NO_DEVICE;
+    }
+    const t = s.getVideoTracks()[0];
+    if (!t) return ErrorCodes.NO_DEVICE;
+    this.screenTrack = t;
+    t.addEventListener('ended', () => {
+      if (this.screenTrack === t) this.stopScreen();
+    });
+    await this.room?.replaceTrack('video', t);
+    this.emit('screen', true);
+    this.emit('localVideo');
+    return ErrorCodes.OK;
+  }
+
+  stopScreen(): boolean {
+    const t = this.screenTrack;
+    if (!t) return false;
+    this.screenTrack = null;
+    t.stop();
+    void this.room?.replaceTrack('video', this.local?.track('video') ?? null);
+    this.emit('screen', false);
+    this.emit('localVideo');
+    return true;
   }
 }

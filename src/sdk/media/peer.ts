@@ -167,6 +167,23 @@ export class PeerLink {
     else if (tr.direction === 'inactive') tr.direction = 'sendonly';
   }
 
+  /**
+   * Sends `track` (or nothing) on the transceiver of its kind in place of what it sends now: a
+   * screen share instead of the camera, or another camera. No renegotiation unless the
+   * transceiver only received until now.
+   */
+  async replace(kind: MediaKind, track: MediaStreamTrack | null): Promise<void> {
+    if (this.closed) return;
+    const tr = this.pc.getTransceivers().find((t) => t.direction !== 'stopped' && kindOf(t) === kind);
+    if (!tr) {
+      if (track) await this.attach(track);
+      return;
+    }
+    await tr.sender.replaceTrack(track);
+    if (track && tr.direction === 'recvonly') tr.direction = 'sendrecv';
+    else if (track && tr.direction === 'inactive') tr.direction = 'sendonly';
+  }
+
   getStats(): Promise<RTCStatsReport> {
     return this.pc.getStats();
   }

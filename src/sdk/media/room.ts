@@ -129,6 +129,11 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     return this.links.get(userID)?.connectionState ?? null;
   }
 
+  /** Sends `track` (or nothing) on every link in place of what it sends of that kind (see PeerLink.replace). */
+  async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    await Promise.all([...this.links.values()].map((l) => l.replace(kind, track).catch((error: unknown) => this.emit('error', { userID: l.peerID, error }))));
+  }
+
   /** WebRTC statistics of the link to a member (inbound-rtp shows what arrives). */
   async getStats(userID: string): Promise<RTCStatsReport | null> {
     const l = this.links.get(userID);

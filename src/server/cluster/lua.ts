@@ -549,14 +549,17 @@ emit(cjson.decode(t).sid, 'meeting.signal', p)
 return 'OK'
 `),
 
-  /** ARGV: meetingID, from, sid, event payload JSON. 'OK' or 'NOT_IN_MEETING'. */
-  message: script(`
-local mid, from, sid, p = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+  /**
+   * ARGV: meetingID, from, sid, event name, payload JSON. Sends the event to every other member
+   * (a room message, a member's media state). 'OK' or 'NOT_IN_MEETING'.
+   */
+  broadcast: script(`
+local mid, from, sid, ev, p = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local me = redis.call('HGET', 'cr:mmem:' .. mid, from)
 if not me or cjson.decode(me).sid ~= sid then return 'NOT_IN_MEETING' end
 local all = redis.call('HGETALL', 'cr:mmem:' .. mid)
 for i = 1, #all, 2 do
-  if all[i] ~= from then emit(cjson.decode(all[i + 1]).sid, 'meeting.message', p) end
+  if all[i] ~= from then emit(cjson.decode(all[i + 1]).sid, ev, p) end
 end
 return 'OK'
 `),

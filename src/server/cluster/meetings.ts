@@ -12,7 +12,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { CallroomError, type ErrorName } from '../../protocol/errors.js';
-import type { MeetInfo, Member, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { EventPayload, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import type { Clock } from '../clock.js';
 import { mayDestroy, meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { MeetingService } from '../services.js';
@@ -112,12 +112,20 @@ export class ClusterMeetings implements MeetingService {
   }
 
   async message(s: Session, id: number, text: string): Promise<number> {
-    if (s.meetingID !== id) throw new CallroomError('NOT_IN_MEETING');
     const ts = this.deps.clock.now();
-    const p = JSON.stringify({ meetingID: id, from: s.userID, nickName: s.nickName, text, ts });
-    const r = (await this.deps.node.run('message', id, s.userID, s.id, p)) as string;
-    if (r !== 'OK') fail(r);
+    await this.broadcast(s, id, 'meeting.message', { meetingID: id, from: s.userID, nickName: s.nickName, text, ts });
     return ts;
+  }
+
+  media(s: Session, id: number, media: MemberMedia): Promise<void> {
+    return this.broadcast(s, id, 'meeting.media', { meetingID: id, userID: s.userID, ...media });
+  }
+
+  /** An event from member `s` to every other member of meeting `id`. */
+  private async broadcast<E extends 'meeting.message' | 'meeting.media'>(s: Session, id: number, ev: E, payload: EventPayload<E>): Promise<void> {
+    if (s.meetingID !== id) throw new CallroomError('NOT_IN_MEETING');
+    const r = (await this.deps.node.run('broadcast', id, s.userID, s.id, ev, JSON.stringify(payload))) as string;
+    if (r !== 'OK') fail(r);
   }
 
   /** Destroys meetings idle past the TTL; at most once a second per node. */

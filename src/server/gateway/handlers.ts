@@ -74,6 +74,11 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   async 'meeting.message'(ctx, req) {
     return { ts: await ctx.core.meetings.message(ctx.session, req.meetingID, req.text) };
   },
+  async 'meeting.media'(ctx, req) {
+    const { audio, video, screen } = req;
+    await ctx.core.meetings.media(ctx.session, req.meetingID, { audio, video, ...(screen !== undefined ? { screen } : {}) });
+    return {};
+  },
   async 'call.invite'(ctx, req) {
     const s = ctx.session;
     const result = await ctx.core.guards.withPassword(

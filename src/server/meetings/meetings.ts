@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { CallroomError, type ErrorName } from '../../protocol/errors.js';
 import { mayDestroy, meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
-import type { MeetInfo, Member, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { MeetInfo, Member, MemberMedia, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Session } from '../sessions.js';
 import type { MeetingRecord, Store } from '../store/types.js';
@@ -188,6 +188,12 @@ export class Meetings {
     const ev = { meetingID: id, from: s.userID, nickName: s.nickName, text, ts };
     for (const [uid, v] of m.members) if (uid !== s.userID) v.session.send('meeting.message', ev);
     return ts;
+  }
+
+  media(s: Session, id: number, media: MemberMedia): void {
+    const m = this.member(s, id);
+    const ev = { meetingID: id, userID: s.userID, ...media };
+    for (const [uid, v] of m.members) if (uid !== s.userID) v.session.send('meeting.media', ev);
   }
 
   private scheduleSweep(): void {

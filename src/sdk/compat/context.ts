@@ -1,0 +1,95 @@
+/**
+ * What the facade's areas (session, meetings, calls, devices, …) share: the logged-in client,
+ * the callback runner, the room and the media. Each area is a function of this core that returns
+ * its functions and callback slots; RTCSDK is their union.
+ */
+import { CallroomError, ErrorCodes } from '../../protocol/errors.js';
+import type { CallClient, CallClientOptions } from '../client.js';
+import { FacadeMedia } from './media.js';
+import { RoomState } from './room.js';
+import { makeFire, type Fire } from './slots.js';
+
+export interface RTCSDKOptions {
+  webSocket?: CallClientOptions['webSocket'];
+  requestTimeoutMs?: number;
+  /** Where a throwing callback is reported (default console.error). */
+  onCallbackError?: (name: string, err: unknown) => void;
+}
+
+export function codeOf(err: unknown): number {
+  return err instanceof CallroomError ? err.code : ErrorCodes.SERVER_ERROR;
+}
+
+export class FacadeCore {
+  /** The client behind the facade (set by the session area), logged in or logging in. */
+  client: CallClient | null = null;
+  readonly fire: Fire;
+  readonly room = new RoomState();
+  readonly av = new FacadeMedia();
+  private readonly clientHooks: ((c: CallClient) => void)[] = [];
+  private readonly leaveHooks: ((why: 'left' | 'stopped' | 'dropped') => void)[] = [];
+  private readonly enterHooks: (() => void)[] = [];
+
+  constructor(readonly opts: RTCSDKOptions) {
+    this.fire = makeFire(opts.onCallbackError);
+  }
+
+  /** The client once logged in, else null. */
+  loggedIn(): CallClient | null {
+    const c = this.client;
+    return c && c.user ? c : null;
+  }
+
+  /** This user's ID, once logged in. */
+  get selfID(): string | undefined {
+    return this.client?.user?.userID;
+  }
+
+  /** Registers what an area listens to on each new client. */
+  onClient(fn: (c: CallClient) => void): void {
+    this.clientHooks.push(fn);
+  }
+
+  attach(c: CallClient): void {
+    for (const fn of this.clientHooks) fn(c);
+  }
+
+  /** Registers what an area does when the facade leaves its meeting (for any reason). */
+  onLeave(fn: (why: 'left' | 'stopped' | 'dropped') => void): void {
+    this.leaveHooks.push(fn);
+  }
+
+  /** Registers what an area does once the facade has entered a meeting (before EnterMeetingRslt). */
+  onEnter(fn: () => void): void {
+    this.enterHooks.push(fn);
+  }
+
+  entered(): void {
+    for (const fn of this.enterHooks) fn();
+  }
+
+  /** Forgets the meeting and closes its media. */
+  leaveRoom(why: 'left' | 'stopped' | 'dropped'): void {
+    if (this.room.meetingID === null) {
+      this.av.leave();
+      return;
+    }
+    this.room.forget();
+    this.av.leave();
+    for (const fn of this.leaveHooks) fn(why);
+  }
+
+  /**
+   * Runs `op` if logged in, else reports NOT_LOGGED_IN (12) to `fail`. Like every result, the
+   * failure comes after the function has returned (so `const callID = Call(...)` is set when
+   * CallFail runs).
+   */
+  withClient(fail: (code: number) => void, op: (c: CallClient) => Promise<void>): void {
+    const c = this.loggedIn();
+    if (!c) {
+      queueMicrotask(() => fail(ErrorCodes.NOT_LOGGED_IN));
+      return;
+    }
+    op(c).catch((err: unknown) => fail(codeOf(err)));
+  }
+}
