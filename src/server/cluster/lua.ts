@@ -216,11 +216,14 @@ return { 'NEW', old or '', call, tried }
 `),
 
   /**
-   * Session ended on its node (ARGV: sid, user). Returns the callID of the user's open call if the
-   * user is now offline (their call is theirs to lose), else ''.
+   * Session ended on its node (ARGV: sid, user, node). Returns the callID of the user's open call
+   * if the user is now offline (their call is theirs to lose), else ''. A session another node
+   * has taken over meanwhile (a resume there) is not this node's to end: nothing happens.
    */
   release: script(`
-local sid, u = ARGV[4], ARGV[5]
+local sid, u, node = ARGV[4], ARGV[5], ARGV[6]
+local at = redis.call('HGET', 'cr:sess:' .. sid, 'node')
+if at and at ~= node then return '' end
 if not drop_session(sid) then
   if redis.call('EXISTS', 'cr:user:' .. u) == 1 then return '' end
 end
@@ -504,8 +507,10 @@ changed(u)
 return { 'OK', '[' .. table.concat(list, ',') .. ']', #others / 2 + 1 }
 `),
 
-  /** ARGV: meetingID, user, sid. 1 if the session was a member, else 0. */
+  /** ARGV: meetingID, user, sid, node. 1 if the session was a member, else 0 (also when another node holds the session now). */
   leave: script(`
+local at = redis.call('HGET', 'cr:sess:' .. ARGV[6], 'node')
+if at and at ~= ARGV[7] then return 0 end
 local ok = leave_meeting(ARGV[4], ARGV[5], ARGV[6])
 changed(ARGV[5])
 if ok then return 1 end

@@ -85,7 +85,7 @@ export class ClusterMeetings implements MeetingService {
     const current = s.meetingID;
     if (current === null || (id !== undefined && id !== current)) throw new CallroomError('NOT_IN_MEETING');
     s.meetingID = null;
-    await this.deps.node.run('leave', current, s.userID, s.id);
+    await this.deps.node.run('leave', current, s.userID, s.id, this.deps.node.id);
     return current;
   }
 
@@ -94,7 +94,7 @@ export class ClusterMeetings implements MeetingService {
     if (id === null) return;
     s.meetingID = null;
     // Issued at once: it reaches Redis before anything this node sends for the session later.
-    void this.deps.node.run('leave', id, s.userID, s.id).catch((err: unknown) => this.deps.onError?.(err));
+    void this.deps.node.run('leave', id, s.userID, s.id, this.deps.node.id).catch((err: unknown) => this.deps.onError?.(err));
   }
 
   async destroy(s: Session, id: number): Promise<void> {

@@ -129,7 +129,7 @@ export class ClusterSessions extends SessionRegistry implements SharedEventLog {
     const was = super.remove(s);
     if (this.bySid.get(s.id) === s) this.bySid.delete(s.id);
     // Issued now, so it reaches Redis before the scripts the end of the session runs next.
-    this.gone.set(s.userID, (this.node.run('release', s.id, s.userID) as Promise<string>).catch(() => ''));
+    this.gone.set(s.userID, (this.node.run('release', s.id, s.userID, this.node.id) as Promise<string>).catch(() => ''));
     return was;
   }
 
