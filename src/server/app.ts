@@ -148,6 +148,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
         maxQueuedBytes: limits.maxQueuedBytes,
         publicUrl: () => publicUrl,
         onScript: (script) => metrics.redisScripts.inc({ script }),
+        onRevoked: (userID, notBefore) => auth.loadRevocations([[userID, notBefore]]),
         onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
         onEnded,
       })
@@ -169,8 +170,9 @@ export function createServer(opts: ServerOptions): CallroomServer {
       connections: () => connections.size,
       draining: () => draining,
       metricsToken: opts.metricsToken,
-      // A revoked user's session logged in with a token now refused: it ends (close 4021).
-      revoked: (userID) => core.sessions.get(userID)?.close('TOKEN_INVALID'),
+      // A revoked user's session logged in with a token now refused: it ends (close 4021). In a
+      // cluster every node learns the cut-off and ends the session if it holds it.
+      revoked: (userID, notBefore) => (cluster ? cluster.revoked(userID, notBefore) : core.sessions.get(userID)?.close('TOKEN_INVALID')),
     }),
   );
   // UTF-8 is checked by the connection, which answers BAD_FRAME instead of closing with 1007.

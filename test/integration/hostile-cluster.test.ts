@@ -36,3 +36,25 @@ test('cluster: wrong meeting passwords and failed logins are counted across node
     await cl.close();
   }
 });
+
+test('cluster: a revocation on one node ends the session on another and refuses old tokens everywhere, also on a node started later', async () => {
+  const cl = await startCluster(2);
+  try {
+    const oldToken = await cl.token('bob');
+    const bob = await Hostile.open(cl.nodes[1]!.url);
+    assert.equal((await bob.request('login', { token: oldToken })).ok, true);
+    const admin = await cl.auth.mint('ops', { admin: true });
+    const res = await fetch(`${cl.nodes[0]!.url}/v1/users/bob/revoke`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    assert.equal(res.status, 200);
+    assert.equal((await bob.closed).code, 4000 + ErrorCodes.TOKEN_INVALID, 'the session on the other node is closed with 4021');
+    const again = await Hostile.open(cl.nodes[1]!.url);
+    assert.equal((await again.request('login', { token: oldToken })).code, ErrorCodes.TOKEN_INVALID);
+    again.close();
+    const later = await cl.addNode();
+    const there = await Hostile.open(later.url);
+    assert.equal((await there.request('login', { token: oldToken })).code, ErrorCodes.TOKEN_INVALID, 'a new node loads the cut-offs from Redis');
+    there.close();
+  } finally {
+    await cl.close();
+  }
+});

@@ -33,6 +33,8 @@ export interface ClusterDeps {
   onDelivered?(setupMs: number): void;
   onEnded?(call: CallRecord): void;
   onScript?(name: string): void;
+  /** Another node revoked a user's tokens before `notBefore` (s). */
+  onRevoked(userID: string, notBefore: number): void;
 }
 
 export interface ClusterServices {
@@ -41,6 +43,8 @@ export interface ClusterServices {
   calls: ClusterCalls;
   meetings: ClusterMeetings;
   presence: ClusterPresence;
+  /** A user's tokens before `notBefore` (s) were revoked here: every node learns it and ends the user's session. */
+  revoked(userID: string, notBefore: number): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -75,6 +79,9 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
       const s = sessions.session(m.sid);
       if (s) presence.forget(s);
       sessions.movedAway(m.sid);
+    } else if (m.t === 'revoked') {
+      d.onRevoked(m.u, m.nb);
+      sessions.get(m.u)?.close('TOKEN_INVALID');
     } else if (m.t === 'kick') {
       if (sessions.session(m.sid)) d.log.info({ sid: m.sid }, 'login on another node: closing the older session');
       sessions.kick(m.sid);
@@ -114,6 +121,10 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
       await node.start();
       await presence.load();
       await sweepOrphans();
+    },
+    revoked(userID, notBefore) {
+      const m: ClusterMessage = { t: 'revoked', u: userID, nb: notBefore };
+      void node.redis.publish('cr:ch:all', JSON.stringify(m)).catch(onError);
     },
     stop: () => node.stop(),
   };

@@ -33,7 +33,8 @@ export interface ClusterOptions {
 export type ClusterMessage =
   | { t: 'kick'; sid: string }
   | { t: 'moved'; sid: string }
-  | { t: 'facts'; f: StatusFacts };
+  | { t: 'facts'; f: StatusFacts }
+  | { t: 'revoked'; u: string; nb: number };
 
 /** A numbered event for one session, published by the script that appended it to the session's log. */
 export interface ClusterFrame {

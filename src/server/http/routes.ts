@@ -19,8 +19,8 @@ export interface HttpOptions {
   draining(): boolean;
   /** When set, GET /metrics needs `Authorization: Bearer <this>`. */
   metricsToken?: string | undefined;
-  /** A user's tokens were revoked: end their session (it logged in with a token now refused). */
-  revoked?(userID: string): void;
+  /** A user's tokens issued before `notBefore` (s) were revoked: end their session (it logged in with a token now refused). */
+  revoked?(userID: string, notBefore: number): void;
 }
 
 /**
@@ -156,7 +156,7 @@ export function createHttpHandler(core: Core, opts: HttpOptions) {
       const now = core.clock.now();
       const notBefore = core.auth.revoke(userID, now);
       await core.store.setTokensNotBefore?.(userID, notBefore);
-      opts.revoked?.(userID);
+      opts.revoked?.(userID, notBefore);
       core.log.info({ user: userID }, 'tokens revoked');
       return json(res, 200, { userID, tokensNotBefore: notBefore * 1000 });
     }

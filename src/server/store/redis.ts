@@ -133,6 +133,16 @@ export class RedisStore implements Store {
     return this.redis.smembers('cr:dnd');
   }
 
+  /** Token cut-offs (user → seconds), kept in `cr:revoked`; they only move forward. */
+  async setTokensNotBefore(userID: string, notBefore: number): Promise<void> {
+    const cur = Number((await this.redis.hget('cr:revoked', userID)) ?? 0);
+    if (notBefore > cur) await this.redis.hset('cr:revoked', userID, notBefore);
+  }
+
+  async loadTokensNotBefore(): Promise<[string, number][]> {
+    return Object.entries(await this.redis.hgetall('cr:revoked')).map(([u, s]) => [u, Number(s)]);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
