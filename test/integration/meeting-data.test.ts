@@ -154,7 +154,7 @@ describe('SendCmd and SendIMmsg, RTCSDK facade', () => {
     await nothingMore(alice, bob, carol, dave);
   });
 
-  test('12 before login; 817 outside a room and to a non-member; 5 for data over the limit', async () => {
+  test('12 before login; 817 outside a room and to a non-member; 5 for data over the limit and a command to nobody', async () => {
     const { alice, bob, carol, dave } = await room();
     const loggedOut = ts.facade();
     const seen: unknown[][] = [];
@@ -182,6 +182,9 @@ describe('SendCmd and SendIMmsg, RTCSDK facade', () => {
     assert.deepEqual(await alice.cb.take('SendCmdRslt'), [t6, 5, 'ck6']);
     const t7 = alice.f.SendIMmsg('x'.repeat(Limits.data + 1), '', 'ck7');
     assert.deepEqual(await alice.cb.take('SendIMmsgRlst'), [t7, 5, 'ck7']);
+    const t8 = alice.f.SendCmd('', 'x', 'ck8');
+    assert.deepEqual(await alice.cb.take('SendCmdRlst'), [t8, 5, 'ck8'], 'a command needs a member to go to');
+    assert.deepEqual(await alice.cb.take('SendCmdRslt'), [t8, 5, 'ck8']);
     await nothingMore(alice, bob, carol, dave);
   });
 });
