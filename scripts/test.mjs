@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The whole test suite: builds, makes sure the system packages the tests need are present
 // (scripts/system-deps.sh), then runs unit, integration and browser tests with node's runner.
-// Then it runs the contract suites, the resume and the restart tests a second time in cluster
+// Then it runs the contract suites, meeting data, the resume and the restart tests a second time in cluster
 // mode (CALLROOM_TEST_MODE=cluster: three nodes on one Redis behind a non-sticky round-robin
 // proxy, see test/helpers/cluster-server.ts). It fails if either run fails.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,7 +28,7 @@ say(`running ${dirs.join(', ')} (one node)`);
 const single = run(dirs, { CALLROOM_TEST_MODE: 'single' });
 
 /** The suites that must hold in both modes (DESIGN.md §5b). */
-const BOTH_MODES = ['contract-modern', 'contract-facade', 'guide-snippets', 'resume', 'restart'].map(
+const BOTH_MODES = ['contract-modern', 'contract-facade', 'guide-snippets', 'meeting-data', 'resume', 'restart'].map(
   (name) => `dist/test/integration/${name}.test.js`,
 );
 say(`running ${BOTH_MODES.map((f) => f.replace(/^.*\//, '')).join(', ')} again in cluster mode (3 nodes, Redis, round-robin proxy)`);

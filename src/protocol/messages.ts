@@ -15,6 +15,8 @@ export const Limits = {
   pswd: 64,
   subject: 200,
   text: 4096,
+  /** A `meeting.data` payload (the facade's SendCmd data and SendIMmsg text), in characters. */
+  data: 16384,
   sdp: 32768,
   statusQuery: 1000,
   callListMax: 200,
@@ -113,6 +115,10 @@ export type SignalKind = Static<typeof SignalKind>;
 export const SignalPayload = Type.Union([SessionDescription, IceCandidate, Type.Null()]);
 export type SignalPayload = Static<typeof SignalPayload>;
 
+/** What a `meeting.data` carries: a command (the facade's SendCmd) or an instant message (SendIMmsg). */
+export const DataKind = Type.Union([Type.Literal('cmd'), Type.Literal('im')]);
+export type DataKind = Static<typeof DataKind>;
+
 /**
  * The state of a member's microphone or camera, numbered as the reference SDK's ASTATUS /
  * VSTATUS: 0 unknown, 1 no device (missing or refused), 2 closed, 3 open, 4 opening.
@@ -183,6 +189,13 @@ export const Requests = {
     meetingID: MeetingID,
     text: Type.String({ minLength: 1, maxLength: Limits.text }),
   }),
+  /** Data to one other member (`to`) or, without `to`, to every other member of the meeting. */
+  'meeting.data': req('meeting.data', {
+    meetingID: MeetingID,
+    to: Type.Optional(UserID),
+    kind: DataKind,
+    data: Type.String({ maxLength: Limits.data }),
+  }),
   /** Tells the other members the state of this member's microphone, camera and screen share. */
   'meeting.media': req('meeting.media', {
     meetingID: MeetingID,
@@ -248,6 +261,7 @@ export interface Results {
   'meeting.destroy': { meetingID: number };
   'meeting.signal': Record<string, never>;
   'meeting.message': { ts: number };
+  'meeting.data': { ts: number };
   'meeting.media': Record<string, never>;
   'call.invite': { callID: string; meeting: MeetInfo };
   'call.accept': { callID: string; meeting: MeetInfo };
@@ -311,6 +325,14 @@ export const Events = {
     from: Type.String(),
     nickName: Type.String(),
     text: Type.String(),
+    ts: Type.Integer(),
+  }),
+  /** Data from another member, to this member alone or to the whole meeting. */
+  'meeting.data': Type.Object({
+    meetingID: Type.Integer(),
+    from: Type.String(),
+    kind: DataKind,
+    data: Type.String(),
     ts: Type.Integer(),
   }),
   /** Another member's microphone, camera and screen share (sent by that member's client). */

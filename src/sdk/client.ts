@@ -6,6 +6,7 @@
 import { CallroomError, errorName } from '../protocol/errors.js';
 import type {
   CallRecord,
+  DataKind,
   EventName,
   IceServer,
   EventPayload,
@@ -434,6 +435,13 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   }
   async sendMessage(meetingID: number, text: string): Promise<number> {
     return (await this.request('meeting.message', { meetingID, text })).ts;
+  }
+  /**
+   * Sends `data` (≤ 16 384 characters) to member `to`, or without `to` to every other member of the
+   * meeting; they get `meeting.data`. Resolves with the server's time of it.
+   */
+  async sendData(meetingID: number, kind: DataKind, data: string, to?: string): Promise<number> {
+    return (await this.request('meeting.data', { meetingID, kind, data, ...(to !== undefined ? { to } : {}) })).ts;
   }
   /** Tells the other members the state of this member's microphone, camera and screen share (`meeting.media`). */
   async setMedia(meetingID: number, media: MemberMedia): Promise<void> {

@@ -4,7 +4,7 @@
  * the Redis-backed ones in cluster/. Methods that a cluster must answer from Redis may return a
  * promise; callers await them.
  */
-import type { CallRecord, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload, UserStatus } from '../protocol/messages.js';
+import type { CallRecord, DataKind, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload, UserStatus } from '../protocol/messages.js';
 import type { InviteArgs } from './calls/calls.js';
 import type { Session } from './sessions.js';
 
@@ -38,6 +38,11 @@ export interface MeetingService {
   destroy(s: Session, id: number): Promise<void>;
   signal(s: Session, id: number, to: string, kind: SignalKind, payload: SignalPayload): void | Promise<void>;
   message(s: Session, id: number, text: string): number | Promise<number>;
+  /**
+   * Relays `data` from member `s` as `meeting.data`: to member `to`, or (undefined) to every other
+   * member; returns its time. NOT_IN_MEETING if `s` is not in meeting `id`, or `to` is not another member.
+   */
+  data(s: Session, id: number, to: string | undefined, kind: DataKind, data: string): number | Promise<number>;
   /** Relays the member's media state to the other members (`meeting.media`); NOT_IN_MEETING otherwise. */
   media(s: Session, id: number, media: MemberMedia): void | Promise<void>;
 }

@@ -274,6 +274,7 @@ export const INBOX_EVENTS: (keyof ClientEvents)[] = [
   'meeting.stopped',
   'meeting.signal',
   'meeting.message',
+  'meeting.data',
   'meeting.media',
   'user.status',
   'session.closing',

@@ -543,20 +543,23 @@ end
 return 'OK'
 `),
 
-  /** ARGV: meetingID, from, sid, to, event payload JSON. 'OK', 'NOT_IN_MEETING' or 'NO_TARGET'. */
+  /**
+   * ARGV: meetingID, from, sid, to, event name, payload JSON. Sends the event to one other member
+   * (a WebRTC signal, data to one member). 'OK', 'NOT_IN_MEETING' or 'NO_TARGET'.
+   */
   signal: script(`
-local mid, from, sid, to, p = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local mid, from, sid, to, ev, p = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local me = redis.call('HGET', 'cr:mmem:' .. mid, from)
 if not me or cjson.decode(me).sid ~= sid then return 'NOT_IN_MEETING' end
 local t = redis.call('HGET', 'cr:mmem:' .. mid, to)
 if not t or to == from then return 'NO_TARGET' end
-emit(cjson.decode(t).sid, 'meeting.signal', p)
+emit(cjson.decode(t).sid, ev, p)
 return 'OK'
 `),
 
   /**
    * ARGV: meetingID, from, sid, event name, payload JSON. Sends the event to every other member
-   * (a room message, a member's media state). 'OK' or 'NOT_IN_MEETING'.
+   * (a room message, a member's media state, data to everyone). 'OK' or 'NOT_IN_MEETING'.
    */
   broadcast: script(`
 local mid, from, sid, ev, p = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]

@@ -12,7 +12,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { CallroomError, type ErrorName } from '../../protocol/errors.js';
-import type { EventPayload, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { DataKind, EventPayload, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import type { Clock } from '../clock.js';
 import { mayDestroy, meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { MeetingService } from '../services.js';
@@ -103,12 +103,15 @@ export class ClusterMeetings implements MeetingService {
     if (r !== 'OK') fail(r);
   }
 
-  async signal(s: Session, id: number, to: string, kind: SignalKind, payload: SignalPayload): Promise<void> {
-    if (s.meetingID !== id) throw new CallroomError('NOT_IN_MEETING');
-    const p = JSON.stringify({ meetingID: id, from: s.userID, kind, payload });
-    const r = (await this.deps.node.run('signal', id, s.userID, s.id, to, p)) as string;
-    if (r === 'NO_TARGET') throw new CallroomError('NOT_IN_MEETING', `${to} is not in meeting ${id}`);
-    if (r !== 'OK') fail(r);
+  signal(s: Session, id: number, to: string, kind: SignalKind, payload: SignalPayload): Promise<void> {
+    return this.relay(s, id, to, 'meeting.signal', { meetingID: id, from: s.userID, kind, payload });
+  }
+
+  async data(s: Session, id: number, to: string | undefined, kind: DataKind, data: string): Promise<number> {
+    const ts = this.deps.clock.now();
+    const ev = { meetingID: id, from: s.userID, kind, data, ts };
+    await (to === undefined ? this.broadcast(s, id, 'meeting.data', ev) : this.relay(s, id, to, 'meeting.data', ev));
+    return ts;
   }
 
   async message(s: Session, id: number, text: string): Promise<number> {
@@ -121,8 +124,16 @@ export class ClusterMeetings implements MeetingService {
     return this.broadcast(s, id, 'meeting.media', { meetingID: id, userID: s.userID, ...media });
   }
 
-  /** An event from member `s` to every other member of meeting `id`. */
-  private async broadcast<E extends 'meeting.message' | 'meeting.media'>(s: Session, id: number, ev: E, payload: EventPayload<E>): Promise<void> {
+  /** An event from member `s` to one other member `to` of meeting `id` (the `signal` script). */
+  private async relay<E extends 'meeting.signal' | 'meeting.data'>(s: Session, id: number, to: string, ev: E, payload: EventPayload<E>): Promise<void> {
+    if (s.meetingID !== id) throw new CallroomError('NOT_IN_MEETING');
+    const r = (await this.deps.node.run('signal', id, s.userID, s.id, to, ev, JSON.stringify(payload))) as string;
+    if (r === 'NO_TARGET') throw new CallroomError('NOT_IN_MEETING', `${to} is not in meeting ${id}`);
+    if (r !== 'OK') fail(r);
+  }
+
+  /** An event from member `s` to every other member of meeting `id` (the `broadcast` script). */
+  private async broadcast<E extends 'meeting.message' | 'meeting.media' | 'meeting.data'>(s: Session, id: number, ev: E, payload: EventPayload<E>): Promise<void> {
     if (s.meetingID !== id) throw new CallroomError('NOT_IN_MEETING');
     const r = (await this.deps.node.run('broadcast', id, s.userID, s.id, ev, JSON.stringify(payload))) as string;
     if (r !== 'OK') fail(r);

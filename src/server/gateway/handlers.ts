@@ -74,6 +74,9 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   async 'meeting.message'(ctx, req) {
     return { ts: await ctx.core.meetings.message(ctx.session, req.meetingID, req.text) };
   },
+  async 'meeting.data'(ctx, req) {
+    return { ts: await ctx.core.meetings.data(ctx.session, req.meetingID, req.to, req.kind, req.data) };
+  },
   async 'meeting.media'(ctx, req) {
     const { audio, video, screen } = req;
     await ctx.core.meetings.media(ctx.session, req.meetingID, { audio, video, ...(screen !== undefined ? { screen } : {}) });

@@ -1,11 +1,11 @@
 /**
- * Meetings (rooms): creation, who may enter, membership, signalling relay, room messages,
- * destruction by the creator and expiry when idle past the TTL.
+ * Meetings (rooms): creation, who may enter, membership, signalling relay, room messages and
+ * data (to one member or all), destruction by the creator and expiry when idle past the TTL.
  */
 import { randomInt } from 'node:crypto';
 import { CallroomError, type ErrorName } from '../../protocol/errors.js';
 import { mayDestroy, meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
-import type { MeetInfo, Member, MemberMedia, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { DataKind, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Session } from '../sessions.js';
 import type { MeetingRecord, Store } from '../store/types.js';
@@ -175,11 +175,26 @@ export class Meetings {
     return m;
   }
 
+  /** Another member `to` of meeting `m`, as seen by member `s`; NOT_IN_MEETING otherwise. */
+  private other(m: Live, s: Session, to: string): Session {
+    const target = m.members.get(to);
+    if (!target || to === s.userID) throw new CallroomError('NOT_IN_MEETING', `${to} is not in meeting ${m.record.id}`);
+    return target.session;
+  }
+
   signal(s: Session, id: number, to: string, kind: SignalKind, payload: SignalPayload): void {
     const m = this.member(s, id);
-    const target = m.members.get(to);
-    if (!target || to === s.userID) throw new CallroomError('NOT_IN_MEETING', `${to} is not in meeting ${id}`);
-    target.session.send('meeting.signal', { meetingID: id, from: s.userID, kind, payload });
+    this.other(m, s, to).send('meeting.signal', { meetingID: id, from: s.userID, kind, payload });
+  }
+
+  data(s: Session, id: number, to: string | undefined, kind: DataKind, data: string): number {
+    const m = this.member(s, id);
+    const target = to === undefined ? undefined : this.other(m, s, to);
+    const ts = this.deps.clock.now();
+    const ev = { meetingID: id, from: s.userID, kind, data, ts };
+    if (target) target.send('meeting.data', ev);
+    else for (const [uid, v] of m.members) if (uid !== s.userID) v.session.send('meeting.data', ev);
+    return ts;
   }
 
   message(s: Session, id: number, text: string): number {
