@@ -4,6 +4,7 @@
  * Debian's Chromium driven by playwright-core with a fake camera and microphone. Every wait is
  * on page state (DOM, WebRTC statistics); nothing sleeps.
  */
+import { after, before } from 'node:test';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -217,4 +218,36 @@ export async function closeAll(users: UserPage[]): Promise<void> {
 /** Prints what the pages logged as errors (to help read a failure). */
 export function reportErrors(users: UserPage[]): void {
   for (const u of users) if (u.errors.length) console.log(`console errors on ${u.name}'s page:\n  ${u.errors.join('\n  ')}`);
+}
+
+/**
+ * For a file whose tests drive bare pages with the SDK bundle loaded (no softphone page): starts
+ * a server and a browser before the file's tests and closes everything after them.
+ */
+export function bundlePages(): { server(): E2EServer; page(): Promise<Page> } {
+  let srv: E2EServer;
+  let browser: Browser;
+  const pages: Page[] = [];
+  before(async () => {
+    srv = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const p of pages) await p.context().close().catch(() => undefined);
+    await browser?.close();
+    await srv?.close();
+  });
+  return {
+    server: () => srv,
+    /** A page of the server's origin with the SDK bundle loaded (window.Callroom, window.RTCSDK). */
+    async page() {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      page.setDefaultTimeout(WAIT_MS);
+      pages.push(page);
+      await page.goto(`${srv.url}/healthz`);
+      await page.addScriptTag({ url: '/callroom-sdk.js' });
+      return page;
+    },
+  };
 }

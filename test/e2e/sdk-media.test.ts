@@ -5,36 +5,13 @@
  *   negotiation settles it), then one opens its camera later (renegotiation).
  * - The RTCSDK facade, as the call guide uses it, plus OpenMic / OpenVideo after entering.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, startServer, WAIT_MS, type E2EServer } from './harness.js';
+import type { Page } from 'playwright-core';
+import { bundlePages } from './harness.js';
 
-let srv: E2EServer;
-let browser: Browser;
-const pages: Page[] = [];
-
-before(async () => {
-  srv = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const p of pages) await p.context().close().catch(() => undefined);
-  await browser?.close();
-  await srv?.close();
-});
-
-/** A page of the server's origin with the SDK bundle loaded (window.Callroom, window.RTCSDK). */
-async function sdkPage(): Promise<Page> {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  pages.push(page);
-  await page.goto(`${srv.url}/healthz`);
-  await page.addScriptTag({ url: '/callroom-sdk.js' });
-  return page;
-}
+const pages = bundlePages();
+const sdkPage = () => pages.page();
 
 test('MediaRoom: offers that cross are settled (perfect negotiation), and a camera opened later is renegotiated', { timeout: 90_000 }, async () => {
   const page = await sdkPage();

@@ -7,36 +7,14 @@
  *   other's microphone and camera state change, share a screen, and hang up through
  *   HangupCall; both spellings of the hang-up callbacks fire once each and both leave the room.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, startServer, WAIT_MS, type E2EServer } from './harness.js';
+import type { Page } from 'playwright-core';
+import { bundlePages } from './harness.js';
 import { VENDOR_CALLBACKS, surfaceScript, type SurfaceReport } from '../helpers/vendor-surface.js';
 
-let srv: E2EServer;
-let browser: Browser;
-const pages: Page[] = [];
-
-before(async () => {
-  srv = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const p of pages) await p.context().close().catch(() => undefined);
-  await browser?.close();
-  await srv?.close();
-});
-
-async function bundlePage(): Promise<Page> {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  pages.push(page);
-  await page.goto(`${srv.url}/healthz`);
-  await page.addScriptTag({ url: '/callroom-sdk.js' });
-  return page;
-}
+const pages = bundlePages();
+const bundlePage = () => pages.page();
 
 test('the vendor surface in the browser bundle: every slot set and every function called, nothing throws', { timeout: 60_000 }, async () => {
   const page = await bundlePage();
@@ -225,7 +203,7 @@ test('demo-shaped pages: call, video objects, mute and camera state at the other
     assert.deepEqual(await p.evaluate(() => (window as unknown as { CRVideo_GetAllMembers(): unknown[] }).CRVideo_GetAllMembers()), [], 'out of the room');
     assert.equal(await p.evaluate(() => (window as unknown as { RTCSDK: { media: unknown } }).RTCSDK.media), null, 'its media closed');
   }
-  const status = await (await fetch(`${srv.url}/healthz`)).json() as { sessions: number };
+  const status = await (await fetch(`${pages.server().url}/healthz`)).json() as { sessions: number };
   assert.equal(status.sessions, 3, 'all three still logged in');
 });
 
