@@ -117,7 +117,7 @@ async function videoOf(page: Page, uid: string, shown: boolean): Promise<void> {
   );
 }
 
-test('demo-shaped pages: call, video objects, mute and camera state at the other side, screen share (also for a member who enters during it), HangupCall', { timeout: 120_000 }, async () => {
+test('demo-shaped pages: call, video objects, mute and camera state at the other side, screen share (also for a member who enters during it), SendCmd and IM, HangupCall', { timeout: 120_000 }, async () => {
   const alice = await appPage('alice');
   const bob = await appPage('bob');
   await alice.evaluate(() => {
@@ -186,6 +186,18 @@ test('demo-shaped pages: call, video objects, mute and camera state at the other
   await logged(bob, 'NotifyScreenShareStopped', 'alice');
   await logged(carol, 'NotifyScreenShareStopped', 'alice');
   assert.equal(await count(carol, 'NotifyScreenShareStarted'), 1, 'once');
+
+  // Data: a command to one member, an IM to the whole room.
+  await alice.evaluate(() => (window as unknown as { CRVideo_SendCmd(u: string, d: string, c: string): string }).CRVideo_SendCmd('bob', '{"kind":"ping"}', 'cmd'));
+  await logged(alice, 'SendCmdRlst', '*', 0, 'cmd');
+  await logged(alice, 'SendCmdRslt', '*', 0, 'cmd');
+  await logged(bob, 'NotifyCmdData', 'alice', '{"kind":"ping"}');
+  await bob.evaluate(() => (window as unknown as { CRVideo_SendIMmsg(t: string, u: string, c: string): string }).CRVideo_SendIMmsg('hello room', '', 'im'));
+  await logged(bob, 'SendIMmsgRlst', '*', 0, 'im');
+  await logged(alice, 'NotifyIMmsg', 'bob', 'hello room');
+  await logged(carol, 'NotifyIMmsg', 'bob', 'hello room');
+  assert.equal(await count(carol, 'NotifyCmdData'), 0, 'the command reached its target only');
+  assert.equal(await count(bob, 'NotifyIMmsg'), 0, 'not back to its sender');
 
   // Hang up through HangupCall: both spellings fire once each, and both leave the room.
   await alice.evaluate(() => {
