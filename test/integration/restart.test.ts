@@ -157,7 +157,7 @@ describe('restart', () => {
       assert.equal((await s.listOpenCalls()).length, 2, 'both calls are restored');
       clock.advance(1_000);
       // Ended by the restored timer (one node) or the next check for calls without a party (cluster).
-      await eventually(async () => assert.deepEqual(await s.listOpenCalls(), []), { timeoutMs: 10_000, what: 'both calls ended' });
+      await eventually(async () => assert.deepEqual(await s.listOpenCalls(), []), { timeoutMs: 15_000, what: 'both calls ended' });
       assertComplete(await s.getCall(`crash-ringing-${t}`), 'lost');
       const act = await s.getCall(`crash-active-${t}`);
       assertComplete(act, 'lost');
