@@ -3,7 +3,7 @@
  * pushes, typed errors (CallroomError) carrying the code and its name. Runs in browsers and in
  * Node (index.ts supplies the `ws` WebSocket there).
  */
-import { CallroomError, errorName } from '../protocol/errors.js';
+import { CallroomError, closeCodeFor, errorName } from '../protocol/errors.js';
 import type {
   CallRecord,
   EventName,
@@ -20,6 +20,8 @@ import type {
 } from '../protocol/messages.js';
 import { PROTOCOL_VERSION, SDK_NAME, WS_PATH } from '../protocol/version.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
+import { Heartbeat, HEARTBEAT_INTERVAL_MS, type HeartbeatOptions } from './heartbeat.js';
+import { RequestQueue, systemTimers, type Timers } from './request-queue.js';
 
 /** The part of the standard WebSocket this client uses (browsers and the `ws` package). */
 export interface WebSocketLike {
@@ -30,6 +32,8 @@ export interface WebSocketLike {
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: { code: number; reason: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
+  /** Cuts the connection at once, without a closing handshake (the `ws` package has it). */
+  terminate?(): void;
 }
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
@@ -38,10 +42,16 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 /** Delays before reconnect attempts (ms), then RECONNECT_EVERY_MS; each with ±20 % jitter. */
 export const RECONNECT_BACKOFF_MS = [0, 300, 1200, 2700, 4800] as const;
 export const RECONNECT_EVERY_MS = 7000;
-/** How often a logged-in client pings (and acknowledges the events it has). */
-export const PING_INTERVAL_MS = 10_000;
+/** How often a logged-in client pings (and acknowledges the events it has): the heartbeat's interval. */
+export const PING_INTERVAL_MS = HEARTBEAT_INTERVAL_MS;
+/** Milliseconds to wait for each response, held time included (the default of `requestTimeoutMs`). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** Milliseconds a socket may take to open before the attempt counts as failed. */
+export const CONNECT_TIMEOUT_MS = 10_000;
 /** Login failures that end reconnecting: the credentials themselves are refused. */
 const FATAL_LOGIN_CODES = new Set([7, 10, 18, 21]);
+/** Ops sent even while reconnecting (they are how the client reconnects), never held. */
+const NEVER_HELD: ReadonlySet<Op> = new Set<Op>(['login', 'ping']);
 
 /** Events a CallClient emits: the server's events by name, plus connection events. */
 export type ClientEvents = { [E in EventName]: [EventPayload<E>] } & {
@@ -49,7 +59,7 @@ export type ClientEvents = { [E in EventName]: [EventPayload<E>] } & {
   state: [ConnectionState];
   /** The session ended: code is the reason (10 kicked, 18 token expired, 904 shutdown, 204 lost). */
   closed: [{ code: number; name: string; message: string }];
-  /** The connection dropped; the client will try again after `delayMs`. */
+  /** The connection dropped (or its heartbeat went unanswered); the client will try again after `delayMs`. */
   reconnecting: [{ attempt: number; delayMs: number }];
   /** Back online. `resumed`: the session carried on and missed events were replayed; if false the
    * server had let the session go (its calls ended by the contract) and this is a new one. */
@@ -61,12 +71,18 @@ export type ClientEvents = { [E in EventName]: [EventPayload<E>] } & {
 export interface CallClientOptions {
   /** ws://host:port/v1/ws, http://host:port, or host:port. */
   url: string;
-  /** Milliseconds to wait for each response (default 10 000). */
+  /** Milliseconds to wait for each response (default REQUEST_TIMEOUT_MS), time held while reconnecting included. */
   requestTimeoutMs?: number;
+  /** Milliseconds a socket may take to open (default CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
   /** How to open a socket; defaults to the global WebSocket. */
   webSocket?: WebSocketFactory;
   /** Reconnect and resume by itself when the connection drops (default true). */
   reconnect?: boolean;
+  /** The heartbeat's ping interval and reply deadline (defaults: a dead connection noticed within 9 s). */
+  heartbeat?: HeartbeatOptions;
+  /** Timer functions (injected by tests); default the global ones. */
+  timers?: Timers;
 }
 
 export interface LoginResult {
@@ -77,6 +93,12 @@ export interface LoginResult {
   resumeGraceMs: number;
   tokenExpiresAt: number | null;
   dnd: boolean;
+}
+
+/** A session to resume at login (e.g. kept by a page across a reload): its ID and the last event seq seen. */
+export interface ResumeFrom {
+  sessionID: string;
+  lastSeq: number;
 }
 
 /** Normalises `host:port` or any ws/wss/http/https URL to the socket URL. */
@@ -98,28 +120,21 @@ export function newCallID(): string {
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(Math.random() * 4)]}${hex(3)}-${hex(12)}`;
 }
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
-  op: Op;
-}
-
 const OPEN = 1;
 
 export class CallClient extends TypedEmitter<ClientEvents> {
   private ws: WebSocketLike | null = null;
-  private nextID = 1;
-  private readonly pending = new Map<number, Pending>();
   private _state: ConnectionState = 'idle';
   private readonly url: string;
-  private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
   private readonly factory: WebSocketFactory;
   private readonly autoReconnect: boolean;
+  private readonly timers: Timers;
+  private readonly requests: RequestQueue;
+  private readonly heartbeat: Heartbeat;
   private credentials: Params<'login'> | null = null;
   private reconnectAttempt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private reconnectTimer: unknown = null;
   /** The last event seq seen; events are numbered per session. */
   lastSeq = 0;
   user: LoginResult | null = null;
@@ -129,8 +144,16 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       if (err !== undefined) queueMicrotask(() => this.emit('listenerError', err));
     });
     this.url = toSocketUrl(opts.url);
-    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.autoReconnect = opts.reconnect ?? true;
+    this.timers = opts.timers ?? systemTimers;
+    this.requests = new RequestQueue(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, this.timers);
+    this.heartbeat = new Heartbeat(
+      opts.heartbeat ?? {},
+      () => this.request('ping', { ack: this.lastSeq }),
+      () => this.onHeartbeatLost(),
+      this.timers,
+    );
     const G = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
     const factory = opts.webSocket ?? (G ? (u: string) => new G(u) : undefined);
     if (!factory) throw new CallroomError('CONNECTION_ERROR', 'no WebSocket available: pass options.webSocket');
@@ -162,8 +185,20 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       }
       this.ws = ws;
       let opened = false;
+      const notOpened = (why: string) => {
+        this.timers.clearTimeout(openTimer);
+        reject(new CallroomError('CONNECTION_ERROR', `cannot connect to ${this.url}${why}`));
+        if (this._state === 'connecting') this.setState('closed');
+      };
+      const openTimer = this.timers.setTimeout(() => {
+        if (opened || this.ws !== ws) return;
+        this.ws = null;
+        this.cut(ws);
+        notOpened(`: no answer in ${this.connectTimeoutMs} ms`);
+      }, this.connectTimeoutMs);
       ws.onopen = () => {
         opened = true;
+        this.timers.clearTimeout(openTimer);
         if (this._state !== 'reconnecting') this.setState('connected');
         resolve();
       };
@@ -174,29 +209,56 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       ws.onclose = (ev) => {
         if (this.ws !== ws) return;
         this.ws = null;
-        this.failPending(new CallroomError('CONNECTION_ERROR', 'connection closed'));
-        if (!opened) {
-          reject(new CallroomError('CONNECTION_ERROR', `cannot connect to ${this.url}`));
-          if (this._state === 'connecting') this.setState('closed');
-          return;
-        }
-        const code = ev.code >= 4000 && ev.code < 5000 ? ev.code - 4000 : 204;
-        const lostUnasked = this.user !== null && !this.closingSent;
-        if (lostUnasked && this.autoReconnect && code !== 10 && code !== 18 && this.credentials) {
-          this.scheduleReconnect();
-          return;
-        }
-        if (this._state === 'reconnecting' && !this.closingSent) return;
-        this.stopPinging();
-        this.user = null;
-        this.setState('closed');
-        if (lostUnasked) this.emit('closed', { code, name: errorName(code), message: ev.reason || 'connection closed' });
-        this.closingSent = false;
+        if (!opened) notOpened('');
+        else this.onSocketLost(ev.code, ev.reason);
       };
     });
   }
 
   private closingSent = false;
+
+  /** An open socket is gone: reconnect and resume if the session may carry on, else close. */
+  private onSocketLost(closeCode: number, reason: string): void {
+    this.requests.failInFlight(new CallroomError('CONNECTION_ERROR', 'connection closed'));
+    const code = closeCode >= 4000 && closeCode < 5000 ? closeCode - 4000 : 204;
+    const lostUnasked = this.user !== null && !this.closingSent;
+    if (lostUnasked && this.autoReconnect && code !== 10 && code !== 18 && this.credentials) {
+      this.scheduleReconnect();
+      return;
+    }
+    if (this._state === 'reconnecting' && !this.closingSent) return;
+    this.toClosed(lostUnasked ? { code, name: errorName(code), message: reason || 'connection closed' } : null);
+  }
+
+  /** The heartbeat went unanswered: the socket is taken for dead even though no error said so. */
+  private onHeartbeatLost(): void {
+    const ws = this.ws;
+    if (!ws || this._state !== 'connected') return;
+    this.ws = null;
+    this.cut(ws);
+    this.onSocketLost(closeCodeFor('CONNECTION_ERROR'), 'heartbeat unanswered');
+  }
+
+  /** Lets a socket go without waiting for it: a dead one would not finish a closing handshake. */
+  private cut(ws: WebSocketLike): void {
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    try {
+      // Not 1000/1001: should the close frame reach the server, the session is held for a resume.
+      if (ws.terminate) ws.terminate();
+      else ws.close(closeCodeFor('CONNECTION_ERROR'), 'heartbeat unanswered');
+    } catch {
+      /* already closed */
+    }
+  }
+
+  private toClosed(reason: { code: number; name: string; message: string } | null): void {
+    this.heartbeat.stop();
+    this.user = null;
+    this.requests.failHeld(new CallroomError('CONNECTION_ERROR', `the session ended${reason ? ` (${reason.name})` : ''}: request not sent`));
+    this.setState('closed');
+    if (reason) this.emit('closed', reason);
+    this.closingSent = false;
+  }
 
   private onFrame(data: unknown): void {
     if (typeof data !== 'string') data = String(data);
@@ -217,7 +279,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
         // A server going down for a restart: reconnect and resume once it is back.
         if (!(p.code === 904 && this.autoReconnect && this.credentials)) {
           this.closingSent = true;
-          this.stopPinging();
+          this.heartbeat.stop();
           this.user = null;
           this.emit('closed', { code: p.code, name: p.name, message: p.message });
         }
@@ -226,10 +288,8 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       return;
     }
     if (typeof msg.id === 'number') {
-      const p = this.pending.get(msg.id);
+      const p = this.requests.settle(msg.id);
       if (!p) return;
-      this.pending.delete(msg.id);
-      clearTimeout(p.timer);
       if (msg.ok === true) {
         // A new (not resumed) session numbers its events from 1. Reset here, synchronously:
         // its first events may arrive in the same read as this response, before any await resumes.
@@ -240,34 +300,24 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     }
   }
 
-  private failPending(err: CallroomError): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.pending.clear();
-  }
-
-  /** Sends one request and resolves with its result, or rejects with a CallroomError. */
+  /**
+   * Sends one request and resolves with its result, or rejects with a CallroomError. While the
+   * client reconnects, the request is held and sent once the session is resumed (it still fails
+   * with TIMEOUT after the request timeout, and with CONNECTION_ERROR if a new session began).
+   */
   request<O extends Op>(op: O, params: Params<O>): Promise<Results[O]> {
+    if (this._state === 'reconnecting' && this.user && !NEVER_HELD.has(op)) return this.requests.make<Results[O]>(op, params, 'hold');
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN) return Promise.reject(new CallroomError('CONNECTION_ERROR', 'not connected'));
-    const id = this.nextID++;
-    return new Promise<Results[O]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new CallroomError('TIMEOUT', `${op}: no response in ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, op });
-      ws.send(JSON.stringify({ id, op, ...params }));
-    });
+    return this.requests.make<Results[O]>(op, params, { send: (frame) => ws.send(frame) });
   }
 
-  private async loginWith(params: Params<'login'>): Promise<LoginResult> {
+  private async loginWith(params: Params<'login'>, resume?: ResumeFrom): Promise<LoginResult> {
     this.cancelReconnect();
     this.closingSent = false;
     await this.connect();
-    const r = await this.request('login', { protocol: PROTOCOL_VERSION, sdk: SDK_NAME, ...params });
+    if (resume) this.lastSeq = resume.lastSeq;
+    const r = await this.request('login', { protocol: PROTOCOL_VERSION, sdk: SDK_NAME, ...params, ...(resume ? { resume } : {}) });
     this.credentials = params;
     this.acceptLogin(r);
     return this.user!;
@@ -283,40 +333,28 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       tokenExpiresAt: r.tokenExpiresAt,
       dnd: r.dnd,
     };
-    this.startPinging();
+    this.resumed = r.resumed;
+    this.heartbeat.start();
   }
 
-  private startPinging(): void {
-    this.stopPinging();
-    const t = setInterval(() => {
-      if (this._state === 'connected' && this.user) this.request('ping', { ack: this.lastSeq }).catch(() => undefined);
-    }, PING_INTERVAL_MS);
-    (t as { unref?: () => void }).unref?.();
-    this.pingTimer = t;
-  }
-
-  private stopPinging(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    this.pingTimer = null;
-  }
+  /** Whether the last login carried on an earlier session (`resumed` in its result). */
+  resumed = false;
 
   private cancelReconnect(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.reconnectTimer !== null) this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     this.reconnectAttempt = 0;
   }
 
   private scheduleReconnect(): void {
-    if (this.reconnectTimer) return;
+    if (this.reconnectTimer !== null) return;
+    this.heartbeat.stop();
     this.setState('reconnecting');
     const i = this.reconnectAttempt++;
     const base = RECONNECT_BACKOFF_MS[i] ?? RECONNECT_EVERY_MS;
     const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
     this.emit('reconnecting', { attempt: i + 1, delayMs });
-    const t = setTimeout(() => void this.tryReconnect(), delayMs);
-    // Waiting to reconnect does not by itself keep a Node process alive.
-    (t as { unref?: () => void }).unref?.();
-    this.reconnectTimer = t;
+    this.reconnectTimer = this.timers.setTimeout(() => void this.tryReconnect(), delayMs);
   }
 
   private async tryReconnect(): Promise<void> {
@@ -332,20 +370,21 @@ export class CallClient extends TypedEmitter<ClientEvents> {
         ...creds,
         resume: { sessionID: prev.sessionID, lastSeq: this.lastSeq },
       });
+      if (this._state !== 'reconnecting') return;
       this.acceptLogin(r);
       this.reconnectAttempt = 0;
+      const ws = this.ws;
+      if (r.resumed && ws) this.requests.release((frame) => ws.send(frame));
+      else this.requests.failHeld(new CallroomError('CONNECTION_ERROR', 'the session could not be resumed (a new one began): request not sent'));
       this.setState('connected');
       this.emit('reconnected', { resumed: r.resumed });
     } catch (err) {
       if (this._state !== 'reconnecting') return;
       const code = err instanceof CallroomError ? err.code : 204;
       if (FATAL_LOGIN_CODES.has(code)) {
-        this.user = null;
-        this.stopPinging();
         this.ws?.close(1000, 'login refused');
         this.ws = null;
-        this.setState('closed');
-        this.emit('closed', { code, name: errorName(code), message: (err as Error).message });
+        this.toClosed({ code, name: errorName(code), message: (err as Error).message });
         return;
       }
       if (this.ws) {
@@ -360,6 +399,15 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   /** Logs in with a token (a JWT from your backend or `callroom token`). */
   login(token: string, nickName?: string): Promise<LoginResult> {
     return this.loginWith({ token, ...(nickName ? { nickName } : {}) });
+  }
+
+  /**
+   * Logs in with a token and asks to carry on `from`, a session this client (or a page before
+   * its reload) had: `resumed` in the result says whether it did (its calls, meeting and missed
+   * events carry on) or a new session began.
+   */
+  loginResuming(token: string, from: ResumeFrom, nickName?: string): Promise<LoginResult> {
+    return this.loginWith({ token, ...(nickName ? { nickName } : {}) }, from);
   }
 
   /** The compatible login: app ID and the hex MD5 of the app secret. */
@@ -387,7 +435,8 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   /** Closes the socket without logging out first, and stops reconnecting. */
   close(): void {
     this.cancelReconnect();
-    this.stopPinging();
+    this.heartbeat.stop();
+    this.requests.failHeld(new CallroomError('CONNECTION_ERROR', 'the client was closed: request not sent'));
     const ws = this.ws;
     if (!ws) {
       if (this._state === 'reconnecting') this.setState('closed');
