@@ -7,6 +7,7 @@
  */
 import { createServer, connect, type Socket, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { EventEmitter, once } from 'node:events';
 
 export interface Proxy {
   url: string;
@@ -20,6 +21,12 @@ export interface Proxy {
    * can tell. Unfreezing delivers what was held, then passes on the closes that came meanwhile.
    */
   freeze(on: boolean): void;
+  /**
+   * Resolves at the next close of a socket on that side: `client` (the proxy's socket from a client)
+   * or `upstream` (its socket to the server), seen even while frozen (the close is then held back
+   * from the other side). Call it before the action that should cause the close.
+   */
+  nextClose(side: 'client' | 'upstream'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,6 +76,7 @@ async function listen(pick: () => URL | null): Promise<Proxy> {
   /** While frozen: the data held, in order, and the pairs to cut once thawed. */
   let heldData: { to: Socket; chunk: Buffer }[] = [];
   const cutWhenThawed = new Set<() => void>();
+  const closes = new EventEmitter();
   const server: Server = createServer((client) => {
     if (blocked) {
       client.destroy();
@@ -92,8 +100,8 @@ async function listen(pick: () => URL | null): Promise<Proxy> {
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    client.on('error', cleanup).on('close', cleanup);
-    upstream.on('error', cleanup).on('close', cleanup);
+    client.on('error', cleanup).on('close', cleanup).on('close', () => closes.emit('client'));
+    upstream.on('error', cleanup).on('close', cleanup).on('close', () => closes.emit('upstream'));
     const forward = (from: Socket, to: Socket) => {
       from.on('data', (chunk: Buffer) => {
         if (frozen) heldData.push({ to, chunk });
@@ -124,6 +132,9 @@ async function listen(pick: () => URL | null): Promise<Proxy> {
       const cuts = [...cutWhenThawed];
       cutWhenThawed.clear();
       for (const cut of cuts) cut();
+    },
+    async nextClose(side) {
+      await once(closes, side);
     },
     close() {
       frozen = false;

@@ -375,6 +375,7 @@ export class Connection implements Attachment {
   /** Pings the client; a client that did not answer the previous ping is cut off. */
   heartbeat(): void {
     if (!this.alive) {
+      this.core.log.info({ user: this.userID, remote: this.remote }, 'heartbeat unanswered: connection cut');
       this.ws.terminate();
       this.end(false);
       return;
