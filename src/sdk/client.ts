@@ -150,7 +150,10 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     this.requests = new RequestQueue(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, this.timers);
     this.heartbeat = new Heartbeat(
       opts.heartbeat ?? {},
-      () => this.request('ping', { ack: this.lastSeq }),
+      () => {
+        const sentAt = Date.now();
+        return this.request('ping', { ack: this.lastSeq }).then((r) => this.noteServerTime(r.serverTime, sentAt));
+      },
       () => this.onHeartbeatLost(),
       this.timers,
     );
@@ -317,8 +320,10 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     this.closingSent = false;
     await this.connect();
     if (resume) this.lastSeq = resume.lastSeq;
+    const sentAt = Date.now();
     const r = await this.request('login', { protocol: PROTOCOL_VERSION, sdk: SDK_NAME, ...params, ...(resume ? { resume } : {}) });
     this.credentials = params;
+    this.noteServerTime(r.serverTime, sentAt);
     this.acceptLogin(r);
     return this.user!;
   }
@@ -339,6 +344,18 @@ export class CallClient extends TypedEmitter<ClientEvents> {
 
   /** Whether the last login carried on an earlier session (`resumed` in its result). */
   resumed = false;
+
+  /** The server's clock minus this one's, from the last login or ping (half its round trip taken as the delay). */
+  private clockOffsetMs = 0;
+
+  /** The server's time now, as best known: compare it with the server's timestamps (a call's answeredAt). */
+  serverNow(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  private noteServerTime(serverTime: number, sentAt: number): void {
+    this.clockOffsetMs = serverTime - (sentAt + Date.now()) / 2;
+  }
 
   private cancelReconnect(): void {
     if (this.reconnectTimer !== null) this.timers.clearTimeout(this.reconnectTimer);
@@ -364,6 +381,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     if (!creds || !prev || this._state !== 'reconnecting') return;
     try {
       await this.connect();
+      const sentAt = Date.now();
       const r = await this.request('login', {
         protocol: PROTOCOL_VERSION,
         sdk: SDK_NAME,
@@ -371,6 +389,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
         resume: { sessionID: prev.sessionID, lastSeq: this.lastSeq },
       });
       if (this._state !== 'reconnecting') return;
+      this.noteServerTime(r.serverTime, sentAt);
       this.acceptLogin(r);
       this.reconnectAttempt = 0;
       const ws = this.ws;

@@ -66,9 +66,10 @@ export class Connection implements Attachment {
       if (!this.session) this.closeWith('LOGIN_TIMEOUT');
     }, limits.loginTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    // A client that closes on purpose (1000 normal, 1001 page closed) is gone at once; any other
-    // loss holds its session for a resume.
-    ws.on('close', (code) => this.end(code === 1000 || code === 1001));
+    // A client that closes on purpose (1000) is gone at once; any other loss holds its session for
+    // a resume, 1001 too: a browser sends it when its page goes away, and a page reloaded mid-call
+    // comes back and resumes.
+    ws.on('close', (code) => this.end(code === 1000));
     ws.on('error', () => this.end(false));
     ws.on('pong', () => {
       this.alive = true;
