@@ -264,6 +264,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   }
 
   private onFrame(data: unknown): void {
+    this.heartbeat.noteTraffic();
     if (typeof data !== 'string') data = String(data);
     let msg: Record<string, unknown>;
     try {

@@ -54,6 +54,22 @@ export class Heartbeat {
     this.deadline = null;
   }
 
+  /**
+   * A frame came in: the connection carries frames, as an answer to the ping would show (a reply
+   * queued behind a burst of events is not taken for a dead line).
+   */
+  noteTraffic(): void {
+    this.alive(this.run);
+  }
+
+  /** The pending ping counts as answered: its deadline is cleared and the next ping scheduled. */
+  private alive(run: number): void {
+    if (run !== this.run || this.deadline === null) return;
+    this.timers.clearTimeout(this.deadline);
+    this.deadline = null;
+    this.schedule(run);
+  }
+
   private schedule(run: number): void {
     this.tick = this.timers.setTimeout(() => this.beat(run), this.intervalMs);
   }
@@ -65,12 +81,7 @@ export class Heartbeat {
       this.stop();
       this.onDead(this.timeoutMs);
     }, this.timeoutMs);
-    const answered = () => {
-      if (run !== this.run) return;
-      if (this.deadline !== null) this.timers.clearTimeout(this.deadline);
-      this.deadline = null;
-      this.schedule(run);
-    };
+    const answered = () => this.alive(run);
     // Any answer, even an error response, shows the connection carries frames both ways; a
     // request that fails without an answer (its socket closed) is left to the close handling.
     this.ping().then(answered, (err: unknown) => {

@@ -78,3 +78,17 @@ test('stop() cancels a pending deadline: a stopped heartbeat reports nothing', (
   clock.advance(1000);
   assert.equal(dead, 0);
 });
+
+test('any frame received counts as an answer: a ping reply queued behind events does not make the line dead', () => {
+  const clock = new FakeClock();
+  let dead = 0;
+  const hb = new Heartbeat({ intervalMs: 100, timeoutMs: 50 }, () => new Promise(() => undefined), () => dead++, timersOf(clock));
+  hb.start();
+  for (let i = 0; i < 10; i++) {
+    clock.advance(140); // the ping went out at +100; a frame comes in before its deadline
+    hb.noteTraffic();
+  }
+  assert.equal(dead, 0);
+  clock.advance(200);
+  assert.equal(dead, 1, 'silence after the traffic: the deadline decides');
+});
