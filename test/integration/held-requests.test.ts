@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { CallClient, CallroomError } from '../../src/sdk/index.js';
 import { WAIT_MS, startServer, next, type TestServer } from '../helpers/server.js';
 import { startProxy, type Proxy } from '../helpers/proxy.js';
+import { watch } from '../helpers/facade.js';
 
 interface Scene {
   ts: TestServer;
@@ -116,4 +117,37 @@ test('held requests fail with a clear error when the session cannot be resumed (
     });
     assert.equal(s.bob.state, 'connected');
   });
+});
+
+test('the facade: AcceptCall during a short blip gets AcceptCallSuccess once the session resumes', async () => {
+  const ts = await startServer({ limits: { resumeGraceMs: 10_000 } });
+  const proxy = await startProxy(ts.url);
+  try {
+    const alice = await ts.client('alice');
+    const bob = ts.facade();
+    bob.SetServerAddr(new URL(proxy.url).host);
+    const cb = watch(bob, ['LoginSuccess', 'NotifyCallIn', 'AcceptCallSuccess', 'AcceptCallFail']);
+    bob.LoginByToken(await ts.token('bob'));
+    await cb.take('LoginSuccess');
+    const meeting = await alice.createMeeting();
+    const { callID } = await alice.call('bob', meeting);
+    await cb.take('NotifyCallIn');
+    const client = bob.client!;
+    proxy.block(true);
+    const reconnecting = next(client, 'reconnecting');
+    proxy.dropAll();
+    await reconnecting;
+    const accepted = next(alice, 'call.accepted');
+    bob.AcceptCall(callID, undefined, '', 'cookie-1');
+    proxy.block(false);
+    const [id, cookie] = await cb.take('AcceptCallSuccess');
+    assert.equal(id, callID);
+    assert.equal(cookie, 'cookie-1');
+    assert.equal((await accepted).callID, callID);
+    assert.deepEqual(cb.unreadOf('AcceptCallFail'), []);
+    client.close();
+  } finally {
+    await proxy.close();
+    await ts.close();
+  }
 });
