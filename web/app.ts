@@ -12,6 +12,7 @@ import { currentLanguage, initLanguage, onLanguageChange, setLanguage, t, type L
 import { devToken, NeedsTokenError, nameToUserID, saved } from './login.js';
 import { msg, render, type Msg } from './outcome.js';
 import { Phone, type PhoneState } from './phone.js';
+import { resumeState, type ResumeState } from './resume-state.js';
 import { Tones } from './tones.js';
 
 const tones = new Tones();
@@ -71,6 +72,30 @@ class Session {
     byId('me-name').textContent = t('you', { name: user.nickName });
     byId<HTMLInputElement>('dnd').checked = user.dnd;
     byId('me').hidden = false;
+    // Kept for a reload: the session and the call, saved at each change and as the page goes.
+    this.phone.on('state', this.save);
+    addEventListener('pagehide', this.save);
+  }
+
+  /** Saves what a reload of this page needs to resume the session and its call. */
+  private readonly save = (): void => {
+    const u = this.client.user;
+    if (!u || session !== this) return;
+    resumeState.save({
+      userID: u.userID,
+      sessionID: u.sessionID,
+      lastSeq: this.client.lastSeq,
+      savedAt: Date.now(),
+      resumeGraceMs: u.resumeGraceMs,
+      call: this.phone.savedCall(),
+      room: this.phone.savedRoom(),
+    });
+  };
+
+  /** After a reload: carry on the call or the room the page was in. */
+  async restore(from: ResumeState, resumed: boolean): Promise<void> {
+    if (from.call) await this.phone.restoreCall(from.call, resumed);
+    else if (from.room) await this.phone.restoreRoom(from.room, resumed);
   }
 
   async start(): Promise<void> {
@@ -124,6 +149,7 @@ class Session {
   }
 
   dispose(): void {
+    removeEventListener('pagehide', this.save);
     this.phone.dispose();
     this.connection.dispose();
     this.view.dispose();
@@ -154,9 +180,13 @@ function showLogin(error = ''): void {
   showScreen('login', byId('login-name'));
 }
 
-async function login(token: string, name?: string): Promise<void> {
+/**
+ * Logs in with `token`. `from`: what this tab kept before a reload; the login then asks to resume
+ * that session (the server holds it for the resume grace) and the page carries on its call.
+ */
+async function login(token: string, name?: string, from: ResumeState | null = null): Promise<void> {
   const client = new CallClient({ url: location.origin });
-  const user = await client.login(token);
+  const user = from ? await client.loginResuming(token, { sessionID: from.sessionID, lastSeq: from.lastSeq }) : await client.login(token);
   saved.remember(token, name);
   session?.dispose();
   const s = new Session(client, user);
@@ -166,9 +196,11 @@ async function login(token: string, name?: string): Promise<void> {
     s.dispose();
     session = null;
     saved.remember(null);
+    resumeState.clear();
     showLogin(loggedOutMessage(e.code));
   });
   await s.start();
+  if (from && from.userID === user.userID) await s.restore(from, client.resumed);
   const room = linkedRoom();
   if (room) {
     history.replaceState(null, '', location.pathname);
@@ -208,6 +240,7 @@ function wire(): void {
     const s = session;
     session = null;
     saved.remember(null);
+    resumeState.clear();
     s?.dispose();
     void s?.client.logout().catch(() => undefined);
     showLogin();
@@ -264,5 +297,5 @@ function wire(): void {
 initLanguage();
 wire();
 const token = saved.token();
-if (token) login(token).catch(() => showLogin());
+if (token) login(token, undefined, resumeState.load()).catch(() => showLogin());
 else showLogin();

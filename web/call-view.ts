@@ -78,8 +78,10 @@ export class CallView {
     const was = this.state;
     this.state = s;
     if (s.kind !== 'call' && s.kind !== 'room') return;
+    // A call's answer time can be corrected (from its record) while it is shown: follow it.
+    if (s.kind === 'call') this.since = s.answeredAt;
     if (was.kind !== s.kind) {
-      this.since = s.kind === 'call' ? s.answeredAt : Date.now();
+      if (s.kind === 'room') this.since = Date.now();
       if (s.kind === 'call') this.ensureTile(s.peer.userID, s.peer.nickName);
     }
     this.renderText();

@@ -6,13 +6,14 @@
  */
 import type { CallClient } from '../src/sdk/client.js';
 import { CallroomError } from '../src/protocol/errors.js';
-import type { EventPayload, IceServer, MeetInfo, Member } from '../src/protocol/messages.js';
+import type { CallRecord, EventPayload, IceServer, MeetInfo, Member } from '../src/protocol/messages.js';
 import { newCallID } from '../src/sdk/client.js';
 import { LocalMedia } from '../src/sdk/media/local-media.js';
 import { MediaRoom } from '../src/sdk/media/room.js';
 import { TypedEmitter } from '../src/shared/typed-emitter.js';
 import { formatDuration } from './format.js';
 import { inviteFailure, msg, rejectedNotice, ringingEndedNotice, type Msg } from './outcome.js';
+import type { SavedCall } from './resume-state.js';
 import type { Tones } from './tones.js';
 
 export interface Peer {
@@ -27,6 +28,7 @@ export type PhoneState =
   | { kind: 'idle' }
   | { kind: 'outgoing'; callID: string; peer: Peer; invited: boolean }
   | { kind: 'incoming'; callID: string; peer: Peer; meeting: MeetInfo }
+  /** `answeredAt`: when the call was answered, by this browser's clock (from the server's record once known). */
   | { kind: 'call'; callID: string; peer: Peer; meeting: MeetInfo; answeredAt: number; creator: boolean }
   | { kind: 'room'; meeting: MeetInfo };
 
@@ -106,7 +108,96 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   }
 
   private notice(m: Msg | null): void {
+    this.noticeSeq++;
     this.emit('notice', m);
+  }
+  /** Counts notices, so that a correction of one (its duration from the record) never replaces a later one. */
+  private noticeSeq = 0;
+
+  // ---- the call record: the server's times ----
+  /** The current call's answeredAt by the server's clock, once known. */
+  private answeredAtServer: number | null = null;
+
+  /** A server timestamp on this browser's clock. */
+  private toLocal(serverTs: number): number {
+    return serverTs - (this.client.serverNow() - Date.now());
+  }
+
+  private async record(callID: string): Promise<CallRecord | undefined> {
+    const calls = await this.client.listCalls({ limit: 20 }).catch(() => null);
+    return calls?.find((c) => c.callID === callID);
+  }
+
+  /**
+   * Takes the answer time from the call's record, so that the duration shown on both sides is the
+   * record's (not the time each side happened to learn of the answer, which a blip can delay).
+   */
+  private async syncAnsweredAt(callID: string): Promise<void> {
+    const rec = await this.record(callID);
+    const s = this.state;
+    if (!rec || rec.answeredAt === null || s.kind !== 'call' || s.callID !== callID) return;
+    this.answeredAtServer = rec.answeredAt;
+    this.set({ ...s, answeredAt: this.toLocal(rec.answeredAt) });
+  }
+
+  /** Replaces the end notice just shown with one that has the call record's duration (endedAt − answeredAt). */
+  private async recordDuration(callID: string, make: (duration: string) => Msg): Promise<void> {
+    const seq = this.noticeSeq;
+    const rec = await this.record(callID);
+    if (seq !== this.noticeSeq || !rec || rec.answeredAt === null || rec.endedAt === null) return;
+    this.notice(make(formatDuration(rec.endedAt - rec.answeredAt)));
+  }
+
+  /** What a reload needs to carry on this call: null if there is no call in progress. */
+  savedCall(): SavedCall | null {
+    const s = this.state;
+    if (s.kind !== 'call') return null;
+    const answeredAt = this.answeredAtServer ?? Math.round(s.answeredAt + (this.client.serverNow() - Date.now()));
+    return { callID: s.callID, peer: s.peer, meeting: s.meeting, answeredAt, creator: s.creator };
+  }
+
+  /** The room this page is in (not a call's meeting), for a reload. */
+  savedRoom(): MeetInfo | null {
+    return this.state.kind === 'room' ? (this.roomMeeting ?? this.state.meeting) : null;
+  }
+
+  /**
+   * After a reload: carry on the call the page was in. `resumed`: the session carried on (else the
+   * server had let it go and the call ended as lost). The call record says whether it is still
+   * on; if so the page leaves and enters its meeting again (the session is still in it, with the
+   * media of the page before the reload), so that the other side links to this page afresh.
+   */
+  async restoreCall(c: SavedCall, resumed: boolean): Promise<void> {
+    if (this.state.kind !== 'idle') return;
+    if (!resumed) return this.notice(msg('outLost', { name: c.peer.nickName }));
+    this.answeredAtServer = c.answeredAt;
+    this.ownMeeting = c.creator ? c.meeting.ID : null;
+    this.set({ kind: 'call', callID: c.callID, peer: c.peer, meeting: c.meeting, answeredAt: this.toLocal(c.answeredAt), creator: c.creator });
+    const still = () => this.state.kind === 'call' && this.state.callID === c.callID;
+    void this.startLocal();
+    const rec = await this.record(c.callID);
+    if (!still()) return;
+    if (!rec || rec.state !== 'active') {
+      // It ended while the page reloaded (its event came before this page listened).
+      const name = c.peer.nickName;
+      const lasted = rec?.endedAt != null && rec.answeredAt !== null ? formatDuration(rec.endedAt - rec.answeredAt) : null;
+      return this.finish(rec?.outcome === 'completed' && lasted !== null ? msg('outHungUpByOther', { name, duration: lasted }) : msg('outLost', { name }));
+    }
+    const cur: PhoneState = this.state as PhoneState; // moved on by the awaits above
+    if (rec.answeredAt !== null && cur.kind === 'call') {
+      this.answeredAtServer = rec.answeredAt;
+      this.set({ ...cur, answeredAt: this.toLocal(rec.answeredAt) });
+    }
+    await this.client.exitMeeting(c.meeting.ID).catch(() => undefined);
+    if (!still()) return;
+    await this.joinMedia(c.meeting.ID, undefined, still);
+  }
+
+  /** After a reload: enter again the room the page was in (the resumed session may still be in it). */
+  async restoreRoom(m: MeetInfo, resumed: boolean): Promise<void> {
+    if (this.state.kind !== 'idle') return;
+    if (resumed) await this.client.exitMeeting(m.ID).catch(() => undefined);
+    await this.joinRoom(m.ID, m.pswd, m);
   }
 
   // ---- calling out ----
@@ -159,6 +250,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       const sent = this.surely(() => this.client.hangup(s.callID));
       this.finish(msg('outHungUpByMe', { duration }), false);
       await sent;
+      await this.recordDuration(s.callID, (d) => msg('outHungUpByMe', { duration: d }));
       this.emit('ended');
       return;
     }
@@ -170,6 +262,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     if (s.kind !== 'outgoing' || s.callID !== e.callID) return;
     this.tones.stop();
     this.set({ kind: 'call', callID: s.callID, peer: s.peer, meeting: e.meeting, answeredAt: Date.now(), creator: true });
+    void this.syncAnsweredAt(s.callID);
     await this.joinMedia(e.meeting.ID, undefined, () => this.state.kind === 'call' && this.state.callID === e.callID);
   }
 
@@ -181,7 +274,10 @@ export class Phone extends TypedEmitter<PhoneEvents> {
 
   // ---- being called ----
   private onIncoming(e: EventPayload<'call.incoming'>): void {
-    if (this.state.kind !== 'idle' && this.state.kind !== 'room') {
+    const now = this.state;
+    if (now.kind !== 'idle' && now.kind !== 'room') {
+      // This call, already taken (an event replayed after a reload): nothing to do.
+      if ('callID' in now && now.callID === e.callID) return;
       // The server does not ring a busy user; if it happens anyway, say no.
       void this.client.reject(e.callID).catch(() => undefined);
       return;
@@ -206,6 +302,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       if (still()) this.finish(msg('outCancelledByCaller', { name: s.peer.nickName }));
       return;
     }
+    void this.syncAnsweredAt(s.callID);
     await this.joinMedia(s.meeting.ID, undefined, still);
   }
 
@@ -231,7 +328,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       }
       if (s.kind === 'call') {
         const duration = formatDuration(Date.now() - s.answeredAt);
-        this.finish(e.reason === 'lost' ? msg('outLost', { name: s.peer.nickName }) : msg('outHungUpByOther', { name: s.peer.nickName, duration }));
+        const name = s.peer.nickName;
+        this.finish(e.reason === 'lost' ? msg('outLost', { name }) : msg('outHungUpByOther', { name, duration }));
+        if (e.reason !== 'lost') void this.recordDuration(s.callID, (d) => msg('outHungUpByOther', { name, duration: d }));
         return;
       }
       this.finish(msg('outLost', { name: s.peer.nickName }));
@@ -248,6 +347,8 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     setTimeout(() => {
       const now = this.state;
       if (now.kind !== 'call' || now.callID !== s.callID) return;
+      // Back in the meeting meanwhile (a page reloaded mid-call leaves and enters again).
+      if (this.room?.peers.includes(s.peer.userID)) return;
       const sent = this.surely(() => this.client.hangup(s.callID));
       this.finish(msg('outPeerLeft', { name: s.peer.nickName, duration: formatDuration(Date.now() - s.answeredAt) }), false);
       void sent.then(() => this.emit('ended'));
@@ -392,6 +493,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   /** Back to idle with a notice: stops tones, leaves the meeting, frees the devices. */
   private finish(notice: Msg | null, ended = true): void {
     this.tones.stop();
+    this.answeredAtServer = null;
     const id = this.meetingID;
     this.stopMedia();
     this.roomMeeting = null;

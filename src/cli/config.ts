@@ -31,6 +31,7 @@ export const SERVE_OPTIONS = {
   dev: { flag: 'dev', env: 'CALLROOM_DEV', kind: 'bool', help: 'development mode: dev keys, and the web page may get a token for any name (loopback only)' },
   publicUrl: { flag: 'public-url', env: 'CALLROOM_PUBLIC_URL', kind: 'string', help: 'base URL used in meeting links (default: http://host:port)' },
   resumeGrace: { flag: 'resume-grace', env: 'CALLROOM_RESUME_GRACE_MS', kind: 'int', default: '20000', min: 0, max: 3_600_000, help: 'ms a dropped session waits for its client to resume before its calls end (0 = at once)' },
+  heartbeat: { flag: 'heartbeat', env: 'CALLROOM_HEARTBEAT_MS', kind: 'int', default: '4000', min: 100, max: 60_000, help: 'ms between the WebSocket pings the server sends; a socket that has not answered one by the next is cut (so a dead connection is noticed within twice this)' },
   meetingTtl: { flag: 'meeting-ttl', env: 'CALLROOM_MEETING_TTL_MS', kind: 'int', default: String(24 * 3600_000), min: 0, max: 365 * 24 * 3600_000, help: 'ms an empty meeting lives before it is destroyed (0 = forever)' },
   durability: { flag: 'durability', env: 'CALLROOM_DURABILITY', kind: 'string', default: 'normal', choices: ['normal', 'full'], help: 'normal: writes survive a crash of the process; full: also a power loss (slower)' },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', kind: 'string', default: 'info', choices: LOG_LEVELS, help: 'log level' },
@@ -69,6 +70,7 @@ export type ServeConfig = {
   dev: boolean;
   publicUrl: string | undefined;
   resumeGrace: number;
+  heartbeat: number;
   meetingTtl: number;
   durability: 'normal' | 'full';
   logLevel: LogLevel;

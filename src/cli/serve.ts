@@ -61,6 +61,7 @@ export async function serve(argv: string[]): Promise<number> {
     ice: { servers: cfg.iceServers, turnSecret: cfg.turnSecret, turnTtlSeconds: cfg.turnTtl },
     limits: {
       resumeGraceMs: cfg.resumeGrace,
+      heartbeatMs: cfg.heartbeat,
       ratePerSecond: cfg.rateLimit,
       rateBurst: cfg.rateLimit * 4,
       maxConnsPerIP: cfg.maxConnsPerIp,

@@ -3,7 +3,7 @@
  * pushes, typed errors (CallroomError) carrying the code and its name. Runs in browsers and in
  * Node (index.ts supplies the `ws` WebSocket there).
  */
-import { CallroomError, errorName } from '../protocol/errors.js';
+import { CallroomError, closeCodeFor, errorName } from '../protocol/errors.js';
 import type {
   CallRecord,
   DataKind,
@@ -23,6 +23,8 @@ import type {
 import { PROTOCOL_VERSION, SDK_NAME, WS_PATH } from '../protocol/version.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { EnterGate } from './enter-gate.js';
+import { Heartbeat, HEARTBEAT_INTERVAL_MS, type HeartbeatOptions } from './heartbeat.js';
+import { RequestQueue, systemTimers, type Timers } from './request-queue.js';
 
 /** The part of the standard WebSocket this client uses (browsers and the `ws` package). */
 export interface WebSocketLike {
@@ -33,6 +35,8 @@ export interface WebSocketLike {
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: { code: number; reason: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
+  /** Cuts the connection at once, without a closing handshake (the `ws` package has it). */
+  terminate?(): void;
 }
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
@@ -41,10 +45,16 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 /** Delays before reconnect attempts (ms), then RECONNECT_EVERY_MS; each with ±20 % jitter. */
 export const RECONNECT_BACKOFF_MS = [0, 300, 1200, 2700, 4800] as const;
 export const RECONNECT_EVERY_MS = 7000;
-/** How often a logged-in client pings (and acknowledges the events it has). */
-export const PING_INTERVAL_MS = 10_000;
+/** How often a logged-in client pings (and acknowledges the events it has): the heartbeat's interval. */
+export const PING_INTERVAL_MS = HEARTBEAT_INTERVAL_MS;
+/** Milliseconds to wait for each response, held time included (the default of `requestTimeoutMs`). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** Milliseconds a socket may take to open before the attempt counts as failed. */
+export const CONNECT_TIMEOUT_MS = 10_000;
 /** Login failures that end reconnecting: the credentials themselves are refused. */
 const FATAL_LOGIN_CODES = new Set([7, 10, 18, 21]);
+/** Ops sent even while reconnecting (they are how the client reconnects), never held. */
+const NEVER_HELD: ReadonlySet<Op> = new Set<Op>(['login', 'ping']);
 
 /** Events a CallClient emits: the server's events by name, plus connection events. */
 export type ClientEvents = { [E in EventName]: [EventPayload<E>] } & {
@@ -52,7 +62,7 @@ export type ClientEvents = { [E in EventName]: [EventPayload<E>] } & {
   state: [ConnectionState];
   /** The session ended: code is the reason (10 kicked, 18 token expired, 904 shutdown, 204 lost). */
   closed: [{ code: number; name: string; message: string }];
-  /** The connection dropped; the client will try again after `delayMs`. */
+  /** The connection dropped (or its heartbeat went unanswered); the client will try again after `delayMs`. */
   reconnecting: [{ attempt: number; delayMs: number }];
   /** Back online. `resumed`: the session carried on and missed events were replayed; if false the
    * server had let the session go (its calls ended by the contract) and this is a new one. */
@@ -64,12 +74,18 @@ export type ClientEvents = { [E in EventName]: [EventPayload<E>] } & {
 export interface CallClientOptions {
   /** ws://host:port/v1/ws, http://host:port, or host:port. */
   url: string;
-  /** Milliseconds to wait for each response (default 10 000). */
+  /** Milliseconds to wait for each response (default REQUEST_TIMEOUT_MS), time held while reconnecting included. */
   requestTimeoutMs?: number;
+  /** Milliseconds a socket may take to open (default CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
   /** How to open a socket; defaults to the global WebSocket. */
   webSocket?: WebSocketFactory;
   /** Reconnect and resume by itself when the connection drops (default true). */
   reconnect?: boolean;
+  /** The heartbeat's ping interval and reply deadline (defaults: a dead connection noticed within 9 s). */
+  heartbeat?: HeartbeatOptions;
+  /** Timer functions (injected by tests); default the global ones. */
+  timers?: Timers;
 }
 
 export interface LoginResult {
@@ -80,6 +96,12 @@ export interface LoginResult {
   resumeGraceMs: number;
   tokenExpiresAt: number | null;
   dnd: boolean;
+}
+
+/** A session to resume at login (e.g. kept by a page across a reload): its ID and the last event seq seen. */
+export interface ResumeFrom {
+  sessionID: string;
+  lastSeq: number;
 }
 
 /** Normalises `host:port` or any ws/wss/http/https URL to the socket URL. */
@@ -101,30 +123,21 @@ export function newCallID(): string {
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(Math.random() * 4)]}${hex(3)}-${hex(12)}`;
 }
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
-  op: Op;
-  /** For `meeting.enter`: the meeting being entered (see EnterGate). */
-  meetingID?: number;
-}
-
 const OPEN = 1;
 
 export class CallClient extends TypedEmitter<ClientEvents> {
   private ws: WebSocketLike | null = null;
-  private nextID = 1;
-  private readonly pending = new Map<number, Pending>();
   private _state: ConnectionState = 'idle';
   private readonly url: string;
-  private readonly timeoutMs: number;
+  private readonly connectTimeoutMs: number;
   private readonly factory: WebSocketFactory;
   private readonly autoReconnect: boolean;
+  private readonly timers: Timers;
+  private readonly requests: RequestQueue;
+  private readonly heartbeat: Heartbeat;
   private credentials: Params<'login'> | null = null;
   private reconnectAttempt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private reconnectTimer: unknown = null;
   /** Holds a meeting's events until this client's own enter result has been delivered. */
   private readonly gate = new EnterGate((ev, payload) => this.emit(ev, payload as never));
   /** The last event seq seen; events are numbered per session. */
@@ -136,8 +149,22 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       if (err !== undefined) queueMicrotask(() => this.emit('listenerError', err));
     });
     this.url = toSocketUrl(opts.url);
-    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.autoReconnect = opts.reconnect ?? true;
+    this.timers = opts.timers ?? systemTimers;
+    // An enter that ends without its result (a timeout, a lost connection) opens the gate too.
+    this.requests = new RequestQueue(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, this.timers, (r) => {
+      if (r.meetingID !== undefined) this.gate.end(r.meetingID, undefined);
+    });
+    this.heartbeat = new Heartbeat(
+      opts.heartbeat ?? {},
+      () => {
+        const sentAt = Date.now();
+        return this.request('ping', { ack: this.lastSeq }).then((r) => this.noteServerTime(r.serverTime, sentAt));
+      },
+      () => this.onHeartbeatLost(),
+      this.timers,
+    );
     const G = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
     const factory = opts.webSocket ?? (G ? (u: string) => new G(u) : undefined);
     if (!factory) throw new CallroomError('CONNECTION_ERROR', 'no WebSocket available: pass options.webSocket');
@@ -169,8 +196,20 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       }
       this.ws = ws;
       let opened = false;
+      const notOpened = (why: string) => {
+        this.timers.clearTimeout(openTimer);
+        reject(new CallroomError('CONNECTION_ERROR', `cannot connect to ${this.url}${why}`));
+        if (this._state === 'connecting') this.setState('closed');
+      };
+      const openTimer = this.timers.setTimeout(() => {
+        if (opened || this.ws !== ws) return;
+        this.ws = null;
+        this.cut(ws);
+        notOpened(`: no answer in ${this.connectTimeoutMs} ms`);
+      }, this.connectTimeoutMs);
       ws.onopen = () => {
         opened = true;
+        this.timers.clearTimeout(openTimer);
         if (this._state !== 'reconnecting') this.setState('connected');
         resolve();
       };
@@ -181,31 +220,59 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       ws.onclose = (ev) => {
         if (this.ws !== ws) return;
         this.ws = null;
-        this.failPending(new CallroomError('CONNECTION_ERROR', 'connection closed'));
-        if (!opened) {
-          reject(new CallroomError('CONNECTION_ERROR', `cannot connect to ${this.url}`));
-          if (this._state === 'connecting') this.setState('closed');
-          return;
-        }
-        const code = ev.code >= 4000 && ev.code < 5000 ? ev.code - 4000 : 204;
-        const lostUnasked = this.user !== null && !this.closingSent;
-        if (lostUnasked && this.autoReconnect && code !== 10 && code !== 18 && this.credentials) {
-          this.scheduleReconnect();
-          return;
-        }
-        if (this._state === 'reconnecting' && !this.closingSent) return;
-        this.stopPinging();
-        this.user = null;
-        this.setState('closed');
-        if (lostUnasked) this.emit('closed', { code, name: errorName(code), message: ev.reason || 'connection closed' });
-        this.closingSent = false;
+        if (!opened) notOpened('');
+        else this.onSocketLost(ev.code, ev.reason);
       };
     });
   }
 
   private closingSent = false;
 
+  /** An open socket is gone: reconnect and resume if the session may carry on, else close. */
+  private onSocketLost(closeCode: number, reason: string): void {
+    this.requests.failInFlight(new CallroomError('CONNECTION_ERROR', 'connection closed'));
+    const code = closeCode >= 4000 && closeCode < 5000 ? closeCode - 4000 : 204;
+    const lostUnasked = this.user !== null && !this.closingSent;
+    if (lostUnasked && this.autoReconnect && code !== 10 && code !== 18 && this.credentials) {
+      this.scheduleReconnect();
+      return;
+    }
+    if (this._state === 'reconnecting' && !this.closingSent) return;
+    this.toClosed(lostUnasked ? { code, name: errorName(code), message: reason || 'connection closed' } : null);
+  }
+
+  /** The heartbeat went unanswered: the socket is taken for dead even though no error said so. */
+  private onHeartbeatLost(): void {
+    const ws = this.ws;
+    if (!ws || this._state !== 'connected') return;
+    this.ws = null;
+    this.cut(ws);
+    this.onSocketLost(closeCodeFor('CONNECTION_ERROR'), 'heartbeat unanswered');
+  }
+
+  /** Lets a socket go without waiting for it: a dead one would not finish a closing handshake. */
+  private cut(ws: WebSocketLike): void {
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+    try {
+      // Not 1000/1001: should the close frame reach the server, the session is held for a resume.
+      if (ws.terminate) ws.terminate();
+      else ws.close(closeCodeFor('CONNECTION_ERROR'), 'heartbeat unanswered');
+    } catch {
+      /* already closed */
+    }
+  }
+
+  private toClosed(reason: { code: number; name: string; message: string } | null): void {
+    this.heartbeat.stop();
+    this.user = null;
+    this.requests.failHeld(new CallroomError('CONNECTION_ERROR', `the session ended${reason ? ` (${reason.name})` : ''}: request not sent`));
+    this.setState('closed');
+    if (reason) this.emit('closed', reason);
+    this.closingSent = false;
+  }
+
   private onFrame(data: unknown): void {
+    this.heartbeat.noteTraffic();
     if (typeof data !== 'string') data = String(data);
     let msg: Record<string, unknown>;
     try {
@@ -225,7 +292,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
         // A server going down for a restart: reconnect and resume once it is back.
         if (!(p.code === 904 && this.autoReconnect && this.credentials)) {
           this.closingSent = true;
-          this.stopPinging();
+          this.heartbeat.stop();
           this.user = null;
           this.emit('closed', { code: p.code, name: p.name, message: p.message });
         }
@@ -234,10 +301,8 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       return;
     }
     if (typeof msg.id === 'number') {
-      const p = this.pending.get(msg.id);
+      const p = this.requests.settle(msg.id);
       if (!p) return;
-      this.pending.delete(msg.id);
-      clearTimeout(p.timer);
       if (p.meetingID !== undefined) {
         const members = msg.ok === true ? (msg.result as { members?: Member[] } | undefined)?.members : undefined;
         this.gate.end(p.meetingID, Array.isArray(members) ? members : undefined);
@@ -252,39 +317,30 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     }
   }
 
-  private failPending(err: CallroomError): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      if (p.meetingID !== undefined) this.gate.end(p.meetingID, undefined);
-      p.reject(err);
-    }
-    this.pending.clear();
-  }
-
-  /** Sends one request and resolves with its result, or rejects with a CallroomError. */
+  /**
+   * Sends one request and resolves with its result, or rejects with a CallroomError. While the
+   * client reconnects, the request is held and sent once the session is resumed (it still fails
+   * with TIMEOUT after the request timeout, and with CONNECTION_ERROR if a new session began).
+   */
   request<O extends Op>(op: O, params: Params<O>): Promise<Results[O]> {
+    const hold = this._state === 'reconnecting' && this.user !== null && !NEVER_HELD.has(op);
     const ws = this.ws;
-    if (!ws || ws.readyState !== OPEN) return Promise.reject(new CallroomError('CONNECTION_ERROR', 'not connected'));
-    const id = this.nextID++;
+    if (!hold && (!ws || ws.readyState !== OPEN)) return Promise.reject(new CallroomError('CONNECTION_ERROR', 'not connected'));
+    // An enter holds its meeting's events until its result is out (see EnterGate).
     const meetingID = op === 'meeting.enter' ? (params as Params<'meeting.enter'>).meetingID : undefined;
-    return new Promise<Results[O]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        if (meetingID !== undefined) this.gate.end(meetingID, undefined);
-        reject(new CallroomError('TIMEOUT', `${op}: no response in ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, op, ...(meetingID !== undefined ? { meetingID } : {}) });
-      if (meetingID !== undefined) this.gate.begin(meetingID);
-      ws.send(JSON.stringify({ id, op, ...params }));
-    });
+    if (meetingID !== undefined) this.gate.begin(meetingID);
+    return this.requests.make<Results[O]>(op, params, hold ? 'hold' : { send: (frame) => ws!.send(frame) }, meetingID);
   }
 
-  private async loginWith(params: Params<'login'>): Promise<LoginResult> {
+  private async loginWith(params: Params<'login'>, resume?: ResumeFrom): Promise<LoginResult> {
     this.cancelReconnect();
     this.closingSent = false;
     await this.connect();
-    const r = await this.request('login', { protocol: PROTOCOL_VERSION, sdk: SDK_NAME, ...params });
+    if (resume) this.lastSeq = resume.lastSeq;
+    const sentAt = Date.now();
+    const r = await this.request('login', { protocol: PROTOCOL_VERSION, sdk: SDK_NAME, ...params, ...(resume ? { resume } : {}) });
     this.credentials = params;
+    this.noteServerTime(r.serverTime, sentAt);
     this.acceptLogin(r);
     return this.user!;
   }
@@ -299,40 +355,40 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       tokenExpiresAt: r.tokenExpiresAt,
       dnd: r.dnd,
     };
-    this.startPinging();
+    this.resumed = r.resumed;
+    this.heartbeat.start();
   }
 
-  private startPinging(): void {
-    this.stopPinging();
-    const t = setInterval(() => {
-      if (this._state === 'connected' && this.user) this.request('ping', { ack: this.lastSeq }).catch(() => undefined);
-    }, PING_INTERVAL_MS);
-    (t as { unref?: () => void }).unref?.();
-    this.pingTimer = t;
+  /** Whether the last login carried on an earlier session (`resumed` in its result). */
+  resumed = false;
+
+  /** The server's clock minus this one's, from the last login or ping (half its round trip taken as the delay). */
+  private clockOffsetMs = 0;
+
+  /** The server's time now, as best known: compare it with the server's timestamps (a call's answeredAt). */
+  serverNow(): number {
+    return Date.now() + this.clockOffsetMs;
   }
 
-  private stopPinging(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    this.pingTimer = null;
+  private noteServerTime(serverTime: number, sentAt: number): void {
+    this.clockOffsetMs = serverTime - (sentAt + Date.now()) / 2;
   }
 
   private cancelReconnect(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.reconnectTimer !== null) this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     this.reconnectAttempt = 0;
   }
 
   private scheduleReconnect(): void {
-    if (this.reconnectTimer) return;
+    if (this.reconnectTimer !== null) return;
+    this.heartbeat.stop();
     this.setState('reconnecting');
     const i = this.reconnectAttempt++;
     const base = RECONNECT_BACKOFF_MS[i] ?? RECONNECT_EVERY_MS;
     const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
     this.emit('reconnecting', { attempt: i + 1, delayMs });
-    const t = setTimeout(() => void this.tryReconnect(), delayMs);
-    // Waiting to reconnect does not by itself keep a Node process alive.
-    (t as { unref?: () => void }).unref?.();
-    this.reconnectTimer = t;
+    this.reconnectTimer = this.timers.setTimeout(() => void this.tryReconnect(), delayMs);
   }
 
   private async tryReconnect(): Promise<void> {
@@ -342,26 +398,29 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     if (!creds || !prev || this._state !== 'reconnecting') return;
     try {
       await this.connect();
+      const sentAt = Date.now();
       const r = await this.request('login', {
         protocol: PROTOCOL_VERSION,
         sdk: SDK_NAME,
         ...creds,
         resume: { sessionID: prev.sessionID, lastSeq: this.lastSeq },
       });
+      if (this._state !== 'reconnecting') return;
+      this.noteServerTime(r.serverTime, sentAt);
       this.acceptLogin(r);
       this.reconnectAttempt = 0;
+      const ws = this.ws;
+      if (r.resumed && ws) this.requests.release((frame) => ws.send(frame));
+      else this.requests.failHeld(new CallroomError('CONNECTION_ERROR', 'the session could not be resumed (a new one began): request not sent'));
       this.setState('connected');
       this.emit('reconnected', { resumed: r.resumed });
     } catch (err) {
       if (this._state !== 'reconnecting') return;
       const code = err instanceof CallroomError ? err.code : 204;
       if (FATAL_LOGIN_CODES.has(code)) {
-        this.user = null;
-        this.stopPinging();
         this.ws?.close(1000, 'login refused');
         this.ws = null;
-        this.setState('closed');
-        this.emit('closed', { code, name: errorName(code), message: (err as Error).message });
+        this.toClosed({ code, name: errorName(code), message: (err as Error).message });
         return;
       }
       if (this.ws) {
@@ -376,6 +435,15 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   /** Logs in with a token (a JWT from your backend or `callroom token`). */
   login(token: string, nickName?: string): Promise<LoginResult> {
     return this.loginWith({ token, ...(nickName ? { nickName } : {}) });
+  }
+
+  /**
+   * Logs in with a token and asks to carry on `from`, a session this client (or a page before
+   * its reload) had: `resumed` in the result says whether it did (its calls, meeting and missed
+   * events carry on) or a new session began.
+   */
+  loginResuming(token: string, from: ResumeFrom, nickName?: string): Promise<LoginResult> {
+    return this.loginWith({ token, ...(nickName ? { nickName } : {}) }, from);
   }
 
   /** The compatible login: app ID and the hex MD5 of the app secret. */
@@ -403,7 +471,8 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   /** Closes the socket without logging out first, and stops reconnecting. */
   close(): void {
     this.cancelReconnect();
-    this.stopPinging();
+    this.heartbeat.stop();
+    this.requests.failHeld(new CallroomError('CONNECTION_ERROR', 'the client was closed: request not sent'));
     const ws = this.ws;
     if (!ws) {
       if (this._state === 'reconnecting') this.setState('closed');

@@ -57,9 +57,16 @@ export interface ServerOptions {
   metricsToken?: string;
 }
 
+/**
+ * How often the server pings each socket. A socket that has not answered one ping when the next is
+ * due is cut, so a dead connection (even a silent one: packets held, no reset) is noticed within
+ * 2 × this: 8 s.
+ */
+export const DEFAULT_HEARTBEAT_MS = 4_000;
+
 export const DEFAULT_LIMITS: Limits = {
   loginTimeoutMs: 5_000,
-  heartbeatMs: 30_000,
+  heartbeatMs: DEFAULT_HEARTBEAT_MS,
   ratePerSecond: 50,
   rateBurst: 200,
   maxFrameBytes: 64 * 1024,

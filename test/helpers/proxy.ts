@@ -7,6 +7,7 @@
  */
 import { createServer, connect, type Socket, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { EventEmitter, once } from 'node:events';
 
 export interface Proxy {
   url: string;
@@ -14,6 +15,18 @@ export interface Proxy {
   dropAll(): void;
   /** While blocked, new connections are cut at once. */
   block(on: boolean): void;
+  /**
+   * A silent outage: while frozen, nothing is forwarded either way and a close on one side is not
+   * passed to the other; every TCP socket stays open (new connections too), so only a heartbeat
+   * can tell. Unfreezing delivers what was held, then passes on the closes that came meanwhile.
+   */
+  freeze(on: boolean): void;
+  /**
+   * Resolves at the next close of a socket on that side: `client` (the proxy's socket from a client)
+   * or `upstream` (its socket to the server), seen even while frozen (the close is then held back
+   * from the other side). Call it before the action that should cause the close.
+   */
+  nextClose(side: 'client' | 'upstream'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +72,11 @@ export async function startRoundRobinProxy(targets: () => readonly string[]): Pr
 async function listen(pick: () => URL | null): Promise<Proxy> {
   const sockets = new Set<Socket>();
   let blocked = false;
+  let frozen = false;
+  /** While frozen: the data held, in order, and the pairs to cut once thawed. */
+  let heldData: { to: Socket; chunk: Buffer }[] = [];
+  const cutWhenThawed = new Set<() => void>();
+  const closes = new EventEmitter();
   const server: Server = createServer((client) => {
     if (blocked) {
       client.destroy();
@@ -73,15 +91,26 @@ async function listen(pick: () => URL | null): Promise<Proxy> {
     const upstream = connect(Number(target.port), target.hostname);
     sockets.add(client).add(upstream);
     const cleanup = () => {
+      if (frozen) {
+        cutWhenThawed.add(cleanup);
+        return;
+      }
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    client.on('error', cleanup).on('close', cleanup);
-    upstream.on('error', cleanup).on('close', cleanup);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    client.on('error', cleanup).on('close', cleanup).on('close', () => closes.emit('client'));
+    upstream.on('error', cleanup).on('close', cleanup).on('close', () => closes.emit('upstream'));
+    const forward = (from: Socket, to: Socket) => {
+      from.on('data', (chunk: Buffer) => {
+        if (frozen) heldData.push({ to, chunk });
+        else if (!to.destroyed) to.write(chunk);
+      });
+      from.on('end', () => (frozen ? cutWhenThawed.add(cleanup) : to.end()));
+    };
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
@@ -94,7 +123,21 @@ async function listen(pick: () => URL | null): Promise<Proxy> {
     block(on) {
       blocked = on;
     },
+    freeze(on) {
+      frozen = on;
+      if (on) return;
+      const data = heldData;
+      heldData = [];
+      for (const { to, chunk } of data) if (!to.destroyed) to.write(chunk);
+      const cuts = [...cutWhenThawed];
+      cutWhenThawed.clear();
+      for (const cut of cuts) cut();
+    },
+    async nextClose(side) {
+      await once(closes, side);
+    },
     close() {
+      frozen = false;
       for (const s of sockets) s.destroy();
       return new Promise((r) => server.close(() => r()));
     },

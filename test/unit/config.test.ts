@@ -154,3 +154,11 @@ test('config: the abuse limits have their defaults, take flags and variables, an
   refuses(['--metrics-token', 'short'], { CALLROOM_API_SECRET: SECRET }, /--metrics-token \(CALLROOM_METRICS_TOKEN\)/);
   refuses(['--max-queued-bytes', '10'], { CALLROOM_API_SECRET: SECRET }, /--max-queued-bytes/);
 });
+
+test('config: --heartbeat (CALLROOM_HEARTBEAT_MS) defaults to 4000 ms, so a dead socket is cut within 8 s, and is bounded', () => {
+  assert.equal(parse([], { CALLROOM_API_SECRET: SECRET }).heartbeat, 4000);
+  assert.equal(parse(['--heartbeat', '1500'], { CALLROOM_API_SECRET: SECRET }).heartbeat, 1500);
+  assert.equal(parse([], { CALLROOM_API_SECRET: SECRET, CALLROOM_HEARTBEAT_MS: '2000' }).heartbeat, 2000);
+  refuses(['--heartbeat', '50'], { CALLROOM_API_SECRET: SECRET }, /--heartbeat \(CALLROOM_HEARTBEAT_MS\)/);
+  refuses(['--heartbeat', '120000'], { CALLROOM_API_SECRET: SECRET }, /--heartbeat/);
+});

@@ -65,10 +65,16 @@ export class Connection implements Attachment {
     this.loginTimer = clock.setTimeout(() => {
       if (!this.session) this.closeWith('LOGIN_TIMEOUT');
     }, limits.loginTimeoutMs);
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    // A client that closes on purpose (1000 normal, 1001 page closed) is gone at once; any other
-    // loss holds its session for a resume.
-    ws.on('close', (code) => this.end(code === 1000 || code === 1001));
+    ws.on('message', (data, isBinary) => {
+      // Any frame shows the connection alive, as a pong does: a busy client whose pong waits
+      // behind its own frames is not cut.
+      this.alive = true;
+      this.onMessage(data, isBinary);
+    });
+    // A client that closes on purpose (1000) is gone at once; any other loss holds its session for
+    // a resume, 1001 too: a browser sends it when its page goes away, and a page reloaded mid-call
+    // comes back and resumes.
+    ws.on('close', (code) => this.end(code === 1000));
     ws.on('error', () => this.end(false));
     ws.on('pong', () => {
       this.alive = true;
@@ -372,9 +378,10 @@ export class Connection implements Attachment {
     this.onEnd(this);
   }
 
-  /** Pings the client; a client that did not answer the previous ping is cut off. */
+  /** Pings the client; a client that sent nothing (no pong, no frame) since the previous ping is cut off. */
   heartbeat(): void {
     if (!this.alive) {
+      this.core.log.info({ user: this.userID, remote: this.remote }, 'heartbeat unanswered: connection cut');
       this.ws.terminate();
       this.end(false);
       return;
