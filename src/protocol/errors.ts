@@ -66,7 +66,7 @@ export const ErrorMessages: Record<ErrorName, string> = {
   NO_ANSWER: 'nobody answered',
   CALL_REJECTED: 'the call was rejected',
   MEETING_NOT_FOUND: 'no such meeting, or you may not use it',
-  WRONG_PASSWORD: 'wrong meeting password, or no such meeting',
+  WRONG_PASSWORD: 'wrong meeting password',
   ALREADY_IN_MEETING: 'already in this meeting',
   NOT_IN_MEETING: 'not in this meeting',
   RATE_LIMITED: 'too many requests: slow down',

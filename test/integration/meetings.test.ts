@@ -150,8 +150,8 @@ describe('meetings', () => {
     await flush(carol.c);
     assert.equal(carol.in.log.length, 0, 'a non-member hears nothing');
     await rejectsWith(bob.c.exitMeeting(), 817);
-    // A password for a meeting that is gone gets what a wrong password gets: nothing tells them apart.
-    await rejectsWith(bob.c.enterMeeting(m.ID, 'p'), 801);
+    // A meeting that is gone is gone (800), with or without a password: IDs are no secret.
+    await rejectsWith(bob.c.enterMeeting(m.ID, 'p'), 800);
     await rejectsWith(alice.c.destroyMeeting(m.ID), 800);
     assert.deepEqual(await carol.c.getStatus([alice.id, bob.id]), [
       { userID: alice.id, status: 1, dnd: false },

@@ -98,14 +98,14 @@ test('rules: only an answered call leaves the callee invited', () => {
 
 const facts: MeetingFacts = { id: 7, creator: 'alice', pswd: 'sesame', subject: 's', createdAt: 5_000, invited: false, memberCount: 2 };
 
-test('rules: meeting access: creator, invitee, password; a guess does not tell whether the meeting exists', () => {
+test('rules: meeting access: creator, invitee, password; a missing meeting is 800, a wrong password 801', () => {
   assert.equal(meetingAccess(facts, 'alice', undefined), null);
   assert.equal(meetingAccess({ ...facts, invited: true }, 'bob', undefined), null);
   assert.equal(meetingAccess(facts, 'bob', 'sesame'), null);
   assert.equal(meetingAccess(facts, 'bob', undefined), 'MEETING_NOT_FOUND');
   assert.equal(meetingAccess(facts, 'bob', ''), 'MEETING_NOT_FOUND');
   assert.equal(meetingAccess(facts, 'bob', 'wrong'), 'WRONG_PASSWORD');
-  assert.equal(meetingAccess(undefined, 'bob', 'wrong'), 'WRONG_PASSWORD', 'a missing meeting answers a guess as a wrong password');
+  assert.equal(meetingAccess(undefined, 'bob', 'wrong'), 'MEETING_NOT_FOUND');
   assert.equal(meetingAccess(undefined, 'bob', undefined), 'MEETING_NOT_FOUND');
   assert.equal(mayDestroy(facts, 'alice'), true);
   assert.equal(mayDestroy(facts, 'bob'), false);

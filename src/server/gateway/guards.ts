@@ -108,8 +108,7 @@ export class Guards {
     } catch (err) {
       if (!isRefusal(err)) throw err;
       await Promise.all([this.store.fail(keys.user, this.passwordsPerUser), this.store.fail(keys.meeting, this.passwordsPerMeeting)]);
-      // The refusal as the rulebook gave it (rules/meetings.ts): the same for a wrong password
-      // and a meeting that does not exist.
+      // The refusal as the rulebook gave it (rules/meetings.ts).
       throw err;
     }
   }

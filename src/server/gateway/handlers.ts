@@ -49,8 +49,8 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   'meeting.enter'(ctx, req) {
     const { guards, meetings } = ctx.core;
     const s = ctx.session;
-    // A wrong password and a meeting that does not exist both answer 801 (800 without a password;
-    // rules/meetings.ts). Each step starts at once when the service answers at once (one node), keeping request order.
+    // Who may enter, and the answer (800 / 801), is the rulebook's (rules/meetings.ts); the guard
+    // limits password guesses. Each step starts at once when the service answers at once (one node), keeping request order.
     return guards.withPassword(s.userID, req.meetingID, req.pswd, (pswd) =>
       after(meetings.authorize(req.meetingID, s.userID, pswd), () =>
         after(meetings.info(req.meetingID), (info) => {

@@ -20,14 +20,14 @@ export interface MeetingFacts {
 /**
  * Whether `userID` may use the meeting (enter it, or call others into it): its creator, a user
  * who was called into it, or anyone presenting its password. Null when allowed; otherwise
- * MEETING_NOT_FOUND when no password was given, and WRONG_PASSWORD when one was, whether the
- * meeting exists or not: a password guess must not tell which meeting IDs exist.
+ * MEETING_NOT_FOUND (no such meeting, or no password given) or WRONG_PASSWORD. Meeting IDs are
+ * sequential, as in the vendor SDK, so telling a missing meeting from a wrong password gives
+ * nothing away: the password is the secret, and guesses at it are limited (gateway/guards.ts).
  */
 export function meetingAccess(m: MeetingFacts | undefined, userID: string, pswd: string | undefined): ErrorName | null {
-  const guessed = pswd !== undefined && pswd !== '';
-  if (!m) return guessed ? 'WRONG_PASSWORD' : 'MEETING_NOT_FOUND';
+  if (!m) return 'MEETING_NOT_FOUND';
   if (m.creator === userID || m.invited) return null;
-  if (!guessed) return 'MEETING_NOT_FOUND';
+  if (pswd === undefined || pswd === '') return 'MEETING_NOT_FOUND';
   if (pswd !== m.pswd) return 'WRONG_PASSWORD';
   return null;
 }
