@@ -29,6 +29,8 @@ export interface CallService {
 
 export interface MeetingService {
   create(creator: string, subject: string | undefined, pswd: string | undefined): Promise<MeetInfo>;
+  /** How many meetings `creator` has now (for --max-meetings-per-user), whichever node made them. */
+  countBy(creator: string): number | Promise<number>;
   /** Throws MEETING_NOT_FOUND / WRONG_PASSWORD unless `userID` may use meeting `id`. */
   authorize(id: number, userID: string, pswd: string | undefined): unknown;
   info(id: number): MeetInfo | undefined | Promise<MeetInfo | undefined>;

@@ -58,3 +58,19 @@ test('cluster: a revocation on one node ends the session on another and refuses 
     await cl.close();
   }
 });
+
+test('cluster: the cap on meetings per user counts the meetings made on every node, and a destroyed one frees its place', async () => {
+  const cl = await startCluster(2, { limits: { maxMeetingsPerUser: 3 } });
+  try {
+    const a0 = await cl.nodes[0]!.client('alice');
+    const made = [await a0.createMeeting(), await a0.createMeeting()];
+    a0.close();
+    const a1 = await cl.nodes[1]!.client('alice');
+    made.push(await a1.createMeeting());
+    await assert.rejects(a1.createMeeting(), (e: { code?: number }) => e.code === ErrorCodes.LIMIT_REACHED, 'the fourth, on the other node');
+    await a1.destroyMeeting(made[0]!.ID);
+    await a1.createMeeting();
+  } finally {
+    await cl.close();
+  }
+});

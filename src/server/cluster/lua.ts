@@ -530,6 +530,7 @@ if ttl ~= '' and (redis.call('HLEN', 'cr:mmem:' .. mid) > 0 or NOW - tonumber(la
   return 'BUSY'
 end
 local members = redis.call('HGETALL', 'cr:mmem:' .. mid)
+redis.call('SREM', 'cr:mby:' .. (redis.call('HGET', 'cr:meeting:' .. mid, 'creator') or ''), mid)
 redis.call('DEL', 'cr:meeting:' .. mid, 'cr:mmem:' .. mid, 'cr:minv:' .. mid)
 redis.call('SREM', 'cr:meetings', mid)
 redis.call('ZREM', 'cr:midle', mid)

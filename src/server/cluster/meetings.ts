@@ -56,6 +56,10 @@ export class ClusterMeetings implements MeetingService {
     return (await this.info(rec.id))!;
   }
 
+  async countBy(creator: string): Promise<number> {
+    return this.deps.node.redis.scard(`cr:mby:${creator}`);
+  }
+
   /** The rulebook's access check on fresh facts; the facts, when allowed. */
   private async allowed(id: number, userID: string, pswd: string | undefined): Promise<MeetingFacts> {
     const m = await this.facts(id, userID);

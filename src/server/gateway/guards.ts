@@ -25,8 +25,6 @@ export class Guards {
   private readonly loginsPerUser: AttemptRule;
   private readonly passwordsPerUser: AttemptRule;
   private readonly passwordsPerMeeting: AttemptRule;
-  /** Meetings each user created on this node, pruned of destroyed ones when counted. */
-  private readonly created = new Map<string, Set<number>>();
 
   constructor(
     readonly store: LimitStore,
@@ -63,11 +61,10 @@ export class Guards {
   }
 
   /**
-   * Runs `attempt(pswd)`, an op that uses meeting `meetingID` with a password. A refused password
-   * and a meeting that does not exist give the same WRONG_PASSWORD (801) and both count against the
-   * user and the meeting; while either is locked out, the password is not even tried: the creator
-   * and invitees still get in (they need no password), anyone else gets RATE_LIMITED.
-   * `refused` is the code the op uses for "you may not use this meeting".
+   * Runs `attempt(pswd)`, an op that uses meeting `meetingID` with a password. A refusal (the
+   * rulebook's 800 or 801) counts against the user and the meeting; while either is locked out,
+   * the password is not even tried: the creator and invitees still get in (they need no
+   * password), anyone else gets RATE_LIMITED.
    */
   withPassword<T>(
     userID: string,
@@ -113,22 +110,15 @@ export class Guards {
     }
   }
 
-  /** Throws LIMIT_REACHED when `userID` already has the most meetings allowed. */
-  async checkMeetingQuota(userID: string, info: (id: number) => MeetInfo | undefined | Promise<MeetInfo | undefined>): Promise<void> {
+  /**
+   * Throws LIMIT_REACHED when `userID` already has the most meetings allowed. The count is the
+   * meeting service's (all nodes, and meetings from before a restart, count).
+   */
+  async checkMeetingQuota(userID: string, count: (userID: string) => number | Promise<number>): Promise<void> {
     const max = this.limits.maxMeetingsPerUser;
-    const mine = this.created.get(userID);
-    if (max <= 0 || !mine || mine.size < max) return;
-    for (const id of [...mine]) if ((await info(id)) === undefined) mine.delete(id);
-    if (mine.size >= max) {
-      throw new CallroomError('LIMIT_REACHED', `you have ${mine.size} meetings, the most allowed: destroy one first`);
-    }
-  }
-
-  meetingCreated(userID: string, id: number): void {
-    if (this.limits.maxMeetingsPerUser <= 0) return;
-    let mine = this.created.get(userID);
-    if (!mine) this.created.set(userID, (mine = new Set()));
-    mine.add(id);
+    if (max <= 0) return;
+    const n = await count(userID);
+    if (n >= max) throw new CallroomError('LIMIT_REACHED', `you have ${n} meetings, the most allowed: destroy one first`);
   }
 
   /** Throws LIMIT_REACHED when `meeting` is full (and `userID` is not in it already). */

@@ -37,10 +37,8 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   async 'meeting.create'(ctx, req) {
     const { guards, meetings } = ctx.core;
     const userID = ctx.session.userID;
-    await guards.checkMeetingQuota(userID, (id) => meetings.info(id));
-    const meeting = await meetings.create(userID, req.subject, req.pswd);
-    guards.meetingCreated(userID, meeting.ID);
-    return { meeting };
+    await guards.checkMeetingQuota(userID, (u) => meetings.countBy(u));
+    return { meeting: await meetings.create(userID, req.subject, req.pswd) };
   },
   async 'meeting.get'(ctx, req) {
     await ctx.core.meetings.authorize(req.meetingID, ctx.session.userID, undefined);

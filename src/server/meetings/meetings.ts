@@ -29,6 +29,8 @@ interface Live {
 
 export class Meetings {
   private readonly live = new Map<number, Live>();
+  /** Meetings per creator (for the cap on meetings per user). */
+  private readonly byCreator = new Map<string, number>();
   private sweepTimer: TimerHandle | null = null;
 
   constructor(private readonly deps: MeetingDeps) {}
@@ -36,6 +38,7 @@ export class Meetings {
   async load(): Promise<void> {
     for (const r of await this.deps.store.loadMeetings()) {
       this.live.set(r.id, { record: r, invitees: new Set(r.invitees), members: new Map() });
+      this.counted(r.creator, +1);
     }
     this.scheduleSweep();
   }
@@ -75,6 +78,7 @@ export class Meetings {
     });
     const m: Live = { record: rec, invitees: new Set(), members: new Map() };
     this.live.set(rec.id, m);
+    this.counted(creator, +1);
     return this.toInfo(m);
   }
 
@@ -156,9 +160,19 @@ export class Meetings {
     await this.drop(m);
   }
 
+  countBy(creator: string): number {
+    return this.byCreator.get(creator) ?? 0;
+  }
+
+  private counted(creator: string, d: 1 | -1): void {
+    const n = (this.byCreator.get(creator) ?? 0) + d;
+    if (n > 0) this.byCreator.set(creator, n);
+    else this.byCreator.delete(creator);
+  }
+
   private async drop(m: Live): Promise<void> {
     const id = m.record.id;
-    this.live.delete(id);
+    if (this.live.delete(id)) this.counted(m.record.creator, -1);
     await this.deps.store.deleteMeeting(id);
     for (const [uid, v] of m.members) {
       v.session.meetingID = null;

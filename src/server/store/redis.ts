@@ -3,6 +3,7 @@
  *   cr:meeting:seq                 INCR → next meeting ID (never reused)
  *   cr:meeting:<id>                hash {id, pswd, subject, creator, createdAt, lastActiveAt}
  *   cr:meetings                    set of live meeting IDs
+ *   cr:mby:<creator>               set of the live meeting IDs a user created (the per-user cap)
  *   cr:minv:<id>                   set of invitees
  *   cr:midle                       sorted set: empty meetings by lastActiveAt (expiry)
  *   cr:call:<callID>               hash {rec: CallRecord JSON, meet: MeetInfo JSON at invite}
@@ -49,6 +50,7 @@ export class RedisStore implements Store {
       .multi()
       .hset(`cr:meeting:${id}`, { id, pswd: m.pswd, subject: m.subject, creator: m.creator, createdAt: m.createdAt, lastActiveAt: m.createdAt })
       .sadd('cr:meetings', id)
+      .sadd(`cr:mby:${m.creator}`, id)
       .zadd('cr:midle', m.createdAt, id)
       .exec();
     return { ...m, id, lastActiveAt: m.createdAt, invitees: [] };
@@ -63,6 +65,8 @@ export class RedisStore implements Store {
   }
 
   async deleteMeeting(meetingID: number): Promise<void> {
+    const creator = await this.redis.hget(`cr:meeting:${meetingID}`, 'creator');
+    if (creator !== null) await this.redis.srem(`cr:mby:${creator}`, meetingID);
     await this.redis.multi().del(`cr:meeting:${meetingID}`, `cr:minv:${meetingID}`, `cr:mmem:${meetingID}`).srem('cr:meetings', meetingID).zrem('cr:midle', meetingID).exec();
   }
 
