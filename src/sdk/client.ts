@@ -3,7 +3,7 @@
  * pushes, typed errors (CallroomError) carrying the code and its name. Runs in browsers and in
  * Node (index.ts supplies the `ws` WebSocket there).
  */
-import { CallroomError, closeCodeFor, errorName } from '../protocol/errors.js';
+import { CallroomError, closeCodeFor, ErrorCodes, errorName } from '../protocol/errors.js';
 import type {
   CallRecord,
   DataKind,
@@ -24,6 +24,7 @@ import { PROTOCOL_VERSION, SDK_NAME, WS_PATH } from '../protocol/version.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { EnterGate } from './enter-gate.js';
 import { Heartbeat, HEARTBEAT_INTERVAL_MS, type HeartbeatOptions } from './heartbeat.js';
+import { defaultReconnectPolicy, type ReconnectPolicy } from './reconnect.js';
 import { RequestQueue, systemTimers, type Timers } from './request-queue.js';
 
 /** The part of the standard WebSocket this client uses (browsers and the `ws` package). */
@@ -42,9 +43,7 @@ export type WebSocketFactory = (url: string) => WebSocketLike;
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
-/** Delays before reconnect attempts (ms), then RECONNECT_EVERY_MS; each with ±20 % jitter. */
-export const RECONNECT_BACKOFF_MS = [0, 300, 1200, 2700, 4800] as const;
-export const RECONNECT_EVERY_MS = 7000;
+export { RECONNECT_BACKOFF_MS, RECONNECT_EVERY_MS, type ReconnectPolicy } from './reconnect.js';
 /** How often a logged-in client pings (and acknowledges the events it has): the heartbeat's interval. */
 export const PING_INTERVAL_MS = HEARTBEAT_INTERVAL_MS;
 /** Milliseconds to wait for each response, held time included (the default of `requestTimeoutMs`). */
@@ -82,6 +81,8 @@ export interface CallClientOptions {
   webSocket?: WebSocketFactory;
   /** Reconnect and resume by itself when the connection drops (default true). */
   reconnect?: boolean;
+  /** When to try again after a lost connection (default: quick backoff, then every 7 s, forever). */
+  reconnectPolicy?: ReconnectPolicy;
   /** The heartbeat's ping interval and reply deadline (defaults: a dead connection noticed within 9 s). */
   heartbeat?: HeartbeatOptions;
   /** Timer functions (injected by tests); default the global ones. */
@@ -137,6 +138,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   private readonly heartbeat: Heartbeat;
   private credentials: Params<'login'> | null = null;
   private reconnectAttempt = 0;
+  private readonly reconnectPolicy: ReconnectPolicy;
   private reconnectTimer: unknown = null;
   /** Holds a meeting's events until this client's own enter result has been delivered. */
   private readonly gate = new EnterGate((ev, payload) => this.emit(ev, payload as never));
@@ -151,6 +153,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     this.url = toSocketUrl(opts.url);
     this.connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.autoReconnect = opts.reconnect ?? true;
+    this.reconnectPolicy = opts.reconnectPolicy ?? defaultReconnectPolicy;
     this.timers = opts.timers ?? systemTimers;
     // An enter that ends without its result (a timeout, a lost connection) opens the gate too.
     this.requests = new RequestQueue(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, this.timers, (r) => {
@@ -385,8 +388,12 @@ export class CallClient extends TypedEmitter<ClientEvents> {
     this.heartbeat.stop();
     this.setState('reconnecting');
     const i = this.reconnectAttempt++;
-    const base = RECONNECT_BACKOFF_MS[i] ?? RECONNECT_EVERY_MS;
-    const delayMs = Math.round(base * (0.8 + Math.random() * 0.4));
+    const delayMs = this.reconnectPolicy.nextDelayMs(i);
+    if (delayMs === null) {
+      this.ws?.close(1000, 'gave up reconnecting');
+      this.ws = null;
+      return this.toClosed({ code: ErrorCodes.CONNECTION_ERROR, name: 'CONNECTION_ERROR', message: `gave up reconnecting after ${i} attempts` });
+    }
     this.emit('reconnecting', { attempt: i + 1, delayMs });
     this.reconnectTimer = this.timers.setTimeout(() => void this.tryReconnect(), delayMs);
   }
