@@ -4,25 +4,22 @@
  * and the buttons: mute, camera off, hang up (or leave, in a room).
  */
 import type { CallClient } from '../src/sdk/client.js';
-import type { Member } from '../src/protocol/messages.js';
+import type { Member, MemberMedia } from '../src/protocol/messages.js';
 import type { LocalMedia } from '../src/sdk/media/local-media.js';
 import type { MediaRoom } from '../src/sdk/media/room.js';
 import { byId, el } from './dom.js';
 import { formatDuration } from './format.js';
 import { t } from './i18n.js';
+import { mediaOf } from './media-status.js';
 import { deviceNotice } from './outcome.js';
 import type { PhoneState } from './phone.js';
-
-interface Tile {
-  root: HTMLElement;
-  video: HTMLVideoElement;
-  caption: HTMLElement;
-  state: RTCPeerConnectionState | 'new';
-}
+import { RemoteTile } from './remote-tile.js';
 
 export class CallView {
-  private readonly tiles = new Map<string, Tile>();
+  private readonly tiles = new Map<string, RemoteTile>();
   private readonly names = new Map<string, string>();
+  /** The last `meeting.media` of each member, kept for a tile made after it came. */
+  private readonly media = new Map<string, MemberMedia>();
   private offs: (() => void)[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private since = 0;
@@ -92,28 +89,34 @@ export class CallView {
   attach(room: MediaRoom, local: LocalMedia, members: Member[]): void {
     this.detachMedia();
     this.local = local;
+    // The others see this page's microphone and camera (`meeting.media`): now, on each change,
+    // and when someone enters. Dropped quietly if the meeting is already left.
+    const announce = () => void this.client.setMedia(room.meetingID, mediaOf(local.snapshot)).catch(() => undefined);
     for (const m of members) this.ensureTile(m.userID, m.nickName || m.userID);
     this.localVideo.srcObject = local.stream;
     this.offs.push(
       room.on('stream', ({ userID, stream }) => {
-        const tile = this.ensureTile(userID, this.names.get(userID) ?? userID);
-        if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
-        tile.root.dataset.audio = stream.getAudioTracks().length > 0 ? 'on' : 'off';
-        void tile.video.play().catch(() => undefined);
+        this.ensureTile(userID, this.names.get(userID) ?? userID).setStream(stream);
       }),
       room.on('left', ({ userID }) => this.removeTile(userID)),
       room.on('connection', ({ userID, state }) => {
-        const tile = this.tiles.get(userID);
-        if (tile) {
-          tile.state = state;
-          tile.root.dataset.connection = state;
-        }
+        this.tiles.get(userID)?.setConnection(state);
         this.renderText();
       }),
       this.client.on('meeting.memberJoined', (e) => {
-        if (e.meetingID === room.meetingID) this.ensureTile(e.member.userID, e.member.nickName || e.member.userID);
+        if (e.meetingID !== room.meetingID) return;
+        this.ensureTile(e.member.userID, e.member.nickName || e.member.userID);
+        // A newcomer learns this page's microphone and camera from us.
+        announce();
+      }),
+      this.client.on('meeting.media', (e) => {
+        if (e.meetingID !== room.meetingID) return;
+        const said = { audio: e.audio, video: e.video };
+        this.media.set(e.userID, said);
+        this.tiles.get(e.userID)?.setMedia(said);
       }),
       local.on('change', () => {
+        announce();
         this.renderButtons();
         this.renderText();
       }),
@@ -125,30 +128,21 @@ export class CallView {
     );
     this.renderButtons();
     this.renderText();
+    announce();
   }
 
-  private ensureTile(userID: string, name: string): Tile {
+  private ensureTile(userID: string, name: string): RemoteTile {
     this.names.set(userID, name);
     let tile = this.tiles.get(userID);
     if (tile) {
-      tile.caption.textContent = name;
+      tile.setName(name);
       return tile;
     }
-    const video = el('video', { autoplay: true, playsinline: true, 'aria-label': t('remoteVideo', { name }) });
-    const caption = el('figcaption', {}, name);
-    const avatar = el('div', { class: 'avatar', 'aria-hidden': 'true' }, (name.trim()[0] ?? '?').toUpperCase());
-    const root = el('figure', { class: 'tile', 'data-user': userID, 'data-video': 'off', 'data-connection': 'new' }, video, avatar, caption);
-    const markVideo = () => {
-      if (video.videoWidth > 0 && root.dataset.video !== 'on') {
-        root.dataset.video = 'on';
-        root.dataset.firstFrameAt = String(Date.now());
-      }
-    };
-    video.addEventListener('loadeddata', markVideo);
-    video.addEventListener('resize', markVideo);
-    tile = { root, video, caption, state: 'new' };
+    tile = new RemoteTile(userID, name);
+    const said = this.media.get(userID);
+    if (said) tile.setMedia(said);
     this.tiles.set(userID, tile);
-    this.box.append(root);
+    this.box.append(tile.root);
     this.box.dataset.count = String(this.tiles.size);
     return tile;
   }
@@ -156,8 +150,7 @@ export class CallView {
   private removeTile(userID: string): void {
     const tile = this.tiles.get(userID);
     if (!tile) return;
-    tile.video.srcObject = null;
-    tile.root.remove();
+    tile.dispose();
     this.tiles.delete(userID);
     this.box.dataset.count = String(this.tiles.size);
     this.renderText();
@@ -202,7 +195,7 @@ export class CallView {
     n.hidden = notice === '';
     this.renderButtons();
     this.renderDuration();
-    for (const [id, tile] of this.tiles) tile.video.setAttribute('aria-label', t('remoteVideo', { name: this.names.get(id) ?? id }));
+    for (const tile of this.tiles.values()) tile.relabel();
   }
 
   private renderDuration(): void {
@@ -222,6 +215,7 @@ export class CallView {
     this.detachMedia();
     for (const id of [...this.tiles.keys()]) this.removeTile(id);
     this.names.clear();
+    this.media.clear();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.state = { kind: 'idle' };
