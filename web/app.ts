@@ -131,7 +131,8 @@ class Session {
       case 'room': {
         const first = document.body.dataset.screen !== 'call';
         this.view.show(s);
-        if (first) showScreen('call', byId('btn-mute'));
+        // Hang up: the one control that is never disabled while the call starts (Mute and Camera wait for the devices).
+        if (first) showScreen('call', byId('btn-hangup'));
         break;
       }
     }
