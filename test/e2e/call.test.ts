@@ -3,53 +3,33 @@
  * ways, mute and camera off, hang up, both histories. Prints the time from Accept to the first
  * decoded remote frame.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import {
-  closeAll,
   inboundGrows,
-  launchBrowser,
   login,
   noticeSays,
   onScreen,
   openUser,
   remoteVideoShown,
-  reportErrors,
   screenshot,
   silent,
-  startServer,
+  softphonePages,
   tone,
-  type E2EServer,
-  type UserPage,
 } from './harness.js';
 
-let srv: E2EServer;
-let browser: Browser;
-const users: UserPage[] = [];
-
-before(async () => {
-  srv = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  reportErrors(users);
-  await closeAll(users);
-  await browser?.close();
-  await srv?.close();
-});
+const suite = softphonePages();
 
 test('A calls B from the page: ring, accept, video and audio both ways, hang up, history', { timeout: 120_000 }, async () => {
-  const alice = await openUser(browser, srv.url, 'alice', { login: false });
-  users.push(alice);
+  const alice = await openUser(suite.browser, suite.srv.url, 'alice', { login: false });
+  suite.users.push(alice);
   await alice.page.getByRole('heading', { name: 'Log in' }).waitFor();
   await screenshot(alice, '00-login.png');
   await login(alice);
   await screenshot(alice, '01-home-empty.png');
   // Bob on a phone-sized screen.
-  const bob = await openUser(browser, srv.url, 'bob', { viewport: { width: 390, height: 760 } });
-  users.push(bob);
+  const bob = await openUser(suite.browser, suite.srv.url, 'bob', { viewport: { width: 390, height: 760 } });
+  suite.users.push(bob);
 
   // Live presence: Alice's contact list shows Bob online as soon as he logs in.
   const bobRow = alice.page.locator('#contacts li[data-user="bob"]');
@@ -139,9 +119,9 @@ test('A calls B from the page: ring, accept, video and audio both ways, hang up,
   await screenshot(bob, '08-home-after-call-phone.png');
 });
 
-test('the page switches to Chinese and back, and follows the browser language', { timeout: 60_000 }, async () => {
-  const chen = await openUser(browser, srv.url, 'chen', { locale: 'zh-CN', login: false });
-  users.push(chen);
+test('the page switches to Chinese and back, and follows the suite.browser language', { timeout: 60_000 }, async () => {
+  const chen = await openUser(suite.browser, suite.srv.url, 'chen', { locale: 'zh-CN', login: false });
+  suite.users.push(chen);
   await chen.page.getByRole('heading', { name: '登录' }).waitFor();
   await chen.page.getByLabel('你的名字').fill('chen');
   await chen.page.getByRole('button', { name: '登录', exact: true }).click();

@@ -3,23 +3,18 @@
  * goes on with what there is — audio only, or receive only. The refusals are made by wrapping
  * getUserMedia before the page loads, as a browser does when the user says no.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import {
-  closeAll,
+  type UserPage,
   inbound,
   inboundGrows,
-  launchBrowser,
   noticeSays,
   onScreen,
   openUser,
   remoteVideoShown,
-  reportErrors,
   screenshot,
-  startServer,
-  type E2EServer,
-  type UserPage,
+  softphonePages,
 } from './harness.js';
 
 /** getUserMedia refuses the camera (NotAllowedError) and, with `noMic`, finds no microphone (NotFoundError). */
@@ -35,21 +30,7 @@ function refuse(noMic: boolean): string {
   })();`;
 }
 
-let srv: E2EServer;
-let browser: Browser;
-const users: UserPage[] = [];
-
-before(async () => {
-  srv = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  reportErrors(users);
-  await closeAll(users);
-  await browser?.close();
-  await srv?.close();
-});
+const suite = softphonePages();
 
 async function connect(caller: UserPage, callee: UserPage): Promise<void> {
   await caller.page.getByLabel('User ID').fill(callee.name);
@@ -68,9 +49,9 @@ async function hangUp(u: UserPage, other: UserPage): Promise<void> {
 }
 
 test('camera refused: the page says so and the call goes on with audio', { timeout: 90_000 }, async () => {
-  const amy = await openUser(browser, srv.url, 'amy');
-  const dan = await openUser(browser, srv.url, 'dan', { initScript: refuse(false) });
-  users.push(amy, dan);
+  const amy = await openUser(suite.browser, suite.srv.url, 'amy');
+  const dan = await openUser(suite.browser, suite.srv.url, 'dan', { initScript: refuse(false) });
+  suite.users.push(amy, dan);
   await connect(amy, dan);
   await dan.page.locator('#media-notice', { hasText: 'Camera access was refused, so the others cannot see you. The call goes on with what there is.' }).waitFor();
   assert.equal(await dan.page.getByRole('button', { name: 'Camera on' }).getAttribute('aria-pressed'), 'true');
@@ -87,9 +68,9 @@ test('camera refused: the page says so and the call goes on with audio', { timeo
 });
 
 test('no devices at all: the page says so and the call goes on receive-only', { timeout: 90_000 }, async () => {
-  const amy = users[0]!;
-  const erin = await openUser(browser, srv.url, 'erin', { initScript: refuse(true), viewport: { width: 390, height: 760 } });
-  users.push(erin);
+  const amy = suite.users[0]!;
+  const erin = await openUser(suite.browser, suite.srv.url, 'erin', { initScript: refuse(true), viewport: { width: 390, height: 760 } });
+  suite.users.push(erin);
   // Erin calls this time, so the receive-only side is the one that makes the offer.
   await connect(erin, amy);
   await erin.page.locator('#media-notice', { hasText: 'No microphone was found, so the others cannot hear you.' }).waitFor();

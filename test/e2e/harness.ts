@@ -251,3 +251,23 @@ export function bundlePages(): { server(): E2EServer; page(): Promise<Page> } {
     },
   };
 }
+
+/**
+ * For a file whose tests drive the softphone page: a server and a browser started before its
+ * tests; after them, the pages' errors reported and everything closed. Push the pages a test
+ * opens onto `users`.
+ */
+export function softphonePages(opts: { ringTimeoutMs?: number } = {}): { readonly srv: E2EServer; readonly browser: Browser; readonly users: UserPage[] } {
+  const suite = { srv: undefined as unknown as E2EServer, browser: undefined as unknown as Browser, users: [] as UserPage[] };
+  before(async () => {
+    suite.srv = await startServer(opts);
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    reportErrors(suite.users);
+    await closeAll(suite.users);
+    await suite.browser?.close();
+    await suite.srv?.close();
+  });
+  return suite;
+}

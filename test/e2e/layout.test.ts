@@ -5,37 +5,19 @@
  * 3:1 for controls), computed from the styles; and when a call starts the focus is on the
  * screen's main control (Accept for the callee, Cancel while ringing out, Hang up in the call).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  closeAll,
-  launchBrowser,
+  type UserPage,
   onScreen,
   openUser,
   remoteVideoShown,
-  reportErrors,
   screenshot,
-  startServer,
-  type E2EServer,
-  type UserPage,
+  softphonePages,
 } from './harness.js';
 
-let srv: E2EServer;
-let browser: Browser;
-const users: UserPage[] = [];
-
-before(async () => {
-  srv = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  reportErrors(users);
-  await closeAll(users);
-  await browser?.close();
-  await srv?.close();
-});
+const suite = softphonePages();
 
 /** Waits until the focused element is `#id`. */
 async function focusOn(u: UserPage, id: string): Promise<void> {
@@ -79,9 +61,9 @@ function contrast(page: Page, a: [string, string], b: [string, string]): Promise
 
 test('on a phone on its side the call buttons are on screen; the focus goes to each call screen\'s main control', { timeout: 120_000 }, async () => {
   const viewport = { width: 844, height: 390 };
-  const fay = await openUser(browser, srv.url, 'fay', { viewport });
-  const gus = await openUser(browser, srv.url, 'gus');
-  users.push(fay, gus);
+  const fay = await openUser(suite.browser, suite.srv.url, 'fay', { viewport });
+  const gus = await openUser(suite.browser, suite.srv.url, 'gus');
+  suite.users.push(fay, gus);
 
   await fay.page.getByLabel('User ID').fill('gus');
   await fay.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
@@ -123,8 +105,8 @@ test('on a phone on its side the call buttons are on screen; the focus goes to e
 });
 
 test('the Call button, input borders and the do not disturb switch have AA contrast in light and dark mode', { timeout: 60_000 }, async () => {
-  const hal = await openUser(browser, srv.url, 'hal');
-  users.push(hal);
+  const hal = await openUser(suite.browser, suite.srv.url, 'hal');
+  suite.users.push(hal);
   const { page } = hal;
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });

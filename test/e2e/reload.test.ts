@@ -5,41 +5,22 @@
  * and the video flows again both ways. The call record shows one call, still active; after the
  * hang-up, the duration both pages show is the record's (endedAt − answeredAt).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { formatDuration } from '../../web/format.js';
 import {
-  closeAll,
+  type UserPage,
   inboundGrows,
-  launchBrowser,
   noticeSays,
   onScreen,
   openUser,
   remoteVideoShown,
-  reportErrors,
   screenshot,
   silent,
-  startServer,
-  type E2EServer,
-  type UserPage,
+  softphonePages,
 } from './harness.js';
 
-let srv: E2EServer;
-let browser: Browser;
-const users: UserPage[] = [];
-
-before(async () => {
-  srv = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  reportErrors(users);
-  await closeAll(users);
-  await browser?.close();
-  await srv?.close();
-});
+const suite = softphonePages();
 
 interface CallRow {
   callID: string;
@@ -83,10 +64,10 @@ async function backOnCall(u: UserPage): Promise<void> {
 }
 
 test('both pages reloaded mid-call resume their sessions and the call goes on, with the record\'s duration', { timeout: 180_000 }, async () => {
-  const alice = await openUser(browser, srv.url, 'alice');
-  users.push(alice);
-  const bob = await openUser(browser, srv.url, 'bob');
-  users.push(bob);
+  const alice = await openUser(suite.browser, suite.srv.url, 'alice');
+  suite.users.push(alice);
+  const bob = await openUser(suite.browser, suite.srv.url, 'bob');
+  suite.users.push(bob);
   await alice.page.locator('#contacts li[data-user="bob"] .presence', { hasText: 'Online' }).waitFor();
 
   await alice.page.getByLabel('User ID').fill('bob');

@@ -5,38 +5,20 @@
  * which each page sends on entering and on every change. The labels are checked for contrast in
  * light and dark mode.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  closeAll,
+  type UserPage,
   inboundGrows,
-  launchBrowser,
   onScreen,
   openUser,
   remoteVideoShown,
-  reportErrors,
   screenshot,
-  startServer,
-  type E2EServer,
-  type UserPage,
+  softphonePages,
 } from './harness.js';
 
-let srv: E2EServer;
-let browser: Browser;
-const users: UserPage[] = [];
-
-before(async () => {
-  srv = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  reportErrors(users);
-  await closeAll(users);
-  await browser?.close();
-  await srv?.close();
-});
+const suite = softphonePages();
 
 /** Waits until the tile of `from` has `attr` = `value`. */
 async function tileSays(u: UserPage, from: string, attr: string, value: string): Promise<void> {
@@ -64,9 +46,9 @@ function contrast(page: Page, textSel: string, bgSel: string): Promise<number> {
 }
 
 test("the other side's camera off, mute and camera on again are shown on the call screen", { timeout: 120_000 }, async () => {
-  const carol = await openUser(browser, srv.url, 'carol');
-  const dave = await openUser(browser, srv.url, 'dave');
-  users.push(carol, dave);
+  const carol = await openUser(suite.browser, suite.srv.url, 'carol');
+  const dave = await openUser(suite.browser, suite.srv.url, 'dave');
+  suite.users.push(carol, dave);
 
   await carol.page.getByLabel('User ID').fill('dave');
   await carol.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();

@@ -2,44 +2,24 @@
  * A room of three joined by its link, in real Chromium: everyone receives everyone's video
  * (a full mesh of peer connections), and when one leaves the others drop their tile.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import {
-  closeAll,
   inboundGrows,
-  launchBrowser,
   login,
   noticeSays,
   onScreen,
   openUser,
   remoteVideoShown,
-  reportErrors,
   screenshot,
-  startServer,
-  type E2EServer,
-  type UserPage,
+  softphonePages,
 } from './harness.js';
 
-let srv: E2EServer;
-let browser: Browser;
-const users: UserPage[] = [];
-
-before(async () => {
-  srv = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  reportErrors(users);
-  await closeAll(users);
-  await browser?.close();
-  await srv?.close();
-});
+const suite = softphonePages();
 
 test('three people in a room by its link: everyone receives everyone\'s video; a member leaves', { timeout: 150_000 }, async () => {
-  const ann = await openUser(browser, srv.url, 'ann');
-  users.push(ann);
+  const ann = await openUser(suite.browser, suite.srv.url, 'ann');
+  suite.users.push(ann);
   await ann.page.getByRole('button', { name: 'Start a room' }).click();
   await onScreen(ann, 'call');
   const linkBox = ann.page.locator('#room-link-text');
@@ -54,14 +34,14 @@ test('three people in a room by its link: everyone receives everyone\'s video; a
   await screenshot(ann, '14-room-alone.png');
 
   // Ben opens the link before logging in: the page says which room, then joins it after login.
-  const ben = await openUser(browser, srv.url, 'ben', { path: url.pathname + url.search, login: false });
-  users.push(ben);
+  const ben = await openUser(suite.browser, suite.srv.url, 'ben', { path: url.pathname + url.search, login: false });
+  suite.users.push(ben);
   await ben.page.getByText(`Log in to join room ${url.searchParams.get('meeting')}.`).waitFor();
   await login(ben, 'call');
 
   // Cai pastes the link into the join box.
-  const cai = await openUser(browser, srv.url, 'cai', { viewport: { width: 390, height: 760 } });
-  users.push(cai);
+  const cai = await openUser(suite.browser, suite.srv.url, 'cai', { viewport: { width: 390, height: 760 } });
+  suite.users.push(cai);
   await cai.page.getByLabel('Room link or number').fill(link);
   await cai.page.getByRole('button', { name: 'Join' }).click();
   await onScreen(cai, 'call');
@@ -89,8 +69,8 @@ test('three people in a room by its link: everyone receives everyone\'s video; a
 
   // Dee opens the bare meeting link (pubMeetUrl, no password): the page asks for the password.
   const bare = `${url.pathname}?meeting=${url.searchParams.get('meeting')}`;
-  const dee = await openUser(browser, srv.url, 'dee', { path: bare, login: false });
-  users.push(dee);
+  const dee = await openUser(suite.browser, suite.srv.url, 'dee', { path: bare, login: false });
+  suite.users.push(dee);
   await login(dee);
   await noticeSays(dee, 'That room does not exist, or you need its password.');
   assert.equal(await dee.page.getByLabel('Room link or number').inputValue(), url.searchParams.get('meeting'));
