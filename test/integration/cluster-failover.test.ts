@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallClient } from '../../src/sdk/index.js';
+import type { MeetInfo } from '../../src/protocol/messages.js';
 import { next, record } from '../helpers/server.js';
 import { startCluster, spawnNode, TEST_CLUSTER } from '../helpers/cluster.js';
 import { letTimePass } from '../helpers/time.js';
@@ -26,6 +27,18 @@ async function clientAt(url: string, token: string): Promise<CallClient> {
   const c = new CallClient({ url });
   await c.login(token);
   return c;
+}
+
+/** The scene "alice and bob in a call, both in its meeting": alice calls bob into her meeting. */
+async function callInMeeting(alice: CallClient, bob: CallClient): Promise<{ m: MeetInfo; callID: string }> {
+  const m = await alice.createMeeting();
+  await alice.enterMeeting(m.ID);
+  const incoming = next(bob, 'call.incoming');
+  const { callID } = await alice.call(bob.user!.userID, m);
+  await incoming;
+  await bob.accept(callID);
+  await bob.enterMeeting(m.ID);
+  return { m, callID };
 }
 
 test('cluster: a ring timeout fires after the node that started the call is killed', { timeout: 60_000 }, async () => {
@@ -64,13 +77,7 @@ test('cluster: a node killed mid-call: after the grace its users are gone and th
     const alice = await clientAt(doomed.url, await cl.token('alice'));
     const bob = await cl.nodes[1]!.client('bob');
     const carol = await cl.nodes[0]!.client('carol');
-    const m = await alice.createMeeting();
-    await alice.enterMeeting(m.ID);
-    const incoming = next(bob, 'call.incoming');
-    const { callID } = await alice.call('bob', m);
-    await incoming;
-    await bob.accept(callID);
-    await bob.enterMeeting(m.ID);
+    const { m, callID } = await callInMeeting(alice, bob);
     const bobEvents = record(bob, ['call.hungup', 'meeting.memberLeft']);
     const killedAt = Date.now();
     await doomed.kill();
@@ -113,13 +120,7 @@ test('cluster: a user whose node died resumes on another node within the grace: 
     const alice = new CallClient({ url: lb.url });
     await alice.login(await cl.token('alice'));
     const bob = await cl.nodes[0]!.client('bob');
-    const m = await alice.createMeeting();
-    await alice.enterMeeting(m.ID);
-    const incoming = next(bob, 'call.incoming');
-    const { callID } = await alice.call('bob', m);
-    await incoming;
-    await bob.accept(callID);
-    await bob.enterMeeting(m.ID);
+    const { m, callID } = await callInMeeting(alice, bob);
     const bobEvents = record(bob, ['call.hungup', 'meeting.memberLeft']);
     const aliceEvents = record(alice, ['meeting.message', 'meeting.memberLeft', 'call.hungup']);
     const missedMsg = next(alice, 'meeting.message', 15_000);
