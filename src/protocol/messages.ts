@@ -5,6 +5,7 @@
  * docs/protocol.md is the written spec with an example of each.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { QueueEvents, QueueRequestProps, type QueueResults } from './queues.js';
 
 // ---------- limits ----------
 export const Limits = {
@@ -96,6 +97,8 @@ export const CallRecord = Type.Object({
   endedAt: Type.Union([Type.Integer(), Type.Null()]),
   outcome: Type.Union([CallOutcome, Type.Null()]),
   endedBy: Type.Union([Type.String(), Type.Null()]),
+  /** Set on a call an agent placed to the customer a queue gave them: the queue, how long the customer waited, the agent. */
+  queue: Type.Optional(Type.Object({ queID: Type.Integer(), waitedMs: Type.Integer(), agent: Type.String() })),
 });
 export type CallRecord = Static<typeof CallRecord>;
 
@@ -225,6 +228,18 @@ export const Requests = {
   }),
   /** The ICE servers to use for media, with fresh TURN credentials for this user. */
   'ice.servers': req('ice.servers', {}),
+  /** The user's open call, if any (the facade's GetSessionInfo): what a client that lost its memory needs to re-enter. */
+  'session.info': req('session.info', {}),
+  'queue.list': req('queue.list', QueueRequestProps['queue.list']),
+  'queue.status': req('queue.status', QueueRequestProps['queue.status']),
+  'queue.join': req('queue.join', QueueRequestProps['queue.join']),
+  'queue.leave': req('queue.leave', QueueRequestProps['queue.leave']),
+  'queue.serve': req('queue.serve', QueueRequestProps['queue.serve']),
+  'queue.unserve': req('queue.unserve', QueueRequestProps['queue.unserve']),
+  'queue.next': req('queue.next', QueueRequestProps['queue.next']),
+  'queue.accept': req('queue.accept', QueueRequestProps['queue.accept']),
+  'queue.reject': req('queue.reject', QueueRequestProps['queue.reject']),
+  'queue.mine': req('queue.mine', QueueRequestProps['queue.mine']),
 } as const;
 
 export type RequestSchemas = typeof Requests;
@@ -234,8 +249,22 @@ export type Request<O extends Op = Op> = { [K in O]: Static<RequestSchemas[K]> }
 export type Params<O extends Op> = Omit<Static<RequestSchemas[O]>, 'id' | 'op'>;
 export const OPS = Object.keys(Requests) as Op[];
 
+/** The user's open call as `session.info` tells it. */
+export interface SessionCall {
+  callID: string;
+  peerID: string;
+  peerName: string;
+  /** Whether the call was answered (active). */
+  accepted: boolean;
+  meetingID: number;
+  meetingPswd: string;
+  /** When the call was placed (ms, server time). */
+  createdAt: number;
+  answeredAt: number | null;
+}
+
 // ---------- results (the `result` of an ok response) ----------
-export interface Results {
+export interface Results extends QueueResults {
   login: {
     userID: string;
     nickName: string;
@@ -274,6 +303,7 @@ export interface Results {
   'calls.list': { calls: CallRecord[] };
   /** `expiresAt`: when the TURN credentials stop working (ms), null when there are none. */
   'ice.servers': { iceServers: IceServer[]; expiresAt: number | null };
+  'session.info': { call: SessionCall | null };
 }
 
 export interface OkResponse<O extends Op = Op> {
@@ -347,6 +377,7 @@ export const Events = {
   /** The server is about to close this session: code 10 kicked, 18 token expired, 904 shutdown. */
   'session.closing': Type.Object({ code: Type.Integer(), name: Type.String(), message: Type.String() }),
   'session.tokenExpiring': Type.Object({ expiresAt: Type.Integer() }),
+  ...QueueEvents,
 } as const;
 
 export type EventSchemas = typeof Events;

@@ -17,9 +17,11 @@ import type {
   Params,
   Results,
   SignalKind,
+  SessionCall,
   SignalPayload,
   UserStatus,
 } from '../protocol/messages.js';
+import type { QueueInfo, QueueMine, QueueStatus, QueueUser, QueuingInfo } from '../protocol/queues.js';
 import { PROTOCOL_VERSION, SDK_NAME, WS_PATH } from '../protocol/version.js';
 import { TypedEmitter } from '../shared/typed-emitter.js';
 import { EnterGate } from './enter-gate.js';
@@ -570,5 +572,50 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   }
   async unsubscribeStatus(): Promise<void> {
     await this.request('status.unsubscribe', {});
+  }
+
+  /** The user's open call as the server knows it (after a resume by a client that lost its memory), or null. */
+  async sessionInfo(): Promise<SessionCall | null> {
+    return (await this.request('session.info', {})).call;
+  }
+
+  // ---- queues (docs/protocol.md, "Queues") ----
+  async listQueues(): Promise<QueueInfo[]> {
+    return (await this.request('queue.list', {})).queues;
+  }
+  /** The counts of one queue, or (no queID) of every queue. */
+  async queueStatus(queID?: number): Promise<QueueStatus[]> {
+    return (await this.request('queue.status', queID !== undefined ? { queID } : {})).statuses;
+  }
+  /** Customer: waits in queue `queID` (one queue at a time: ALREADY_OTHERQUE otherwise). */
+  async joinQueue(queID: number, usrExtDat?: string): Promise<QueuingInfo> {
+    return (await this.request('queue.join', { queID, ...(usrExtDat !== undefined ? { usrExtDat } : {}) })).info;
+  }
+  /** Customer: stops waiting; resolves with the queue left, or null if the user was not queuing. */
+  async leaveQueue(): Promise<number | null> {
+    return (await this.request('queue.leave', {})).queID;
+  }
+  /** Agent: serves queue `queID` with `priority` (the smaller, the sooner offered); resolves with the queues served. */
+  async serveQueue(queID: number, priority?: number): Promise<number[]> {
+    return (await this.request('queue.serve', { queID, ...(priority !== undefined ? { priority } : {}) })).serving;
+  }
+  async unserveQueue(queID: number): Promise<number[]> {
+    return (await this.request('queue.unserve', { queID })).serving;
+  }
+  /** Agent with DND on: asks for the next customer (QUE_NOUSER when nobody waits). */
+  async nextCustomer(): Promise<QueueUser> {
+    return (await this.request('queue.next', {})).user;
+  }
+  /** Agent: takes the customer offered (QUE_USER_CANCELLED if they left or the offer was withdrawn). */
+  async acceptCustomer(queID: number, userID: string): Promise<QueueUser> {
+    return (await this.request('queue.accept', { queID, userID })).user;
+  }
+  /** Agent: passes on the customer offered; they keep their place and go to another agent. */
+  async rejectCustomer(queID: number, userID: string): Promise<void> {
+    await this.request('queue.reject', { queID, userID });
+  }
+  /** This user's place in line, queues served, offer and customer in service. */
+  myQueues(): Promise<QueueMine> {
+    return this.request('queue.mine', {});
   }
 }

@@ -32,3 +32,4 @@ export { CallroomError, ErrorCodes, errorName } from '../protocol/errors.js';
 export { LocalMedia, MediaRoom } from './media/index.js';
 export type { DeviceState, LocalMediaState, MediaRoomEvents, MediaRoomOptions } from './media/index.js';
 export type * from '../protocol/messages.js';
+export type * from '../protocol/queues.js';

@@ -27,6 +27,8 @@ import type { IceConfig } from './ice.js';
 import { silentLogger, type Logger } from './log.js';
 import { Meetings } from './meetings/meetings.js';
 import { Presence } from './presence/presence.js';
+import { LocalQueues } from './queues/local.js';
+import { DEFAULT_ASSIGN_TIMEOUT_MS, type QueueRuleConfig } from './rules/queues.js';
 import { SessionRegistry } from './sessions.js';
 import { RedisStore } from './store/redis.js';
 import type { Store } from './store/types.js';
@@ -55,6 +57,8 @@ export interface ServerOptions {
   callRetentionMs?: number;
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
   metricsToken?: string;
+  /** How long an agent has to accept or reject a queue customer offered to them (default 30 s). */
+  assignTimeoutMs?: number;
 }
 
 /**
@@ -117,6 +121,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
   });
   const onEnded = (c: CallRecord) => {
     metrics.calls.inc({ outcome: c.outcome ?? 'unknown' });
+    core.queues.callEnded(c);
     log.info({ call: c.callID, caller: c.caller, callee: c.callee, outcome: c.outcome, endedBy: c.endedBy }, 'call ended');
   };
   const calls: Calls = new Calls({
@@ -143,6 +148,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
   const guards = new Guards(limitStore, limits);
   const visibility = new Visibility(limits.presence, opts.store);
   const ice: IceConfig = opts.ice ?? { servers: [] };
+  const queueConfig: QueueRuleConfig = { assignTimeoutMs: opts.assignTimeoutMs ?? DEFAULT_ASSIGN_TIMEOUT_MS, graceMs: limits.resumeGraceMs };
   // Cluster mode: the same gateway over Redis-backed services (the in-memory ones above stay unused).
   const cluster = opts.cluster
     ? createCluster(opts.cluster, {
@@ -158,11 +164,24 @@ export function createServer(opts: ServerOptions): CallroomServer {
         onRevoked: (userID, notBefore) => auth.loadRevocations([[userID, notBefore]]),
         onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
         onEnded,
+        metrics,
+        queueConfig,
       })
     : null;
+  const queues = cluster
+    ? cluster.queues
+    : new LocalQueues({
+        clock,
+        log,
+        metrics,
+        store: opts.store,
+        sessions,
+        config: queueConfig,
+        facts: { online: (u) => sessions.isOnline(u), dnd: (u) => presence.hasDnd(u), inCall: (u) => calls.isInCall(u) },
+      });
   const core: Core = cluster
-    ? { clock, log, metrics, store: opts.store, auth, sessions: cluster.sessions, presence: cluster.presence, meetings: cluster.meetings, calls: cluster.calls, limits, ringTimeoutMs, ice, guards, visibility }
-    : { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, limits, ringTimeoutMs, ice, guards, visibility };
+    ? { clock, log, metrics, store: opts.store, auth, sessions: cluster.sessions, presence: cluster.presence, meetings: cluster.meetings, calls: cluster.calls, queues, limits, ringTimeoutMs, ice, guards, visibility }
+    : { clock, log, metrics, store: opts.store, auth, sessions, presence, meetings, calls, queues, limits, ringTimeoutMs, ice, guards, visibility };
 
   const connections = new Set<Connection>();
   const perIP = new Map<string, number>();
@@ -237,6 +256,8 @@ export function createServer(opts: ServerOptions): CallroomServer {
         await Promise.all([meetings.load(), presence.load()]);
         const restored = await calls.restore(limits.resumeGraceMs);
         if (restored > 0) log.info({ calls: restored }, 'restored calls in progress from the store');
+        const waiting = await (queues as LocalQueues).load();
+        if (waiting > 0) log.info({ customers: waiting }, 'restored queued customers from the store');
       }
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
@@ -260,6 +281,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       if (heartbeat) clearInterval(heartbeat);
       meetings.stop();
       calls.stop();
+      if (queues instanceof LocalQueues) queues.stop();
       retention.stop();
       // Stop accepting, tell every client, give them a moment to go, then close the rest.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));

@@ -7,7 +7,7 @@ import type { IceConfig } from './ice.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './log.js';
 import type { SessionRegistry } from './sessions.js';
-import type { CallService, MeetingService, PresenceService } from './services.js';
+import type { CallService, MeetingService, PresenceService, QueueService } from './services.js';
 import type { Store } from './store/types.js';
 
 export interface Limits {
@@ -56,6 +56,7 @@ export interface Core {
   presence: PresenceService;
   meetings: MeetingService;
   calls: CallService;
+  queues: QueueService;
   limits: Limits;
   ringTimeoutMs: number;
   ice: IceConfig;

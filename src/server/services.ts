@@ -4,9 +4,12 @@
  * the Redis-backed ones in cluster/. Methods that a cluster must answer from Redis may return a
  * promise; callers await them.
  */
-import type { CallRecord, DataKind, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload, UserStatus } from '../protocol/messages.js';
+import type { CallRecord, SessionCall, DataKind, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload, UserStatus } from '../protocol/messages.js';
 import type { InviteArgs } from './calls/calls.js';
 import type { Session } from './sessions.js';
+
+/** Call-centre queues: one engine, two storages (queues/engine.ts). */
+export type { QueueEngine as QueueService } from './queues/engine.js';
 
 export interface CallService {
   invite(caller: Session, a: InviteArgs): Promise<{ callID: string; meeting: MeetInfo }>;
@@ -21,6 +24,8 @@ export interface CallService {
    * party to a call restored after a restart never knew that call, so the call ends as lost.
    */
   loggedIn(s: Session, resuming: boolean): void;
+  /** The user's open call as `session.info` tells it, or null. */
+  sessionInfo(userID: string): Promise<SessionCall | null>;
   /** Whether the user is in a ringing or active call. */
   isInCall(userID: string): boolean | Promise<boolean>;
   listFor(userID: string, limit: number, before?: number): Promise<CallRecord[]>;

@@ -279,6 +279,12 @@ export const INBOX_EVENTS: (keyof ClientEvents)[] = [
   'user.status',
   'session.closing',
   'session.tokenExpiring',
+  'queue.assigned',
+  'queue.unassigned',
+  'queue.status',
+  'queue.position',
+  'queue.left',
+  'queue.unserved',
   'closed',
 ];
 

@@ -5,13 +5,13 @@
  * exactly once with each online party told exactly once.
  */
 import { CallroomError } from '../../protocol/errors.js';
-import type { CallRecord, MeetInfo } from '../../protocol/messages.js';
+import type { CallRecord, MeetInfo, SessionCall } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
 import type { Session, SessionRegistry } from '../sessions.js';
 import { DuplicateCallError, type Store } from '../store/types.js';
-import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
+import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 
 export interface CallsDeps {
@@ -106,6 +106,13 @@ export class Calls {
       return;
     }
     for (const h of held) s.send(h.ev, h.payload as never);
+  }
+
+  async sessionInfo(userID: string): Promise<SessionCall | null> {
+    const live = this.byUser.get(userID);
+    if (!live) return null;
+    const peer = live.record.caller === userID ? live.record.callee : live.record.caller;
+    return sessionCall(live.record, live.meeting, userID, this.deps.sessions.get(peer)?.nickName);
   }
 
   isInCall(userID: string): boolean {

@@ -17,11 +17,11 @@
  * a node acknowledges a request only after its script returned.
  */
 import { CallroomError } from '../../protocol/errors.js';
-import type { CallRecord, MeetInfo } from '../../protocol/messages.js';
+import type { CallRecord, MeetInfo, SessionCall } from '../../protocol/messages.js';
 import type { InviteArgs } from '../calls/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 import type { Clock } from '../clock.js';
-import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, type CallRequest, type Notice } from '../rules/calls.js';
+import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
 import { meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { CallService } from '../services.js';
 import type { Session } from '../sessions.js';
@@ -209,6 +209,17 @@ export class ClusterCalls implements CallService {
     // Only when the session that ended here left its user offline; a session replaced by a login
     // elsewhere leaves the call to that login (kicked: lost; resumed: carries on).
     if ((await this.deps.sessions.leftCall(userID)) !== '') await this.lose(userID);
+  }
+
+  async sessionInfo(userID: string): Promise<SessionCall | null> {
+    const loaded = await this.load('loaduser', userID);
+    if (!loaded || loaded.record.state === 'ended') return null;
+    const { record } = loaded;
+    const peer = record.caller === userID ? record.callee : record.caller;
+    const { redis } = this.deps.node;
+    const sid = await redis.hget(`cr:user:${peer}`, 'sid');
+    const nick = sid ? await redis.hget(`cr:sess:${sid}`, 'nick') : null;
+    return sessionCall(record, loaded.atInvite, userID, nick ?? undefined);
   }
 
   async isInCall(userID: string): Promise<boolean> {

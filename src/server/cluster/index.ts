@@ -13,6 +13,9 @@ import { ClusterCalls } from './calls.js';
 import { ClusterMeetings } from './meetings.js';
 import { ClusterNode, type ClusterMessage, type ClusterOptions } from './node.js';
 import { ClusterPresence } from './presence.js';
+import { ClusterQueues } from './queues.js';
+import type { Metrics } from '../http/metrics.js';
+import type { QueueRuleConfig } from '../rules/queues.js';
 import { ClusterSessions } from './sessions.js';
 
 export type { ClusterOptions } from './node.js';
@@ -36,6 +39,8 @@ export interface ClusterDeps {
   onDelivered?(setupMs: number): void;
   onEnded?(call: CallRecord): void;
   onScript?(name: string): void;
+  metrics: Metrics;
+  queueConfig: QueueRuleConfig;
   /** Another node revoked a user's tokens before `notBefore` (s). */
   onRevoked(userID: string, notBefore: number): void;
 }
@@ -46,6 +51,7 @@ export interface ClusterServices {
   calls: ClusterCalls;
   meetings: ClusterMeetings;
   presence: ClusterPresence;
+  queues: ClusterQueues;
   /** A user's tokens before `notBefore` (s) were revoked here: every node learns it and ends the user's session. */
   revoked(userID: string, notBefore: number): void;
   start(): Promise<void>;
@@ -75,6 +81,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
   });
   const meetings = new ClusterMeetings({ node, store: d.store, clock: d.clock, ttlMs: d.meetingTtlMs, publicUrl: d.publicUrl, onError });
   const presence = new ClusterPresence(node, onError);
+  const queues = new ClusterQueues({ node, store: d.store, clock: d.clock, log: d.log, metrics: d.metrics, config: d.queueConfig });
 
   // Logins elsewhere: a resume there takes a session over, a new login there kicks it.
   node.onMessage((m: ClusterMessage) => {
@@ -101,7 +108,10 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     const reaped = r.slice(0, bar);
     if (reaped.length > 0) d.log.warn({ nodes: reaped }, 'cluster: nodes gone; their sessions end');
     const lost = r.slice(bar + 1);
-    for (let i = 0; i < lost.length; i += 2) await calls.lose(lost[i]!);
+    for (let i = 0; i < lost.length; i += 2) {
+      if (lost[i + 1]) await calls.lose(lost[i]!);
+      queues.gone(lost[i]!);
+    }
   });
 
   // Calls left open by a crash: checked at start and then every ORPHAN_SWEEP_MS (real time).
@@ -120,6 +130,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     calls,
     meetings,
     presence,
+    queues,
     async start() {
       await node.start();
       await presence.load();

@@ -163,7 +163,7 @@ local function tell_from(i)
 end
 `;
 
-function script(body: string): string {
+export function script(body: string): string {
   return `${PRELUDE}\n${body}`;
 }
 
@@ -371,7 +371,7 @@ return ids
   /**
    * Nodes silent for longer than the node timeout plus their resume grace (`cr:nodegrace`, else
    * ARGV: grace ms): each is claimed by one node (ZREM), and its sessions that no other node has
-   * taken over end. Returns {reaped node IDs..., '|', then pairs user, callID of users now offline
+   * taken over end. Returns {reaped node IDs..., '|', then pairs user, callID (or '') of users now offline
    * with an open call}.
    */
   reap: script(`
@@ -389,8 +389,8 @@ for _, node in ipairs(nodes) do
   for _, sid in ipairs(redis.call('SMEMBERS', 'cr:nodesess:' .. node)) do
     local u = redis.call('HGET', 'cr:sess:' .. sid, 'u')
     if drop_session(sid) then
-      local id = redis.call('GET', 'cr:usercall:' .. u)
-      if id then lost[#lost + 1] = u; lost[#lost + 1] = id end
+      lost[#lost + 1] = u
+      lost[#lost + 1] = redis.call('GET', 'cr:usercall:' .. u) or ''
     end
   end
   redis.call('DEL', 'cr:nodesess:' .. node)
@@ -574,4 +574,4 @@ return 'OK'
 `),
 } as const;
 
-export type ScriptName = keyof typeof SCRIPTS;
+

@@ -14,7 +14,11 @@ import { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { StatusFacts } from '../rules/status.js';
-import { SCRIPTS, type ScriptName } from './lua.js';
+import { SCRIPTS as CALL_SCRIPTS } from './lua.js';
+import { QUEUE_SCRIPTS } from './queue-lua.js';
+
+const SCRIPTS = { ...CALL_SCRIPTS, ...QUEUE_SCRIPTS };
+export type ScriptName = keyof typeof SCRIPTS;
 
 export interface ClusterOptions {
   /** redis://host:port[/db] */

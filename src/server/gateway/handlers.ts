@@ -7,6 +7,7 @@ import type { Core } from '../core.js';
 import { iceServersFor } from '../ice.js';
 import { after } from './guards.js';
 import type { Session } from '../sessions.js';
+import { queueHandlers } from './queue-handlers.js';
 
 export interface HandlerContext {
   core: Core;
@@ -19,8 +20,8 @@ export interface HandlerContext {
   updateToken(token: string): Promise<number | null>;
 }
 
-type SessionOp = Exclude<Op, 'login'>;
-type Handler<O extends SessionOp> = (ctx: HandlerContext, req: Request<O>) => Promise<Results[O]> | Results[O];
+export type SessionOp = Exclude<Op, 'login'>;
+export type Handler<O extends SessionOp> = (ctx: HandlerContext, req: Request<O>) => Promise<Results[O]> | Results[O];
 
 export const handlers: { [O in SessionOp]: Handler<O> } = {
   logout(ctx) {
@@ -108,8 +109,14 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   },
   async 'dnd.set'(ctx, req) {
     await ctx.core.presence.setDnd(ctx.session.userID, req.dnd);
+    // An agent who turns DND off is offered customers again (queue rules: automatic assignment).
+    ctx.core.queues.dndChanged(ctx.session.userID, req.dnd);
     return { dnd: req.dnd };
   },
+  async 'session.info'(ctx) {
+    return { call: await ctx.core.calls.sessionInfo(ctx.session.userID) };
+  },
+  ...queueHandlers,
   async 'status.get'(ctx, req) {
     const { presence: p, visibility: v } = ctx.core;
     const me = ctx.session.userID;

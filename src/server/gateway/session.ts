@@ -299,5 +299,7 @@ export function endSession(core: Core, s: LiveSession, why: 'logout' | 'gone' | 
   if (why !== 'gone') core.log.info({ user: s.userID, why }, 'session ended');
   // A kicked session's user is online elsewhere, but the call this session carried ends.
   void core.calls.userGone(s.userID).finally(() => core.presence.refresh(s.userID));
+  // Out of the queues, unless the user is online elsewhere (the rulebook checks).
+  core.queues.gone(s.userID);
   if (wasCurrent) core.presence.refresh(s.userID);
 }

@@ -44,6 +44,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly queueWaiting = new Gauge({ name: 'callroom_queue_waiting', help: 'Customers waiting in each queue', labelNames: ['queue'] as const, registers: [this.registry] });
+  readonly queueInService = new Gauge({ name: 'callroom_queue_in_service', help: 'Customers in service, by queue', labelNames: ['queue'] as const, registers: [this.registry] });
+  readonly queueAgents = new Gauge({ name: 'callroom_queue_agents', help: 'Agents serving each queue', labelNames: ['queue'] as const, registers: [this.registry] });
+  readonly queueServed = new Counter({ name: 'callroom_queue_served_total', help: 'Customers accepted by an agent, by queue (counted by the node that decided it)', labelNames: ['queue'] as const, registers: [this.registry] });
+  readonly queueAbandoned = new Counter({ name: 'callroom_queue_abandoned_total', help: 'Customers who left a queue before an agent accepted them, by queue', labelNames: ['queue'] as const, registers: [this.registry] });
+  readonly queueWait = new Histogram({
+    name: 'callroom_queue_wait_seconds',
+    help: 'How long customers waited, from joining the queue to an agent accepting them',
+    labelNames: ['queue'] as const,
+    buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [this.registry],
+  });
+  readonly queueAssignLatency = new Histogram({
+    name: 'callroom_queue_assignment_latency_seconds',
+    help: 'Time from joining a queue to the first offer to an agent',
+    labelNames: ['queue'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'callroom_' });
   }

@@ -9,7 +9,7 @@
  * - `noticesFor`: that table applied to one transition of one call.
  */
 import type { ErrorName } from '../../protocol/errors.js';
-import type { CallRecord, EventName, EventPayload, MeetInfo, Member } from '../../protocol/messages.js';
+import type { CallRecord, EventName, EventPayload, MeetInfo, Member, SessionCall } from '../../protocol/messages.js';
 import type { CallEvent } from './machine.js';
 
 /** What storage reads for an invite, before anything is reserved. */
@@ -132,4 +132,19 @@ export function keepsInvitation(ended: CallRecord): boolean {
 /** What the callee is told when a call starts ringing. */
 export function incomingNotice(rec: CallRecord, caller: Member, meeting: MeetInfo, usrExtDat: string): Notice {
   return { userID: rec.callee, ev: 'call.incoming', payload: { callID: rec.callID, caller, meeting, usrExtDat } };
+}
+
+/** What `session.info` tells `me` of their open call `rec` (the facade's GetSessionInfo). */
+export function sessionCall(rec: CallRecord, meeting: MeetInfo, me: string, peerName: string | undefined): SessionCall {
+  const peerID = rec.caller === me ? rec.callee : rec.caller;
+  return {
+    callID: rec.callID,
+    peerID,
+    peerName: peerName ?? peerID,
+    accepted: rec.state === 'active',
+    meetingID: rec.meetingID,
+    meetingPswd: meeting.pswd,
+    createdAt: rec.createdAt,
+    answeredAt: rec.answeredAt,
+  };
 }

@@ -62,7 +62,15 @@ CREATE TABLE IF NOT EXISTS dnd (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 /** Tables added without a schema version of their own: created when missing, on any version. */
 const EXTRA_TABLES = `
 CREATE TABLE IF NOT EXISTS token_cutoffs (user_id TEXT PRIMARY KEY, not_before INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queue_book (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
 `;
+
+/** Columns added without a schema version of their own: added when missing. */
+function addColumns(db: Database.Database): void {
+  const cols = new Set((db.prepare('PRAGMA table_info(calls)').all() as { name: string }[]).map((c) => c.name));
+  // The queue a call served (CallRecord.queue), as JSON.
+  if (!cols.has('queue')) db.exec('ALTER TABLE calls ADD COLUMN queue TEXT');
+}
 
 /** Call records deleted per statement when pruning, so that no one commit holds the file long. */
 export const PRUNE_BATCH = 5_000;
@@ -102,6 +110,7 @@ interface CallRow {
   ended_at: number | null;
   outcome: string | null;
   ended_by: string | null;
+  queue: string | null;
 }
 
 function rowToCall(r: CallRow): CallRecord {
@@ -116,6 +125,7 @@ function rowToCall(r: CallRow): CallRecord {
     endedAt: r.ended_at,
     outcome: r.outcome as CallRecord['outcome'],
     endedBy: r.ended_by,
+    ...(r.queue ? { queue: JSON.parse(r.queue) as NonNullable<CallRecord['queue']> } : {}),
   };
 }
 
@@ -164,6 +174,7 @@ export class SqliteStore implements Store {
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     migrate(this.db);
     this.db.exec(EXTRA_TABLES);
+    addColumns(this.db);
     if (file !== ':memory:') this.startCheckpointer();
     const d = this.db;
     this.stmt = {
@@ -181,7 +192,7 @@ export class SqliteStore implements Store {
       // Positional parameters: binding them costs less than named ones, on the hottest statements.
       insertCall: d.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateCall: d.prepare(
-        'UPDATE calls SET state = ?, answered_at = ?, ended_at = ?, outcome = ?, ended_by = ? WHERE call_id = ?',
+        'UPDATE calls SET state = ?, answered_at = ?, ended_at = ?, outcome = ?, ended_by = ?, queue = ? WHERE call_id = ?',
       ),
       getCall: d.prepare('SELECT * FROM calls WHERE call_id = ?'),
       listAll: d.prepare('SELECT * FROM calls WHERE created_at < ? ORDER BY created_at DESC LIMIT ?'),
@@ -204,6 +215,9 @@ export class SqliteStore implements Store {
         'INSERT INTO token_cutoffs (user_id, not_before) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before)',
       ),
       allCutoffs: d.prepare('SELECT user_id, not_before FROM token_cutoffs'),
+      queuePut: d.prepare('INSERT INTO queue_book (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v'),
+      queueDel: d.prepare('DELETE FROM queue_book WHERE k = ?'),
+      queueAll: d.prepare('SELECT k, v FROM queue_book'),
     };
   }
 
@@ -343,7 +357,7 @@ export class SqliteStore implements Store {
   }
 
   updateCall(c: CallRecord): Promise<void> {
-    return this.write(() => void this.stmt.updateCall.run(c.state, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.callID));
+    return this.write(() => void this.stmt.updateCall.run(c.state, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.queue ? JSON.stringify(c.queue) : null, c.callID));
   }
 
   async getCall(callID: string): Promise<CallRecord | undefined> {
@@ -371,6 +385,20 @@ export class SqliteStore implements Store {
 
   async loadDnd(): Promise<string[]> {
     return (this.stmt.dndAll.all() as { user_id: string }[]).map((r) => r.user_id);
+  }
+
+  /** Writes the queue book's changed entries (a null value deletes the entry), in one statement group. */
+  saveQueueBook(changes: [string, string | null][]): Promise<void> {
+    return this.write(() => {
+      for (const [k, v] of changes) {
+        if (v === null) this.stmt.queueDel.run(k);
+        else this.stmt.queuePut.run(k, v);
+      }
+    });
+  }
+
+  async loadQueueBook(): Promise<[string, string][]> {
+    return (this.stmt.queueAll.all() as { k: string; v: string }[]).map((r) => [r.k, r.v]);
   }
 
   removeInvitee(meetingID: number, userID: string): Promise<void> {

@@ -59,6 +59,11 @@ export interface Store {
   setTokensNotBefore?(userID: string, notBefore: number): Promise<void>;
   loadTokensNotBefore?(): Promise<[string, number][]>;
 
+  /** The queue book's entries (rules/queue-book.ts), loaded once at start (one node; a cluster keeps them in Redis). */
+  loadQueueBook?(): Promise<[string, string][]>;
+  /** Writes changed queue-book entries (null deletes), all or none. */
+  saveQueueBook?(changes: [string, string | null][]): Promise<void>;
+
   close(): Promise<void>;
 }
 
