@@ -166,8 +166,8 @@ export function queueUser(w: Waiter, now: number): QueueUser {
  * A customer's place: position 1 is next. The estimate is the customers up to and including this
  * one times the queue's recent service time, shared among its agents; null without history or agents.
  */
-export function queuingInfo(b: QueueBook, w: Waiter, now: number): QueuingInfo {
-  const position = b.line(w.q).indexOf(w) + 1;
+export function queuingInfo(b: QueueBook, w: Waiter, now: number, index = b.line(w.q).indexOf(w)): QueuingInfo {
+  const position = index + 1;
   const f = b.figures.get(w.q);
   const agents = b.staffOf(w.q).size;
   const etaMs = f?.avgServiceMs != null && agents > 0 ? Math.round((position * f.avgServiceMs) / agents) : null;
@@ -556,7 +556,7 @@ class Decision {
       }
       this.b.line(queID).forEach((w, i) => {
         const old = was.order.get(w.u);
-        if (old !== undefined && old !== i) this.tell(w.u, 'queue.position', queuingInfo(this.b, w, this.now));
+        if (old !== undefined && old !== i) this.tell(w.u, 'queue.position', queuingInfo(this.b, w, this.now, i));
       });
     }
     this.before.clear();
