@@ -195,3 +195,35 @@ describe('queues: a customer waits, an agent is offered them, accepts and calls 
     await a.hangup(callID);
   });
 });
+
+describe('queues: bad input gets a clear error and disturbs nobody', () => {
+  it('malformed queue requests are refused with BAD_ARGUMENT (5); a waiting customer keeps their place and hears nothing', async () => {
+    const q = await queue();
+    const waiting = await user('cust');
+    const wi = inbox(waiting);
+    await waiting.joinQueue(q);
+    const hostile = await user('hostile');
+    const bad: [string, Record<string, unknown>][] = [
+      ['queue.join', { queID: 'x' }],
+      ['queue.join', { queID: 0 }],
+      ['queue.join', { queID: 2 ** 31 }],
+      ['queue.join', { queID: q, usrExtDat: 'x'.repeat(5000) }],
+      ['queue.join', { queID: q, extra: 1 }],
+      ['queue.serve', { queID: q, priority: 1.5 }],
+      ['queue.serve', { queID: q, priority: 1e99 }],
+      ['queue.accept', { queID: q }],
+      ['queue.accept', { queID: q, userID: { $ne: null } }],
+      ['queue.reject', { queID: q, userID: '' }],
+      ['queue.status', { queID: -1 }],
+      ['queue.leave', { queID: q }],
+    ];
+    for (const [op, fields] of bad) await rejectsWith(hostile.request(op as never, fields as never), ErrorCodes.BAD_ARGUMENT);
+    // Well-formed but not theirs to do.
+    await rejectsWith(hostile.acceptCustomer(q, waiting.id), ErrorCodes.QUE_USER_CANCELLED);
+    await rejectsWith(hostile.rejectCustomer(q, waiting.id), ErrorCodes.QUE_USER_CANCELLED);
+    await rejectsWith(hostile.unserveQueue(q), ErrorCodes.QUE_SERVICE_NOT_START);
+    await flush(waiting);
+    assert.deepEqual(wi.unread(), []);
+    assert.equal((await waiting.myQueues()).queuing?.position, 1);
+  });
+});

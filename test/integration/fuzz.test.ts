@@ -24,7 +24,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const OPS = ['login', 'logout', 'ping', 'call.invite', 'call.accept', 'call.hangup', 'meeting.enter', 'meeting.signal', 'dnd.set', 'status.get', 'nope', '', '__proto__', 'constructor'];
+const OPS = ['login', 'logout', 'ping', 'call.invite', 'call.accept', 'call.hangup', 'meeting.enter', 'meeting.signal', 'dnd.set', 'status.get', 'queue.join', 'queue.serve', 'queue.accept', 'queue.next', 'queue.mine', 'session.info', 'nope', '', '__proto__', 'constructor'];
 
 function hostileFrame(rand: () => number, id: number): string | Buffer {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -41,7 +41,7 @@ function hostileFrame(rand: () => number, id: number): string | Buffer {
     case 3:
       return JSON.stringify({ id, op: pick(OPS) }).slice(0, Math.floor(rand() * 20));
     case 4:
-      return JSON.stringify({ id, op: pick(OPS), callID: rand() < 0.5 ? 42 : null, meetingID: 'x', userIDs: {} });
+      return JSON.stringify({ id, op: pick(OPS), callID: rand() < 0.5 ? 42 : null, meetingID: 'x', userIDs: {}, queID: pick([-1, 0, 2 ** 31, 1.5, 'x', null]), priority: 1e99 });
     case 5:
       return JSON.stringify({ id, op: pick(OPS), callID: 'x'.repeat(70_000) });
     case 6:
