@@ -86,13 +86,17 @@ export class ClusterQueues extends QueueEngine {
     return (await this.load('agents')).book;
   }
 
-  protected mayBeAgent(u: string): boolean {
-    // Without a copy, every user may be one.
-    return !this.copy || this.copy.book.agents.has(u);
+  /**
+   * Another node may have changed the book since this copy was read, so any user may be in it
+   * now: the only thing known for sure is that a cluster that has no queues at all has no agents
+   * and no customers. (A queue made elsewhere since is caught by the sweep.)
+   */
+  protected mayBeAgent(): boolean {
+    return !this.copy || this.copy.book.queues.size > 0;
   }
 
-  protected mayBeInBook(u: string): boolean {
-    return !this.copy || this.copy.book.agents.has(u) || this.copy.book.waiters.has(u);
+  protected mayBeInBook(): boolean {
+    return this.mayBeAgent();
   }
 
   /** Fires due deadlines (any node may; the compare-and-set makes each fire once), and sweeps now and then. */
