@@ -15,7 +15,8 @@ Commands:
   list                         the queues, most important first (--json: as JSON)
   add --name <name> [--id <queID>] [--desc <text>] [--prio <n>]
                                create a queue; without --id it gets the next free ID.
-                               prio: the smaller, the more important (default 0)
+                               prio: the smaller, the more important (default 0;
+                               a negative one as --prio=-1)
   rm <queID>                   delete a queue: its waiting customers are told (queue.left,
                                reason removed), its agents serve it no more (queue.unserved)
 
