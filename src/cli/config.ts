@@ -24,6 +24,7 @@ export const SERVE_OPTIONS = {
   host: { flag: 'host', env: 'HOST', kind: 'string', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 for all interfaces)' },
   data: { flag: 'data', env: 'CALLROOM_DATA', kind: 'string', default: './data', help: 'folder for the SQLite file (callroom.db)' },
   ringTimeout: { flag: 'ring-timeout', env: 'CALLROOM_RING_TIMEOUT_MS', kind: 'int', default: '30000', min: 100, max: 600000, help: 'ms a call rings before it ends unanswered (604)' },
+  assignTimeout: { flag: 'assign-timeout', env: 'CALLROOM_ASSIGN_TIMEOUT_MS', kind: 'int', default: '30000', min: 1000, max: 600000, help: 'ms an agent has to accept or reject a queue customer offered to them (and to begin the call after accepting) before the offer goes to another agent' },
   apiKey: { flag: 'api-key', env: 'CALLROOM_API_KEY', kind: 'string', help: 'API key: the "iss" of the tokens this server accepts' },
   apiSecret: { flag: 'api-secret', env: 'CALLROOM_API_SECRET', kind: 'string', help: 'API secret that signs tokens (HS256), at least 32 characters' },
   appId: { flag: 'app-id', env: 'CALLROOM_APP_ID', kind: 'string', help: 'app ID accepted by the compatible Login(appID, md5(appSecret), ...)' },
@@ -63,6 +64,7 @@ export type ServeConfig = {
   host: string;
   data: string;
   ringTimeout: number;
+  assignTimeout: number;
   apiKey: string;
   apiSecret: string;
   appId: string | undefined;

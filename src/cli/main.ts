@@ -1,9 +1,10 @@
-/** The `callroom` command: serve | token | bench. */
+/** The `callroom` command: serve | token | queue | bench. */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from './serve.js';
+import { queue } from './queue.js';
 import { token } from './token.js';
 
 const HELP = `callroom — self-hosted call service
@@ -11,6 +12,7 @@ const HELP = `callroom — self-hosted call service
 Usage:
   callroom serve [options]     start the server (callroom serve --help for the options)
   callroom token --user <id>   print a login token (callroom token --help)
+  callroom queue add|list|rm   administer the queues of a running server (callroom queue --help)
   callroom bench [options]     run the benchmark (callroom bench --help)
   callroom --version`;
 
@@ -35,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'token':
       return token(rest);
+    case 'queue':
+      return queue(rest);
     case 'bench':
       return bench(rest);
     case '--version':

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { isUserID } from '../protocol/messages.js';
 import { Auth } from '../server/gateway/auth.js';
-import { DEV_DEFAULTS, SERVE_OPTIONS } from './config.js';
+import { SERVE_OPTIONS } from './config.js';
+import { apiKeys } from './keys.js';
 
 const DEFAULT_MAX_TOKEN_LIFETIME_S = Number(SERVE_OPTIONS.maxTokenLifetime.default);
 
@@ -12,7 +13,7 @@ Prints a token (a JWT signed with HS256) that logs <userID> in.
   --user <id>      the user ID (the token's "sub"), required
   --name <name>    the nickname (default: the user ID)
   --ttl <time>     lifetime: 90s, 30m, 1h, 7d (default 1h)
-  --admin          may list every call record (GET /v1/calls) and revoke tokens
+  --admin          may list every call record (GET /v1/calls), revoke tokens and administer queues
   --contacts <ids> comma-separated user IDs this user may see with --presence contacts
   --dev            sign with the --dev server's keys
 Keys come from CALLROOM_API_KEY / CALLROOM_API_SECRET (or --api-key / --api-secret),
@@ -56,10 +57,9 @@ export async function token(argv: string[]): Promise<number> {
     console.error(`callroom token: --user is required\n\n${HELP}`);
     return 2;
   }
-  const apiKey = v['api-key'] ?? process.env.CALLROOM_API_KEY ?? (v.dev ? DEV_DEFAULTS.apiKey : 'callroom');
-  const apiSecret = v['api-secret'] ?? process.env.CALLROOM_API_SECRET ?? (v.dev ? DEV_DEFAULTS.apiSecret : undefined);
-  if (!apiSecret) {
-    console.error('callroom token: no API secret: set CALLROOM_API_SECRET (the one the server uses), or pass --dev for a --dev server');
+  const keys = apiKeys(v, process.env);
+  if ('error' in keys) {
+    console.error(`callroom token: ${keys.error}`);
     return 2;
   }
   let ttl: number;
@@ -72,7 +72,7 @@ export async function token(argv: string[]): Promise<number> {
   if (ttl > DEFAULT_MAX_TOKEN_LIFETIME_S) {
     console.error(`callroom token: note: a server refuses tokens valid for more than its --max-token-lifetime (default ${DEFAULT_MAX_TOKEN_LIFETIME_S / 86_400} days)`);
   }
-  const auth = new Auth({ apiKey, apiSecret });
+  const auth = new Auth(keys);
   const contacts = v.contacts?.split(',').map((c) => c.trim()).filter(Boolean);
   if (!isUserID(v.user) || (contacts && !contacts.every(isUserID))) {
     console.error('callroom token: a user ID is 1..128 characters without control, bidi or zero-width characters');

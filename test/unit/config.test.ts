@@ -162,3 +162,11 @@ test('config: --heartbeat (CALLROOM_HEARTBEAT_MS) defaults to 4000 ms, so a dead
   refuses(['--heartbeat', '50'], { CALLROOM_API_SECRET: SECRET }, /--heartbeat \(CALLROOM_HEARTBEAT_MS\)/);
   refuses(['--heartbeat', '120000'], { CALLROOM_API_SECRET: SECRET }, /--heartbeat/);
 });
+
+test('config: --assign-timeout (CALLROOM_ASSIGN_TIMEOUT_MS) is 30 s by default, set by flag or environment, and checked', () => {
+  assert.equal(parse([], { CALLROOM_API_SECRET: SECRET }).assignTimeout, 30_000);
+  assert.equal(parse([], { CALLROOM_API_SECRET: SECRET, CALLROOM_ASSIGN_TIMEOUT_MS: '45000' }).assignTimeout, 45_000);
+  assert.equal(parse(['--assign-timeout', '5000'], { CALLROOM_API_SECRET: SECRET, CALLROOM_ASSIGN_TIMEOUT_MS: '45000' }).assignTimeout, 5000);
+  refuses(['--assign-timeout', '10s'], { CALLROOM_API_SECRET: SECRET }, /--assign-timeout \(CALLROOM_ASSIGN_TIMEOUT_MS\).*whole number/);
+  refuses(['--assign-timeout', '10'], { CALLROOM_API_SECRET: SECRET }, /--assign-timeout.*between 1000 and 600000/);
+});

@@ -1,14 +1,17 @@
 /**
- * HTTP: health, metrics, the admin call list, dev-mode tokens, and the softphone page.
+ * HTTP: health, metrics, the admin call list, queue administration (queue-routes.ts), dev-mode
+ * tokens, and the softphone page.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
-import { CallroomError, ErrorCodes, ErrorMessages, type ErrorName } from '../../protocol/errors.js';
+import { CallroomError } from '../../protocol/errors.js';
 import { cleanNickName, isUserID } from '../../protocol/messages.js';
 import type { Core } from '../core.js';
 import { isLoopbackOrigin } from './origin.js';
+import { queueRoutes } from './queue-routes.js';
+import { bearer, COMMON_HEADERS, fail, json, readBody } from './respond.js';
 
 export interface HttpOptions {
   dev: boolean;
@@ -40,13 +43,6 @@ export const PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Headers every response carries. */
-const COMMON_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-} as const;
-
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -60,35 +56,8 @@ const MIME: Record<string, string> = {
   '.wav': 'audio/wav',
 };
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(text);
-}
-
-function fail(res: ServerResponse, status: number, name: ErrorName, message?: string): void {
-  json(res, status, { ok: false, code: ErrorCodes[name], name, message: message ?? ErrorMessages[name] });
-}
-
 function isLoopback(addr: string | undefined): boolean {
   return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1' || (addr?.startsWith('127.') ?? false);
-}
-
-async function readBody(req: IncomingMessage, max: number): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > max) throw new CallroomError('FRAME_TOO_LARGE', 'request body too large');
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Bearer token of a request, or ''. */
-function bearer(req: IncomingMessage): string {
-  const auth = req.headers.authorization ?? '';
-  return auth.startsWith('Bearer ') ? auth.slice(7) : '';
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -118,6 +87,8 @@ export function createHttpHandler(core: Core, opts: HttpOptions) {
     }
     return false;
   }
+
+  const queues = queueRoutes({ core, admin });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let url: URL;
@@ -175,6 +146,7 @@ export function createHttpHandler(core: Core, opts: HttpOptions) {
       });
       return json(res, 200, { calls });
     }
+    if (await queues(path, req, res)) return;
     if (path === '/v1/dev/token' && req.method === 'POST') {
       if (!opts.dev) return fail(res, 404, 'UNKNOWN_OP', 'dev tokens exist only in --dev mode');
       if (!isLoopback(req.socket.remoteAddress)) return fail(res, 403, 'TOKEN_INVALID', 'dev tokens are given on loopback only');
