@@ -128,8 +128,10 @@ export interface QueueCounts {
   assigned: number;
   /** Services completed: accepted, called, hung up. */
   served: number;
-  /** Arrivals never offered to any agent by the end of the drain. */
+  /** Arrivals never offered to any agent by the end of the drain, and no longer in the server's line (queue.mine). */
   lost: number;
+  /** Arrivals never offered by the end of the drain but still in the server's line: it fell behind. */
+  stillWaiting: number;
   /** Arrivals offered but whose service never completed by the end of the drain. */
   unfinished: number;
   /** A second queue.assigned for an arrival already offered (a customer offered to two agents, or twice). */
@@ -161,8 +163,8 @@ export interface QueueResult {
   joinResponse: HistogramData;
   /** How late the loader sent joins against the schedule (open loop). */
   scheduleLag: HistogramData;
-  /** First few problems, readable. */
-  samples: string[];
+  /** First few problems of each kind (a QueueCounts name, or 'errors'), readable. */
+  samples: Record<string, string[]>;
   errors: number;
   unanswered: number;
 }

@@ -33,7 +33,7 @@ export interface QueueSummary {
   errors: number;
   unanswered: number;
   unexpectedCloses: number;
-  samples: string[];
+  samples: Record<string, string[]>;
   /** CPU over the window, in cores, and per assignment (µs). */
   cpu: { server: number | null; loader: number | null; machine: number | null };
   cpuPerAssignmentUs: { server: number | null; loader: number | null };

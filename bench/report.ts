@@ -70,16 +70,19 @@ export function clusterFailures(c: ClusterSummary): string[] {
 export function queueFailures(q: QueueSummary): string[] {
   const out: string[] = [];
   const c = q.counts;
-  const eg = q.samples.length > 0 ? `; e.g. ${q.samples[0]}` : '';
-  if (c.customerDoubles > 0) out.push(`queue: ${c.customerDoubles} customer(s) offered to a second agent, or twice${eg}`);
-  if (c.agentDoubles > 0) out.push(`queue: ${c.agentDoubles} offer(s) to an agent that still held a customer${eg}`);
-  if (c.lost > 0) out.push(`queue: ${c.lost} customer(s) lost: joined and never offered to an agent${eg}`);
-  if (c.unfinished > 0) out.push(`queue: ${c.unfinished} customer(s) offered but never served by the end${eg}`);
-  if (c.withdrawn > 0) out.push(`queue: ${c.withdrawn} offer(s) withdrawn (queue.unassigned) though every agent accepts at once${eg}`);
+  const eg = (kind: string) => (q.samples[kind]?.[0] ? `; e.g. ${q.samples[kind][0]}` : '');
+  if (c.customerDoubles > 0) out.push(`queue: ${c.customerDoubles} customer(s) offered to a second agent, or twice${eg('customerDoubles')}`);
+  if (c.agentDoubles > 0) out.push(`queue: ${c.agentDoubles} offer(s) to an agent that still held a customer${eg('agentDoubles')}`);
+  if (c.lost > 0) out.push(`queue: ${c.lost} customer(s) lost: joined, never offered to an agent, and no longer in the queue${eg('lost')}`);
+  if (c.stillWaiting > 0) {
+    out.push(`queue: ${c.stillWaiting} customer(s) never assigned by the end: still waiting in the queue (the server fell behind the arrivals)${eg('stillWaiting')}`);
+  }
+  if (c.unfinished > 0) out.push(`queue: ${c.unfinished} customer(s) offered but never served by the end${eg('unfinished')}`);
+  if (c.withdrawn > 0) out.push(`queue: ${c.withdrawn} offer(s) withdrawn (queue.unassigned) though every agent accepts at once${eg('withdrawn')}`);
   if (c.duplicated > 0) out.push(`queue: ${c.duplicated} event(s) duplicated`);
   if (c.seqGaps > 0) out.push(`queue: ${c.seqGaps} gap(s) in event seq numbers`);
-  if (c.unexpected > 0) out.push(`queue: ${c.unexpected} unexpected frame(s)${eg}`);
-  if (q.errors > 0) out.push(`queue: ${q.errors} request(s) failed${eg}`);
+  if (c.unexpected > 0) out.push(`queue: ${c.unexpected} unexpected frame(s)${eg('unexpected')}`);
+  if (q.errors > 0) out.push(`queue: ${q.errors} request(s) failed${eg('errors')}`);
   if (q.unanswered > 0) out.push(`queue: ${q.unanswered} request(s) never answered`);
   if (q.unexpectedCloses > 0) out.push(`queue: ${q.unexpectedCloses} socket(s) closed by the server during the run`);
   if (q.assignments === 0) out.push('queue: no customer was assigned in the measured window');
@@ -262,7 +265,7 @@ function queueLines(q: QueueSummary): string[] {
     `  join→assigned  ${pct(q.joinToAssignedMs)}`,
     `  join→response  ${pct(q.joinResponseMs)}`,
     ...(q.rate === 'max' ? [] : [`  loader schedule lag  ${pct(q.scheduleLagMs)}; ${c.skipped} arrivals found no free customer`]),
-    `  customers: ${n(c.joined)} joined, ${n(c.assigned)} offered, ${n(c.served)} served; ${c.lost} lost, ${c.unfinished} unfinished, ` +
+    `  customers: ${n(c.joined)} joined, ${n(c.assigned)} offered, ${n(c.served)} served; ${c.lost} lost, ${c.stillWaiting} still waiting, ${c.unfinished} unfinished, ` +
       `${c.customerDoubles} offered twice, ${c.agentDoubles} offers to a busy agent, ${c.withdrawn} withdrawn`,
     `  fan-out: ${n(c.statusEvents)} queue.status to agents, ${n(c.positionEvents)} queue.position to customers` +
       (c.assigned > 0 ? ` (${(c.statusEvents / c.assigned).toFixed(1)} and ${(c.positionEvents / c.assigned).toFixed(1)} per assignment)` : ''),

@@ -26,7 +26,9 @@ const SETUP_CONCURRENCY = 50;
 const SAMPLES = 5;
 
 /** What a request's response completes. */
-const Req = { Ping: 0, Join: 1, Accept: 2, Invite: 3, CallAccept: 4, Hangup: 5 } as const;
+const Req = { Ping: 0, Join: 1, Accept: 2, Invite: 3, CallAccept: 4, Hangup: 5, Mine: 6 } as const;
+/** After the drain: how long the customers never offered have to say (queue.mine) whether they still wait. */
+const MINE_TIMEOUT_MS = 5_000;
 type Req = (typeof Req)[keyof typeof Req];
 
 /** One customer's one stay in the queue. */
@@ -42,6 +44,8 @@ interface Arrival {
   served: boolean;
   /** A request of its service failed (counted as an error, not as lost). */
   failed: boolean;
+  /** Never offered: the server's answer to queue.mine at the end says it is still in the line. */
+  stillQueuing: boolean;
 }
 
 interface Pending {
@@ -76,10 +80,14 @@ export class QueueRun {
   private readonly joinResponse = new Histogram();
   private readonly scheduleLag = new Histogram();
   private readonly counts: QueueCounts = {
-    joined: 0, assigned: 0, served: 0, lost: 0, unfinished: 0, customerDoubles: 0, agentDoubles: 0, withdrawn: 0,
+    joined: 0, assigned: 0, served: 0, lost: 0, stillWaiting: 0, unfinished: 0, customerDoubles: 0, agentDoubles: 0, withdrawn: 0,
     skipped: 0, unexpected: 0, duplicated: 0, seqGaps: 0, statusEvents: 0, positionEvents: 0,
   };
-  private readonly samples: string[] = [];
+  private readonly samples: Record<string, string[]> = {};
+  /** Answers to the final queue.mine of customers never offered: still in the line, or not. */
+  private stillQueuing = 0;
+  private notQueuing = 0;
+  private mineAsked = 0;
   private errors = 0;
   private running = false;
   private stopping = false;
@@ -170,9 +178,28 @@ export class QueueRun {
           clearInterval(progressTimer);
           clearInterval(pingTimer);
           this.progress(this.counts.assigned);
-          resolve(this.result());
+          void this.askNeverOffered().then(() => resolve(this.result()));
         }, 10);
       }, this.windowEnd - performance.now());
+    });
+  }
+
+  /**
+   * Each customer never offered asks the server (queue.mine) whether it is still in the line: if
+   * so, the server fell behind (still waiting); if not, the customer was lost.
+   */
+  private askNeverOffered(): Promise<void> {
+    const never = this.arrivals.filter((a) => !a.failed && a.offers === 0);
+    if (never.length === 0) return Promise.resolve();
+    for (const a of never) this.send(a.customer, Req.Mine, a, (id) => `{"id":${id},"op":"queue.mine"}`);
+    this.mineAsked = never.length;
+    const until = performance.now() + MINE_TIMEOUT_MS;
+    return new Promise((resolve) => {
+      const t = setInterval(() => {
+        if (this.stillQueuing + this.notQueuing < this.mineAsked && performance.now() < until) return;
+        clearInterval(t);
+        resolve();
+      }, 10);
     });
   }
 
@@ -181,11 +208,16 @@ export class QueueRun {
     for (const a of this.arrivals) {
       if (a.failed) continue;
       if (a.offers === 0) {
-        c.lost += 1;
-        this.sample(`customer ${a.customer.userID} (arrival ${a.k}) joined and was never offered to an agent`);
+        if (a.stillQueuing) {
+          c.stillWaiting += 1;
+          this.sample('stillWaiting', `customer ${a.customer.userID} (arrival ${a.k}) was still waiting in the queue at the end`);
+        } else {
+          c.lost += 1;
+          this.sample('lost', `customer ${a.customer.userID} (arrival ${a.k}) joined, was never offered to an agent, and is not in the queue`);
+        }
       } else if (!a.served) {
         c.unfinished += 1;
-        this.sample(`customer ${a.customer.userID} (arrival ${a.k}) was offered to ${a.agent?.userID ?? '?'} but its service never ended`);
+        this.sample('unfinished', `customer ${a.customer.userID} (arrival ${a.k}) was offered to ${a.agent?.userID ?? '?'} but its service never ended`);
       }
     }
     let unanswered = 0;
@@ -204,8 +236,9 @@ export class QueueRun {
     };
   }
 
-  private sample(text: string): void {
-    if (this.samples.length < SAMPLES) this.samples.push(text);
+  private sample(kind: keyof QueueCounts | 'errors', text: string): void {
+    const list = (this.samples[kind] ??= []);
+    if (list.length < SAMPLES) list.push(text);
   }
 
   private send(s: Sock, req: Req, arrival: Arrival | null, frame: (id: number) => string): void {
@@ -224,7 +257,7 @@ export class QueueRun {
     const now = performance.now();
     const a: Arrival = {
       k, customer: c, tJoin: now, measured: now >= this.windowStart && now < this.windowEnd,
-      agent: null, offers: 0, callID: `${this.job.runID}-q${k}`, served: false, failed: false,
+      agent: null, offers: 0, callID: `${this.job.runID}-q${k}`, served: false, failed: false, stillQueuing: false,
     };
     this.arrivals.push(a);
     c.arrival = a;
@@ -260,7 +293,7 @@ export class QueueRun {
     else if (name === 'queue.unassigned' && s.isAgent) this.onUnassigned(s, text);
     else {
       this.counts.unexpected += 1;
-      this.sample(`unexpected frame to ${s.userID}: ${text.slice(0, 200)}`);
+      this.sample('unexpected', `unexpected frame to ${s.userID}: ${text.slice(0, 200)}`);
     }
   }
 
@@ -270,18 +303,18 @@ export class QueueRun {
     const a = this.arrivals[Number(user.usrExtDat.slice(1))];
     if (agent.holding) {
       this.counts.agentDoubles += 1;
-      this.sample(`agent ${agent.userID} was offered ${user.userID} while holding ${agent.holding.customer.userID}`);
+      this.sample('agentDoubles', `agent ${agent.userID} was offered ${user.userID} while holding ${agent.holding.customer.userID}`);
       return;
     }
     if (!a || a.customer.userID !== user.userID || a.customer.arrival !== a) {
       this.counts.unexpected += 1;
-      this.sample(`agent ${agent.userID} was offered ${user.userID} (${user.usrExtDat}), who is not waiting`);
+      this.sample('unexpected', `agent ${agent.userID} was offered ${user.userID} (${user.usrExtDat}), who is not waiting`);
       return;
     }
     a.offers += 1;
     if (a.offers > 1) {
       this.counts.customerDoubles += 1;
-      this.sample(`customer ${user.userID} (arrival ${a.k}) offered to ${agent.userID} after ${a.agent?.userID ?? '?'}`);
+      this.sample('customerDoubles', `customer ${user.userID} (arrival ${a.k}) offered to ${agent.userID} after ${a.agent?.userID ?? '?'}`);
       return;
     }
     this.counts.assigned += 1;
@@ -294,7 +327,7 @@ export class QueueRun {
 
   private onUnassigned(agent: Sock, text: string): void {
     this.counts.withdrawn += 1;
-    this.sample(`offer withdrawn from ${agent.userID}: ${text.slice(0, 200)}`);
+    this.sample('withdrawn', `offer withdrawn from ${agent.userID}: ${text.slice(0, 200)}`);
     const a = agent.holding;
     if (a) {
       agent.holding = null;
@@ -307,7 +340,7 @@ export class QueueRun {
     const a = c.arrival;
     if (!a || !a.agent || !callIDIs(text, h.callIDAt, a.callID)) {
       this.counts.unexpected += 1;
-      this.sample(`call to ${c.userID} that is not its agent's: ${text.slice(0, 200)}`);
+      this.sample('unexpected', `call to ${c.userID} that is not its agent's: ${text.slice(0, 200)}`);
       return;
     }
     this.send(c, Req.CallAccept, a, (id) => request.accept(id, a.callID));
@@ -353,6 +386,12 @@ export class QueueRun {
     s.pending.delete(h.id);
     if (!h.ok) return this.onFailed(s, p, text);
     if (p.req === Req.Join) this.joinResponse.recordMs(performance.now() - p.at);
+    else if (p.req === Req.Mine) {
+      const { result } = JSON.parse(text) as { result: { queuing: unknown } };
+      p.arrival!.stillQueuing = result.queuing !== null;
+      if (p.arrival!.stillQueuing) this.stillQueuing += 1;
+      else this.notQueuing += 1;
+    }
     else if (p.req === Req.Accept) {
       const a = p.arrival!;
       this.send(s, Req.Invite, a, (id) => request.invite(id, a.callID, a.customer.userID, s.meetingID));
@@ -362,7 +401,7 @@ export class QueueRun {
   /** A request failed: counted as an error (which fails the run); its arrival is out of the accounting. */
   private onFailed(s: Sock, p: Pending, text: string): void {
     this.errors += 1;
-    this.sample(`request of ${s.userID} failed: ${text.slice(0, 200)}`);
+    this.sample('errors', `request of ${s.userID} failed: ${text.slice(0, 200)}`);
     const a = p.arrival;
     if (!a || a.failed || a.served) return;
     a.failed = true;
