@@ -49,7 +49,26 @@ export interface ScaleJob {
   localAddress: string | null;
 }
 
-export type Job = CallsJob | ScaleJob;
+/** Call-centre queue: agents serving one queue, customers joining it. */
+export interface QueueJob {
+  kind: 'queue';
+  url: string;
+  keys: Keys;
+  runID: string;
+  queID: number;
+  agents: number;
+  customers: number;
+  /** Open loop: `rate` arrivals per second on whichever customer is free; 'max': every customer rejoins as soon as served. */
+  loop: { type: 'open'; rate: number } | { type: 'max' };
+  /** How long an agent stays on the call with the customer before hanging up (ms). */
+  handleMs: number;
+  warmupMs: number;
+  durationMs: number;
+  /** How long to wait, after the window, for customers still waiting or in service. */
+  drainMs: number;
+}
+
+export type Job = CallsJob | ScaleJob | QueueJob;
 
 export type DriverMessage = { type: 'job'; job: Job } | { type: 'go' } | { type: 'close' };
 
@@ -101,10 +120,60 @@ export interface ScaleResult {
   loginMs: HistogramData;
 }
 
+/** What one customer's arrival went through, counted by the loader that drives agents and customers. */
+export interface QueueCounts {
+  /** Arrivals: queue.join sent. */
+  joined: number;
+  /** Arrivals offered to an agent (queue.assigned received), at least once. */
+  assigned: number;
+  /** Services completed: accepted, called, hung up. */
+  served: number;
+  /** Arrivals never offered to any agent by the end of the drain, and no longer in the server's line (queue.mine). */
+  lost: number;
+  /** Arrivals never offered by the end of the drain but still in the server's line: it fell behind. */
+  stillWaiting: number;
+  /** Arrivals offered but whose service never completed by the end of the drain. */
+  unfinished: number;
+  /** A second queue.assigned for an arrival already offered (a customer offered to two agents, or twice). */
+  customerDoubles: number;
+  /** queue.assigned to an agent who still held an offer or a customer. */
+  agentDoubles: number;
+  /** Offers withdrawn (queue.unassigned): the bench's agents always accept, so none should be. */
+  withdrawn: number;
+  /** Scheduled arrivals that found no free customer (open loop). */
+  skipped: number;
+  /** Events that fit no step: an offer for an unknown arrival, a call from the wrong agent, a wrong kind. */
+  unexpected: number;
+  duplicated: number;
+  seqGaps: number;
+  /** Fan-out the server sent: queue.status to agents, queue.position to customers. */
+  statusEvents: number;
+  positionEvents: number;
+}
+
+export interface QueueResult {
+  type: 'queue-result';
+  /** queue.assigned received inside the measured window. */
+  assignedInWindow: number;
+  windowMs: number;
+  counts: QueueCounts;
+  /** queue.join sent → the agent receiving queue.assigned for that customer (joins inside the window). */
+  joinToAssigned: HistogramData;
+  /** queue.join sent → its response. */
+  joinResponse: HistogramData;
+  /** How late the loader sent joins against the schedule (open loop). */
+  scheduleLag: HistogramData;
+  /** First few problems of each kind (a QueueCounts name, or 'errors'), readable. */
+  samples: Record<string, string[]>;
+  errors: number;
+  unanswered: number;
+}
+
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'progress'; done: number }
   | CallsResult
   | ScaleResult
+  | QueueResult
   | { type: 'closed'; unexpectedCloses: number }
   | { type: 'failed'; message: string };

@@ -2,9 +2,9 @@
 import { parseArgs } from 'node:util';
 import { DEV_DEFAULTS } from '../src/cli/config.js';
 
-export const SCENARIOS = ['cycle', 'ceiling', 'open', 'scale', 'cluster'] as const;
+export const SCENARIOS = ['cycle', 'ceiling', 'open', 'scale', 'cluster', 'queue'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
-/** What `all` runs: the cluster scenario (four more processes, three times the users) is opt-in. */
+/** What `all` runs: the cluster scenario (four more processes, three times the users) and the queue scenario are opt-in. */
 export const ALL_SCENARIOS: readonly Scenario[] = ['cycle', 'ceiling', 'open', 'scale'];
 /** Nodes of the cluster scenario. */
 export const CLUSTER_NODES = 3;
@@ -21,6 +21,11 @@ export interface BenchOptions {
   clusterUsers: number;
   clusterLoaders: number;
   concurrency: number;
+  /** Queue scenario: agents, customers, arrivals per second (or 'max'), handling time. */
+  agents: number;
+  customers: number;
+  queueRate: number | 'max';
+  handleMs: number;
   url: string | null;
   apiKey: string | null;
   apiSecret: string | null;
@@ -53,13 +58,26 @@ Scenarios (--scenario, comma-separated; default: all):
             event accounting; (2) --cluster-users idle users logged in spread over the three
             nodes: login rate, resident memory per user of each node and of Redis, and the
             total held against one node's (the scale figure of this run, else --users).
+  queue     not in "all". A call-centre queue (defined in the server's data folder before it
+            starts): --agents agents serve it with DND off, customers join it at --rate per
+            second (open loop) or, with --rate max, rejoin as soon as served (saturation). Each
+            service: queue.assigned → queue.accept → the agent calls the customer, the customer
+            accepts, the agent hangs up after --handle-ms (the call's end ends the service).
+            Assignments/s, p50/p95/p99 of queue.join → queue.assigned. A customer offered twice
+            or to two agents, an agent offered a customer while it holds one, or a customer never
+            offered or never served fails the run.
 
 Options:
-  --scenario <list>      cycle,ceiling,open,scale,cluster or all                [all = all but cluster]
+  --scenario <list>      cycle,ceiling,open,scale,cluster,queue or all   [all = all but cluster, queue]
   --pairs <n>            caller/callee pairs for cycle, ceiling, open, cluster   [100]
   --duration <s>         measured seconds of each timed scenario                 [10]
   --warmup <s>           unmeasured seconds before each timed scenario           [2]
   --rate <n>             open loop: cycles started per second                   [2000]
+                         queue: customers joining per second, or "max"          [500]
+  --agents <n>           queue: agents serving the queue                        [20]
+  --customers <n>        queue: customer users (a free one takes each arrival;
+                         served ones are free again)          [1000; with --rate max 2 × agents]
+  --handle-ms <ms>       queue: how long each agent stays on the call           [0]
   --users <n>            scale: idle logged-in users                             [19000]
   --loaders <n>          loader processes for cycle, ceiling, open, cluster      [1]
   --scale-loaders <n>    loader processes for scale (≤ 20,000 open files each)   [users/5000, at least 2]
@@ -84,7 +102,9 @@ Examples:
   npm run bench -- --scenario cycle,ceiling --duration 20
   npm run bench -- --scenario scale --users 19000 --json > scale.json
   npm run bench -- --scenario cycle --cpu-prof ./profiles
-  npm run bench -- --scenario scale,cluster --json > cluster.json`;
+  npm run bench -- --scenario scale,cluster --json > cluster.json
+  npm run bench -- --scenario queue --rate 1000
+  npm run bench -- --scenario queue --rate max --agents 20`;
 
 /** Default share of the scale users per loader process. */
 const USERS_PER_LOADER = 5_000;
@@ -126,6 +146,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
         'cluster-users': { type: 'string' },
         'cluster-loaders': { type: 'string' },
         concurrency: { type: 'string' },
+        agents: { type: 'string' },
+        customers: { type: 'string' },
+        'handle-ms': { type: 'string' },
         url: { type: 'string' },
         'api-key': { type: 'string' },
         'api-secret': { type: 'string' },
@@ -169,18 +192,28 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     throw new UsageError(`${clusterUsers} cluster users is more than ${MAX_SOCKETS_PER_PROCESS} sockets for each of the ${CLUSTER_NODES} nodes`);
   }
   if (url !== null && scenarios.includes('cluster')) throw new UsageError('the cluster scenario starts its own nodes: it does not take --url');
+  if (url !== null && scenarios.includes('queue')) throw new UsageError('the queue scenario defines its queue before it starts its server: it does not take --url');
+  const maxRate = values.rate === 'max';
+  if (maxRate && scenarios.some((s) => s !== 'queue')) throw new UsageError('--rate max is for the queue scenario only');
+  const rate = int('rate', maxRate ? undefined : values.rate, 2_000, 1, 1_000_000);
+  const agents = int('agents', values.agents, 20, 1, 10_000);
+  const customers = int('customers', values.customers, maxRate ? 2 * agents : 1_000, 1, MAX_SOCKETS_PER_PROCESS - agents);
   return {
     scenarios: SCENARIOS.filter((s) => scenarios.includes(s)),
     pairs,
     durationS: seconds('duration', values.duration, 10, 0.5),
     warmupS: seconds('warmup', values.warmup, 2, 0),
-    rate: int('rate', values.rate, 2_000, 1, 1_000_000),
+    rate,
     users,
     loaders,
     scaleLoaders,
     clusterUsers,
     clusterLoaders,
     concurrency: int('concurrency', values.concurrency, 100, 1, 10_000),
+    agents,
+    customers,
+    queueRate: maxRate ? 'max' : values.rate === undefined ? 500 : rate,
+    handleMs: int('handle-ms', values['handle-ms'], 0, 0, 60_000),
     url,
     apiKey: values['api-key'] ?? (url ? (env.CALLROOM_API_KEY ?? DEV_DEFAULTS.apiKey) : null),
     apiSecret: values['api-secret'] ?? (url ? (env.CALLROOM_API_SECRET ?? DEV_DEFAULTS.apiSecret) : null),

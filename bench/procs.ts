@@ -199,11 +199,21 @@ export interface StartOptions {
   cluster?: { redisUrl: string; nodeId: string };
   /** Prefix of the server's forwarded output lines. */
   label?: string;
+  /** Prepares the fresh data folder before the server starts on it (e.g. defines a queue). */
+  seed?: (dataDir: string) => Promise<void>;
 }
 
 /** `callroom serve` in its own process on a free loopback port, with a throwaway data folder. */
 export async function startCallroom(o: StartOptions): Promise<Service> {
   const data = mkdtempSync(join(tmpdir(), 'callroom-bench-'));
+  if (o.seed) {
+    try {
+      await o.seed(data);
+    } catch (err) {
+      rmSync(data, { recursive: true, force: true });
+      throw err;
+    }
+  }
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir, '--cpu-prof-name', `callroom-${Date.now()}.cpuprofile`] : [];
   if (o.cpuProfDir) mkdirSync(o.cpuProfDir, { recursive: true });
   const args = [

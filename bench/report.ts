@@ -2,6 +2,7 @@
 import type { Percentiles } from './histogram.js';
 import type { Machine } from './machine.js';
 import type { ClusterSummary } from './cluster.js';
+import type { QueueSummary } from './queue-scenario.js';
 import type { CallsSummary, OpenSummary, ScaleSummary } from './scenarios.js';
 
 export interface Target {
@@ -19,6 +20,7 @@ export interface BenchReport {
   open: OpenSummary | null;
   scale: ScaleSummary | null;
   cluster: ClusterSummary | null;
+  queue: QueueSummary | null;
   targets: Target[];
   /** Correctness failures (lost or duplicated events, errors, dropped sockets): any one fails the run. */
   failures: string[];
@@ -64,7 +66,30 @@ export function clusterFailures(c: ClusterSummary): string[] {
   return out;
 }
 
-export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'scale' | 'cluster'>): Target[] {
+/** Correctness checks of the queue scenario: each customer offered once, to an idle agent, and served. */
+export function queueFailures(q: QueueSummary): string[] {
+  const out: string[] = [];
+  const c = q.counts;
+  const eg = (kind: string) => (q.samples[kind]?.[0] ? `; e.g. ${q.samples[kind][0]}` : '');
+  if (c.customerDoubles > 0) out.push(`queue: ${c.customerDoubles} customer(s) offered to a second agent, or twice${eg('customerDoubles')}`);
+  if (c.agentDoubles > 0) out.push(`queue: ${c.agentDoubles} offer(s) to an agent that still held a customer${eg('agentDoubles')}`);
+  if (c.lost > 0) out.push(`queue: ${c.lost} customer(s) lost: joined, never offered to an agent, and no longer in the queue${eg('lost')}`);
+  if (c.stillWaiting > 0) {
+    out.push(`queue: ${c.stillWaiting} customer(s) never assigned by the end: still waiting in the queue (the server fell behind the arrivals)${eg('stillWaiting')}`);
+  }
+  if (c.unfinished > 0) out.push(`queue: ${c.unfinished} customer(s) offered but never served by the end${eg('unfinished')}`);
+  if (c.withdrawn > 0) out.push(`queue: ${c.withdrawn} offer(s) withdrawn (queue.unassigned) though every agent accepts at once${eg('withdrawn')}`);
+  if (c.duplicated > 0) out.push(`queue: ${c.duplicated} event(s) duplicated`);
+  if (c.seqGaps > 0) out.push(`queue: ${c.seqGaps} gap(s) in event seq numbers`);
+  if (c.unexpected > 0) out.push(`queue: ${c.unexpected} unexpected frame(s)${eg('unexpected')}`);
+  if (q.errors > 0) out.push(`queue: ${q.errors} request(s) failed${eg('errors')}`);
+  if (q.unanswered > 0) out.push(`queue: ${q.unanswered} request(s) never answered`);
+  if (q.unexpectedCloses > 0) out.push(`queue: ${q.unexpectedCloses} socket(s) closed by the server during the run`);
+  if (q.assignments === 0) out.push('queue: no customer was assigned in the measured window');
+  return out;
+}
+
+export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'scale' | 'cluster' | 'queue'>): Target[] {
   const t: Target[] = [];
   if (r.cycle) {
     t.push({ name: `call cycle, ${r.cycle.pairs} pairs`, want: '≥ 12,000 cycles/s', got: `${n(r.cycle.cyclesPerSec)} cycles/s`, met: r.cycle.cyclesPerSec >= 12_000 });
@@ -88,6 +113,20 @@ export function targets(r: Pick<BenchReport, 'cycle' | 'ceiling' | 'open' | 'sca
   const ratio = costRatio(r);
   if (ratio !== null) {
     t.push({ name: 'cluster: cpu per call cycle', want: "≤ 2 × one node's", got: `${ratio} ×`, met: ratio <= 2 });
+  }
+  if (r.queue) {
+    const q = r.queue;
+    if (q.rate === 'max' || q.rate >= 1_000) {
+      t.push({ name: `queue: assignments/s, ${q.agents} agents`, want: '≥ 1,000/s', got: `${n(q.assignmentsPerSec)}/s`, met: q.assignmentsPerSec >= 1_000 });
+    }
+    if (q.rate !== 'max') {
+      t.push({
+        name: `queue: p99 join→assigned at ${n(q.rate)}/s`,
+        want: '< 20 ms',
+        got: ms(q.joinToAssignedMs.p99),
+        met: q.joinToAssignedMs.p99 < 20 && q.counts.skipped === 0,
+      });
+    }
   }
   if (r.cluster) {
     const h = r.cluster.hold;
@@ -204,12 +243,33 @@ export function summaryText(r: BenchReport): string {
       '',
     );
   }
+  if (r.queue) lines.push(...queueLines(r.queue), '');
   if (r.targets.length > 0) {
-    lines.push('targets (issues 5 and 6; loader and server on the same machine)');
+    lines.push('targets (loader and server on the same machine)');
     for (const t of r.targets) lines.push(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.name.padEnd(40)} ${t.want.padEnd(18)} ${t.got}`);
     lines.push('');
   }
-  if (r.ok) lines.push('result: OK — no event lost or duplicated, every request answered');
+  if (r.ok) lines.push(`result: OK — no event lost or duplicated, every request answered${r.queue ? '; every customer offered once, to a free agent, and served' : ''}`);
   else lines.push('result: FAILED', ...r.failures.map((f) => `  ${f}`));
   return lines.join('\n');
+}
+
+function queueLines(q: QueueSummary): string[] {
+  const c = q.counts;
+  const f = (v: number | null) => (v === null ? 'n/a' : `${Math.round(v * 100)}%`);
+  const us = (v: number | null) => (v === null ? 'n/a' : `${v} µs`);
+  const arrivals = q.rate === 'max' ? 'every customer rejoining as soon as served' : `${n(q.rate)} customers/s arriving`;
+  return [
+    `queue — ${q.agents} agents (DND off), ${n(q.customers)} customers, ${arrivals}; handling ${q.handleMs} ms; the agent calls the customer and hangs up`,
+    `  ${n(q.assignmentsPerSec)} assignments/s  (${n(q.assignments)} in ${q.durationS} s, after ${q.warmupS} s warm-up)`,
+    `  join→assigned  ${pct(q.joinToAssignedMs)}`,
+    `  join→response  ${pct(q.joinResponseMs)}`,
+    ...(q.rate === 'max' ? [] : [`  loader schedule lag  ${pct(q.scheduleLagMs)}; ${c.skipped} arrivals found no free customer`]),
+    `  customers: ${n(c.joined)} joined, ${n(c.assigned)} offered, ${n(c.served)} served; ${c.lost} lost, ${c.stillWaiting} still waiting, ${c.unfinished} unfinished, ` +
+      `${c.customerDoubles} offered twice, ${c.agentDoubles} offers to a busy agent, ${c.withdrawn} withdrawn`,
+    `  fan-out: ${n(c.statusEvents)} queue.status to agents, ${n(c.positionEvents)} queue.position to customers` +
+      (c.assigned > 0 ? ` (${(c.statusEvents / c.assigned).toFixed(1)} and ${(c.positionEvents / c.assigned).toFixed(1)} per assignment)` : ''),
+    `  cpu: server ${f(q.cpu.server)} of a core, loader ${f(q.cpu.loader)}, whole machine ${q.cpu.machine === null ? 'n/a' : `${q.cpu.machine.toFixed(2)} cores`}; ` +
+      `per assignment server ${us(q.cpuPerAssignmentUs.server)}, loader ${us(q.cpuPerAssignmentUs.loader)}`,
+  ];
 }

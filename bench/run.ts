@@ -1,5 +1,6 @@
 /**
- * `npm run bench` / `callroom bench`: call throughput, latency and scale of callroom (issue 5).
+ * `npm run bench` / `callroom bench`: call throughput, latency and scale of callroom (issue 5),
+ * and call-centre queue assignment (--scenario queue).
  * Runs the chosen scenarios one after another, each against a fresh server process, prints
  * progress to stderr and a summary (or, with --json, one JSON object on stdout).
  * Exit code: 0 ok, 1 a correctness failure (lost or duplicated event, failed request) or a
@@ -10,7 +11,8 @@ import { describeMachine } from './machine.js';
 import { HELP, parseOptions, UsageError, type BenchOptions } from './options.js';
 import { runCluster } from './cluster.js';
 import { cleanupNow } from './procs.js';
-import { callsFailures, clusterFailures, scaleFailures, summaryText, targets, type BenchReport } from './report.js';
+import { runQueue } from './queue-scenario.js';
+import { callsFailures, clusterFailures, queueFailures, scaleFailures, summaryText, targets, type BenchReport } from './report.js';
 import { runCalls, runScale, type Context, type OpenSummary } from './scenarios.js';
 
 function say(line: string): void {
@@ -44,6 +46,10 @@ async function bench(opts: BenchOptions): Promise<BenchReport> {
       clusterUsers: opts.clusterUsers,
       clusterLoaders: opts.clusterLoaders,
       concurrency: opts.concurrency,
+      agents: opts.agents,
+      customers: opts.customers,
+      queueRate: opts.queueRate,
+      handleMs: opts.handleMs,
       url: opts.url,
     },
     cycle: null,
@@ -51,6 +57,7 @@ async function bench(opts: BenchOptions): Promise<BenchReport> {
     open: null,
     scale: null,
     cluster: null,
+    queue: null,
     targets: [],
     failures: [],
     ok: false,
@@ -70,6 +77,9 @@ async function bench(opts: BenchOptions): Promise<BenchReport> {
     } else if (scenario === 'scale') {
       r.scale = await runScale(ctx);
       r.failures.push(...scaleFailures(r.scale));
+    } else if (scenario === 'queue') {
+      r.queue = await runQueue(ctx);
+      r.failures.push(...queueFailures(r.queue));
     } else {
       r.cluster = await runCluster(ctx, r.scale ? r.scale.loggedIn : null);
       r.failures.push(...clusterFailures(r.cluster));

@@ -13,6 +13,9 @@ export const request = {
   accept: (id: number, callID: string) => `{"id":${id},"op":"call.accept","callID":"${callID}"}`,
   hangup: (id: number, callID: string) => `{"id":${id},"op":"call.hangup","callID":"${callID}"}`,
   ping: (id: number, ack: number) => `{"id":${id},"op":"ping","ack":${ack}}`,
+  serve: (id: number, queID: number) => `{"id":${id},"op":"queue.serve","queID":${queID}}`,
+  join: (id: number, queID: number, usrExtDat: string) => `{"id":${id},"op":"queue.join","queID":${queID},"usrExtDat":"${usrExtDat}"}`,
+  queueAccept: (id: number, queID: number, userID: string) => `{"id":${id},"op":"queue.accept","queID":${queID},"userID":"${userID}"}`,
 };
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { DriverMessage, Job, WorkerMessage } from '../ipc.js';
 import { CallsRun } from './calls.js';
+import { QueueRun } from './queue.js';
 import { ScaleRun } from './scale.js';
 
 function send(m: WorkerMessage): void {
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const m = await next('job');
   const job = (m as { job: Job }).job;
   const progress = (done: number) => send({ type: 'progress', done });
-  const run = job.kind === 'calls' ? new CallsRun(job, progress) : new ScaleRun(job, progress);
+  const run = job.kind === 'calls' ? new CallsRun(job, progress) : job.kind === 'queue' ? new QueueRun(job, progress) : new ScaleRun(job, progress);
   await run.setup();
   send({ type: 'ready' });
   await next('go');

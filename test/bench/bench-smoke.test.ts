@@ -1,6 +1,6 @@
 /**
  * The benchmark itself, in miniature: every scenario with tiny settings against its own server
- * and relay processes. It checks that the bench runs, loses and duplicates no event, answers
+ * and relay processes (the queue scenario: no customer offered twice, none lost). It checks that the bench runs, loses and duplicates no event, answers
  * every request and reports what docs/performance.md describes; it asserts no timing.
  */
 import { test } from 'node:test';
@@ -170,10 +170,93 @@ test('bench: the cluster scenario (Redis and three nodes) with tiny settings exi
   assert.match(r.stderr, /node n3: 50 users/, 'readable summary per node');
 });
 
+interface QueueReport {
+  ok: boolean;
+  failures: string[];
+  cycle: unknown;
+  queue: {
+    agents: number;
+    customers: number;
+    rate: number | 'max';
+    assignments: number;
+    assignmentsPerSec: number;
+    joinToAssignedMs: { p50: number; p99: number; max: number; count: number };
+    counts: {
+      joined: number;
+      assigned: number;
+      served: number;
+      lost: number;
+      stillWaiting: number;
+      unfinished: number;
+      customerDoubles: number;
+      agentDoubles: number;
+      withdrawn: number;
+      unexpected: number;
+      duplicated: number;
+      seqGaps: number;
+      statusEvents: number;
+    };
+    errors: number;
+    unanswered: number;
+  } | null;
+  targets: { name: string }[];
+}
+
+function assertQueue(report: QueueReport, stderr: string): NonNullable<QueueReport['queue']> {
+  assert.equal(report.ok, true, `no failures: ${report.failures.join('; ')}`);
+  assert.equal(report.cycle, null, 'only the queue scenario ran');
+  const q = report.queue;
+  assert.ok(q, 'queue ran');
+  const c = q.counts;
+  assert.ok(c.joined > 0, 'customers joined');
+  assert.equal(c.assigned, c.joined, 'every arrival offered to an agent');
+  assert.equal(c.served, c.joined, 'every arrival served');
+  assert.equal(c.lost, 0, 'no customer lost');
+  assert.equal(c.stillWaiting, 0, 'no customer still waiting at the end');
+  assert.equal(c.unfinished, 0, 'no service left unfinished');
+  assert.equal(c.customerDoubles, 0, 'no customer offered twice');
+  assert.equal(c.agentDoubles, 0, 'no agent offered a customer while holding one');
+  assert.equal(c.withdrawn, 0, 'no offer withdrawn');
+  assert.equal(c.unexpected + c.duplicated + c.seqGaps, 0, 'no unexpected, duplicated or missing event');
+  assert.equal(q.errors, 0, 'no request failed');
+  assert.equal(q.unanswered, 0, 'every request answered');
+  assert.ok(q.assignments > 0 && q.assignmentsPerSec > 0, 'assignments per second reported');
+  assert.ok(q.joinToAssignedMs.count > 0, 'join→assigned latencies recorded');
+  assert.ok(q.joinToAssignedMs.p50 <= q.joinToAssignedMs.p99 && q.joinToAssignedMs.p99 <= q.joinToAssignedMs.max, 'percentiles in order');
+  assert.ok(c.statusEvents > 0, 'agents heard the queue status');
+  assert.match(stderr, /queue: .*assignments\/s/, 'progress on stderr');
+  assert.match(stderr, /join→assigned +p50/, 'readable summary');
+  return q;
+}
+
+test('bench: the queue scenario at a fixed rate offers every customer once, to a free agent, and serves them all', { timeout: 120_000 }, async () => {
+  const r = await bench(['--scenario', 'queue', '--agents', '4', '--customers', '30', '--rate', '100', '--duration', '2', '--warmup', '0.5', '--handle-ms', '5', '--json']);
+  assert.equal(r.code, 0, `exit code; stderr:\n${r.stderr}`);
+  const report = JSON.parse(r.stdout) as QueueReport;
+  const q = assertQueue(report, r.stderr);
+  assert.equal(q.agents, 4);
+  assert.equal(q.customers, 30);
+  assert.equal(q.rate, 100);
+  // 100/s for 2.5 s: the customers are reused once served.
+  assert.ok(q.counts.joined >= 200, `about 250 arrivals, got ${q.counts.joined}`);
+  assert.ok(report.targets.some((t) => t.name.startsWith('queue: p99 join→assigned at 100/s')), 'the latency target is reported');
+});
+
+test('bench: the queue scenario with --rate max keeps every agent busy and still offers no customer twice', { timeout: 120_000 }, async () => {
+  const r = await bench(['--scenario', 'queue', '--agents', '3', '--rate', 'max', '--duration', '1', '--warmup', '0.5', '--json']);
+  assert.equal(r.code, 0, `exit code; stderr:\n${r.stderr}`);
+  const report = JSON.parse(r.stdout) as QueueReport;
+  const q = assertQueue(report, r.stderr);
+  assert.equal(q.rate, 'max');
+  assert.equal(q.customers, 6, 'twice the agents by default');
+  assert.ok(q.counts.joined > q.customers, 'customers rejoined once served');
+  assert.ok(report.targets.some((t) => t.name.startsWith('queue: assignments/s')), 'the throughput target is reported');
+});
+
 test('bench: --help explains the scenarios; a bad flag exits 2 with a message', async () => {
   const help = await bench(['--help']);
   assert.equal(help.code, 0);
-  for (const word of ['cycle', 'ceiling', 'open', 'scale', 'cluster', '--cluster-users', '--pairs', '--duration', '--rate', '--users', '--url', '--json']) {
+  for (const word of ['cycle', 'ceiling', 'open', 'scale', 'cluster', 'queue', '--agents', '--customers', '--handle-ms', '--cluster-users', '--pairs', '--duration', '--rate', '--users', '--url', '--json']) {
     assert.ok(help.stdout.includes(word), `help mentions ${word}`);
   }
   const bad = await bench(['--pairs', 'many']);
@@ -182,4 +265,7 @@ test('bench: --help explains the scenarios; a bad flag exits 2 with a message', 
   const unknown = await bench(['--scenario', 'warp']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown scenario "warp"/);
+  const maxElsewhere = await bench(['--scenario', 'open', '--rate', 'max']);
+  assert.equal(maxElsewhere.code, 2);
+  assert.match(maxElsewhere.stderr, /--rate max is for the queue scenario only/);
 });
