@@ -256,7 +256,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
         await Promise.all([meetings.load(), presence.load()]);
         const restored = await calls.restore(limits.resumeGraceMs);
         if (restored > 0) log.info({ calls: restored }, 'restored calls in progress from the store');
-        const waiting = await (queues as LocalQueues).load();
+        const waiting = queues instanceof LocalQueues ? await queues.load() : 0;
         if (waiting > 0) log.info({ customers: waiting }, 'restored queued customers from the store');
       }
       await new Promise<void>((resolve, reject) => {

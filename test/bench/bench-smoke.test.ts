@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { QueueCounts } from '../../bench/ipc.js';
 
 /** dist/test/bench → the package root. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -181,21 +182,8 @@ interface QueueReport {
     assignments: number;
     assignmentsPerSec: number;
     joinToAssignedMs: { p50: number; p99: number; max: number; count: number };
-    counts: {
-      joined: number;
-      assigned: number;
-      served: number;
-      lost: number;
-      stillWaiting: number;
-      unfinished: number;
-      customerDoubles: number;
-      agentDoubles: number;
-      withdrawn: number;
-      unexpected: number;
-      duplicated: number;
-      seqGaps: number;
-      statusEvents: number;
-    };
+    /** As the loaders count them (bench/ipc.ts): one definition for the bench and this test. */
+    counts: QueueCounts;
     errors: number;
     unanswered: number;
   } | null;
