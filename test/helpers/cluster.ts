@@ -3,7 +3,6 @@
  * on its own ephemeral port, in this process. `spawnNode` runs a node as a child process
  * (`callroom serve --redis`), for tests that kill one with SIGKILL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type CallroomServer, type ServerOptions } from '../../src/server/app.js';
 import { Auth } from '../../src/server/gateway/auth.js';
 import { RedisStore } from '../../src/server/store/redis.js';
@@ -12,8 +11,8 @@ import { CallClient } from '../../src/sdk/index.js';
 import type { UserStatus } from '../../src/protocol/messages.js';
 import type { Redis } from 'ioredis';
 import { API, WAIT_MS } from './server.js';
-import { startRedis, freePort, type TestRedis } from './redis.js';
-import { eventually, GiveUp } from './time.js';
+import { startRedis, type TestRedis } from './redis.js';
+import { spawnServer, type ChildServer } from './process.js';
 
 export interface TestNode {
   server: CallroomServer;
@@ -160,49 +159,9 @@ function reconnected(r: Redis, ms = WAIT_MS): Promise<void> {
   });
 }
 
-export interface ChildNode {
-  url: string;
-  proc: ChildProcess;
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type ChildNode = ChildServer;
 
 /** A node as a child process (`callroom serve --redis ...`), so that it can be SIGKILLed. */
-export async function spawnNode(redisUrl: string, nodeID: string, args: string[] = []): Promise<ChildNode> {
-  const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    ['bin/callroom.js', 'serve', '--redis', redisUrl, '--node-id', nodeID, '--port', String(port), '--node-timeout', String(TEST_CLUSTER.nodeTimeoutMs), '--log-level', 'warn', ...args],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, CALLROOM_API_KEY: API.apiKey, CALLROOM_API_SECRET: API.apiSecret },
-    },
-  );
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  // An external process starting: nothing to await but its answer on /healthz.
-  await eventually(
-    async () => {
-      if (proc.exitCode !== null) throw new GiveUp(`node ${nodeID} exited: ${err}`);
-      const r = await fetch(`${url}/healthz`);
-      if (!r.ok) throw new Error(`/healthz answered ${r.status}`);
-    },
-    { timeoutMs: 15_000, intervalMs: 100, what: `node ${nodeID} answering /healthz` },
-  ).catch((e: Error) => {
-    throw e instanceof GiveUp ? e : new Error(`node ${nodeID} did not start: ${e.message}; stderr: ${err}`);
-  });
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  return {
-    url,
-    proc,
-    async kill() {
-      proc.kill('SIGKILL');
-      await exited;
-    },
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
-  };
+export function spawnNode(redisUrl: string, nodeID: string, args: string[] = []): Promise<ChildNode> {
+  return spawnServer(`node ${nodeID}`, ['--redis', redisUrl, '--node-id', nodeID, '--node-timeout', String(TEST_CLUSTER.nodeTimeoutMs), ...args]);
 }
