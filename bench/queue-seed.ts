@@ -16,7 +16,7 @@ const NOBODY = { online: () => false, dnd: () => false, inCall: () => false };
 
 /** Writes `queue` into the queue book of the data folder `dataDir` (the file `callroom serve --data` opens). */
 export async function seedQueue(dataDir: string, queue: QueueInfo): Promise<void> {
-  const out = decideQueue(new QueueBook(), { op: 'define', queue }, Date.now(), NOBODY, { assignTimeoutMs: DEFAULT_ASSIGN_TIMEOUT_MS, graceMs: 0 });
+  const out = decideQueue(new QueueBook(), { op: 'define', queue, mode: 'put' }, Date.now(), NOBODY, { assignTimeoutMs: DEFAULT_ASSIGN_TIMEOUT_MS, graceMs: 0 });
   if (out.error) throw new Error(`defining the bench queue failed: ${out.error.name}`);
   const store = new SqliteStore(join(dataDir, 'callroom.db'));
   try {

@@ -225,8 +225,10 @@ test('bench: the queue scenario at a fixed rate offers every customer once, to a
   assert.equal(q.agents, 4);
   assert.equal(q.customers, 30);
   assert.equal(q.rate, 100);
-  // 100/s for 2.5 s: the customers are reused once served.
-  assert.ok(q.counts.joined >= 200, `about 250 arrivals, got ${q.counts.joined}`);
+  // 100/s for 2.5 s (warm-up included): each arrival takes a free customer (reused once served),
+  // or, on a machine too busy to serve them in time, is counted as finding none.
+  const arrivals = q.counts.joined + q.counts.skipped;
+  assert.ok(arrivals >= 200, `about 250 arrivals scheduled, got ${q.counts.joined} joined + ${q.counts.skipped} with no free customer`);
   assert.ok(report.targets.some((t) => t.name.startsWith('queue: p99 join→assigned at 100/s')), 'the latency target is reported');
 });
 

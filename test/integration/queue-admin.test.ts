@@ -104,6 +104,15 @@ describe('queue administration over REST', () => {
     assert.equal((await listQueues()).some((x) => x.queID === missing), false, 'a PATCH of a missing queue does not create it');
   });
 
+  it('of creates of one queue ID at once (in a cluster, on different nodes), exactly one makes it; the others get 409', async () => {
+    const queID = 4242;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => call('POST', '/v1/queues', { body: { queID, name: `racer ${i}` } })));
+    const made = answers.filter((a) => a.status === 201);
+    assert.equal(made.length, 1, `one create wins: ${answers.map((a) => a.status).join(',')}`);
+    for (const a of answers.filter((x) => x.status !== 201)) refused(a, 409, 'BAD_ARGUMENT', new RegExp(`queue ${queID} exists`));
+    assert.deepEqual((await listQueues()).find((x) => x.queID === queID), made[0]!.body.queue, 'the winner is what is kept');
+  });
+
   it('answers a bad body or a bad queue ID with 400 and what to send', async () => {
     const bad: [string, RegExp][] = [
       ['not json', /not JSON.*send \{"name"/],

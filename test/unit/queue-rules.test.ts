@@ -51,7 +51,7 @@ class World {
   }
 
   queue(queID: number, prio = 0): void {
-    this.ok({ op: 'define', queue: { queID, name: `q${queID}`, desc: '', prio } });
+    this.ok({ op: 'define', queue: { queID, name: `q${queID}`, desc: '', prio }, mode: 'put' });
   }
 
   serve(u: string, queID: number, priority = 0): QueueOutcome {
@@ -79,6 +79,22 @@ class World {
     return out;
   }
 }
+
+describe('queue rules: defining queues', () => {
+  const q = (name: string, prio = 0) => ({ queID: 3, name, desc: '', prio });
+  it("'create' makes a new queue and leaves an existing one untouched; 'update' refuses a missing one; 'put' does either", () => {
+    const w = new World();
+    w.refused({ op: 'define', queue: q('a'), mode: 'update' }, 'QUE_ID_INVALID');
+    assert.equal(w.book.queues.size, 0, 'a refused update writes nothing');
+    assert.deepEqual(w.ok({ op: 'define', queue: q('a'), mode: 'create' }).result, { queue: q('a'), created: true });
+    const again = w.ok({ op: 'define', queue: q('b', 4), mode: 'create' });
+    assert.deepEqual(again.result, { queue: q('a'), created: false }, 'the second create is told what exists');
+    assert.deepEqual(again.changes, [], 'and changes nothing');
+    assert.deepEqual(w.ok({ op: 'define', queue: q('c', 2), mode: 'update' }).result, { queue: q('c', 2), created: false });
+    assert.deepEqual(w.ok({ op: 'define', queue: q('d'), mode: 'put' }).result, { queue: q('d'), created: false });
+    assert.equal(w.book.queues.get(3)?.name, 'd');
+  });
+});
 
 describe('queue rules: which idle agent gets a waiting customer', () => {
   const cases: { name: string; agents: { u: string; priority: number; freeAt: number }[]; expect: string }[] = [

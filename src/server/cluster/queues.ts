@@ -11,6 +11,7 @@ import { CallroomError } from '../../protocol/errors.js';
 import { QueueBook } from '../rules/queue-book.js';
 import { decideQueue, type QueueFacts, type QueueOp, type QueueOpName, type QueueOutcome, type QueueRuleConfig } from '../rules/queues.js';
 import { QueueEngine, type QueueEngineDeps } from '../queues/engine.js';
+import { serial } from '../serial.js';
 import type { ClusterNode } from './node.js';
 
 export interface ClusterQueuesDeps extends QueueEngineDeps {
@@ -33,6 +34,11 @@ export class ClusterQueues extends QueueEngine {
   /** The book as of `version`, as this node last read or wrote it. */
   private copy: { version: string; book: QueueBook } | null = null;
   private lastSweep = 0;
+  /**
+   * This node's decisions and reads, one at a time: a decision changes the copy in place before
+   * its commit, so a second one made meanwhile would decide on changes that may never be committed.
+   */
+  private readonly oneAtATime = serial();
 
   constructor(private readonly deps: ClusterQueuesDeps) {
     super(deps);
@@ -41,26 +47,31 @@ export class ClusterQueues extends QueueEngine {
 
   /** Reads the book if this node's copy is stale, and the facts of its agents (of everyone: 'all') and of `also`. */
   private async load(scope: 'agents' | 'all', also: string[] = []): Promise<Loaded> {
-    const r = (await this.deps.node.run('qload', this.copy?.version ?? '', scope, ...also)) as string[];
+    // The answer is about the copy held when asking: no entries means that copy is current.
+    const held = this.copy;
+    const r = (await this.deps.node.run('qload', held?.version ?? '', scope, ...also)) as string[];
     const version = r[0]!;
     const n = Number(r[1]);
     let at = 2;
-    if (!this.copy || this.copy.version !== version) {
-      const entries: [string, string][] = [];
-      for (let i = 0; i < n; i++, at += 2) entries.push([r[at]!, r[at + 1]!]);
-      this.copy = { version, book: QueueBook.from(entries) };
-    } else at += 2 * n;
+    const entries: [string, string][] = [];
+    for (let i = 0; i < n; i++, at += 2) entries.push([r[at]!, r[at + 1]!]);
+    const copy = held && held.version === version ? held : { version, book: QueueBook.from(entries) };
+    this.copy = copy;
     const flags = new Map<string, string>();
     for (; at < r.length; at += 2) flags.set(r[at]!, r[at + 1]!);
     const flag = (u: string, i: number) => flags.get(u)?.[i] === '1';
     return {
       version,
-      book: this.copy.book,
+      book: copy.book,
       facts: { online: (u) => flag(u, 0), dnd: (u) => flag(u, 1), inCall: (u) => flag(u, 2) },
     };
   }
 
-  protected async transact<O extends QueueOpName>(op: Extract<QueueOp, { op: O }>): Promise<QueueOutcome<O>> {
+  protected transact<O extends QueueOpName>(op: Extract<QueueOp, { op: O }>): Promise<QueueOutcome<O>> {
+    return this.oneAtATime(() => this.decide(op));
+  }
+
+  private async decide<O extends QueueOpName>(op: Extract<QueueOp, { op: O }>): Promise<QueueOutcome<O>> {
     const { node, clock, config } = this.deps;
     for (let i = 0; i < CONFLICT_RETRIES; i++) {
       const { version, book, facts } = await this.load(op.op === 'sweep' ? 'all' : 'agents', 'u' in op ? [op.u] : []);
@@ -82,8 +93,8 @@ export class ClusterQueues extends QueueEngine {
     throw new CallroomError('SERVER_ERROR', 'the queues are changing too fast to decide; try again');
   }
 
-  protected async read(): Promise<QueueBook> {
-    return (await this.load('agents')).book;
+  protected read(): Promise<QueueBook> {
+    return this.oneAtATime(async () => (await this.load('agents')).book);
   }
 
   /**

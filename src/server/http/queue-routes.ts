@@ -10,6 +10,7 @@ import { QueueLimits, type QueueInfo } from '../../protocol/queues.js';
 import type { Core } from '../core.js';
 import { parseQueueChange, parseQueueCreate } from './queue-bodies.js';
 import { fail, json, readBody } from './respond.js';
+import { serial } from '../serial.js';
 
 /** A queue body is small: name and desc at their limits fit well inside this. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -45,12 +46,7 @@ const missing = (res: ServerResponse, queID: number) => fail(res, 404, 'QUE_ID_I
  */
 export function queueRoutes(deps: QueueRouteDeps): (path: string, req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const { core } = deps;
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = chain.then(work, work);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  const oneAtATime = serial();
 
   async function body(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
     try {
@@ -70,15 +66,15 @@ export function queueRoutes(deps: QueueRouteDeps): (path: string, req: IncomingM
     const parsed = parseQueueCreate(text);
     if (!parsed.ok) return fail(res, 400, 'BAD_ARGUMENT', parsed.message);
     const b = parsed.value;
-    await serial(async () => {
+    await oneAtATime(async () => {
       const queues = await core.queues.list();
       const queID = b.queID ?? nextFreeQueID(queues);
       if (queID === undefined) return fail(res, 507, 'LIMIT_REACHED', 'every queue ID is in use: delete a queue first');
-      if (queues.some((q) => q.queID === queID)) {
+      // Create-only: of two creates of one ID (on any nodes), one makes it and the other gets 409.
+      const { queue, created } = await core.queues.define({ queID, name: b.name, desc: b.desc ?? '', prio: b.prio ?? 0 }, 'create');
+      if (!created) {
         return fail(res, 409, 'BAD_ARGUMENT', `queue ${queID} exists: change it with PATCH /v1/queues/${queID}, or leave queID out to get a free one`);
       }
-      const { queue, created } = await core.queues.define({ queID, name: b.name, desc: b.desc ?? '', prio: b.prio ?? 0 });
-      if (!created) core.log.warn({ queID }, 'queue created by two requests at once: the later one is kept');
       core.log.info({ queID, name: queue.name }, 'queue created');
       json(res, 201, { queue });
     });
@@ -89,17 +85,24 @@ export function queueRoutes(deps: QueueRouteDeps): (path: string, req: IncomingM
     if (text === undefined) return;
     const parsed = parseQueueChange(text);
     if (!parsed.ok) return fail(res, 400, 'BAD_ARGUMENT', parsed.message);
-    await serial(async () => {
+    await oneAtATime(async () => {
       const old = (await core.queues.list()).find((q) => q.queID === queID);
       if (!old) return missing(res, queID);
-      const { queue } = await core.queues.define({ ...old, ...parsed.value, queID });
+      let queue: QueueInfo;
+      try {
+        ({ queue } = await core.queues.define({ ...old, ...parsed.value, queID }, 'update'));
+      } catch (err) {
+        // Deleted (on another node) since it was read.
+        if (err instanceof CallroomError && err.errorName === 'QUE_ID_INVALID') return missing(res, queID);
+        throw err;
+      }
       core.log.info({ queID }, 'queue changed');
       json(res, 200, { queue });
     });
   }
 
   async function remove(queID: number, res: ServerResponse): Promise<void> {
-    await serial(async () => {
+    await oneAtATime(async () => {
       try {
         await core.queues.remove(queID);
       } catch (err) {

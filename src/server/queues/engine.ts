@@ -11,7 +11,7 @@ import type { Clock } from '../clock.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
 import type { QueueBook } from '../rules/queue-book.js';
-import { queueMine, queueStatus, type QueueOp, type QueueOpName, type QueueOpResults, type QueueOutcome } from '../rules/queues.js';
+import { queueMine, queueStatus, type DefineMode, type QueueOp, type QueueOpName, type QueueOpResults, type QueueOutcome } from '../rules/queues.js';
 import type { Store } from '../store/types.js';
 
 export interface QueueEngineDeps {
@@ -121,8 +121,9 @@ export abstract class QueueEngine {
   }
 
   // ---- administration ----
-  define(queue: QueueInfo): Promise<QueueOpResults['define']> {
-    return this.run({ op: 'define', queue });
+  /** Creates or changes a queue (see DefineMode): one decision, so two nodes cannot both create it. */
+  define(queue: QueueInfo, mode: DefineMode = 'put'): Promise<QueueOpResults['define']> {
+    return this.run({ op: 'define', queue, mode });
   }
 
   async remove(queID: number): Promise<void> {

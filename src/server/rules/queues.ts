@@ -51,8 +51,11 @@ export interface EndedCall {
   createdAt: number;
 }
 
+export type DefineMode = 'create' | 'update' | 'put';
+
 export type QueueOp =
-  | { op: 'define'; queue: QueueInfo }
+  /** 'create' leaves an existing queue as it is (created: false); 'update' refuses a missing one; 'put' does either. */
+  | { op: 'define'; queue: QueueInfo; mode: DefineMode }
   | { op: 'remove'; queID: number }
   | { op: 'join'; u: string; nick: string; queID: number; ext: string }
   | { op: 'leave'; u: string }
@@ -211,7 +214,7 @@ class Decision {
   apply(op: QueueOp): unknown {
     switch (op.op) {
       case 'define':
-        return this.define(op.queue);
+        return this.define(op.queue, op.mode);
       case 'remove':
         return this.remove(op.queID);
       case 'join':
@@ -246,10 +249,12 @@ class Decision {
   }
 
   // ---- administration ----
-  private define(q: QueueInfo): QueueOpResults['define'] {
-    const created = !this.b.queues.has(q.queID);
+  private define(q: QueueInfo, mode: DefineMode): QueueOpResults['define'] {
+    const old = this.b.queues.get(q.queID);
+    if (old && mode === 'create') return { queue: { ...old }, created: false };
+    if (!old && mode === 'update') refuse('QUE_ID_INVALID');
     this.b.putQueue({ ...q });
-    return { queue: q, created };
+    return { queue: q, created: !old };
   }
 
   private remove(queID: number): QueueOpResults['remove'] {
