@@ -171,12 +171,13 @@ export class QueueRun {
       setTimeout(() => {
         this.stopping = true;
         if (loopTimer) clearInterval(loopTimer);
+        clearInterval(pingTimer);
         const giveUpAt = performance.now() + job.drainMs;
+        // Until every service has ended and every request sent (the last pings too) is answered.
         const drain = setInterval(() => {
-          if (this.open > 0 && performance.now() < giveUpAt) return;
+          if ((this.open > 0 || this.pendingRequests() > 0) && performance.now() < giveUpAt) return;
           clearInterval(drain);
           clearInterval(progressTimer);
-          clearInterval(pingTimer);
           this.progress(this.counts.assigned);
           void this.askNeverOffered().then(() => resolve(this.result()));
         }, 10);
@@ -220,8 +221,7 @@ export class QueueRun {
         this.sample('unfinished', `customer ${a.customer.userID} (arrival ${a.k}) was offered to ${a.agent?.userID ?? '?'} but its service never ended`);
       }
     }
-    let unanswered = 0;
-    for (const s of [...this.agents, ...this.customers]) unanswered += s.pending.size;
+    const unanswered = this.pendingRequests();
     return {
       type: 'queue-result',
       assignedInWindow: this.assignedInWindow,
@@ -245,6 +245,12 @@ export class QueueRun {
     const id = s.nextID++;
     s.pending.set(id, { req, at: performance.now(), arrival });
     s.ws.send(frame(id));
+  }
+
+  private pendingRequests(): number {
+    let n = 0;
+    for (const s of [...this.agents, ...this.customers]) n += s.pending.size;
+    return n;
   }
 
   private pingAll(): void {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { QueueBook, type BookChange } from '../../src/server/rules/queue-book.js';
-import { decideQueue, queueMine, type QueueOp, type QueueOutcome } from '../../src/server/rules/queues.js';
+import { decideQueue, queueMine, STATUS_INTERVAL_MS, type QueueOp, type QueueOutcome } from '../../src/server/rules/queues.js';
 
 const T0 = 1_700_000_000_000;
 const TIMEOUT = 30_000;
@@ -396,18 +396,59 @@ describe('queue rules: what agents and customers are told', () => {
     w.dnd.add('a1');
     w.dnd.add('a2');
     w.serve('a1', 1);
+    w.now += 1_000; // past the status interval: each change is told at once
     const s2 = w.serve('a2', 1);
     assert.deepEqual(s2.notices, [
       { userID: 'a1', ev: 'queue.status', payload: { queID: 1, agents: 2, waiting: 0, inService: 0 } },
       { userID: 'a2', ev: 'queue.status', payload: { queID: 1, agents: 2, waiting: 0, inService: 0 } },
     ]);
     for (const c of ['c1', 'c2', 'c3']) w.join(c, 1);
+    w.now += 1_000;
     const out = w.ok({ op: 'leave', u: 'c1' });
     assert.deepEqual(out.notices.filter((n) => n.ev === 'queue.position').map((n) => [n.userID, n.ev === 'queue.position' && n.payload.position]), [['c2', 1], ['c3', 2]]);
     assert.equal(out.notices.filter((n) => n.ev === 'queue.status').length, 2);
     const same = w.ok({ op: 'join', u: 'c2', nick: 'c2', queID: 1, ext: '' });
     assert.deepEqual(same.notices, [], 'joining the same queue again changes nothing');
     assert.deepEqual(same.changes, []);
+  });
+
+  it('queue.status at most once per status interval per queue: the first change at once, later ones as the latest counts when it is over', () => {
+    const w = new World();
+    const status = (out: QueueOutcome) => out.notices.flatMap((n) => (n.ev === 'queue.status' ? [[n.userID, n.payload.waiting]] : []));
+    w.queue(1);
+    w.dnd.add('a1');
+    w.dnd.add('a2');
+    w.serve('a1', 1);
+    w.now += 1_000;
+    assert.deepEqual(status(w.join('c1', 1)), [['a1', 1]], 'a change after a quiet spell is told at once');
+    w.now += 10;
+    assert.deepEqual(status(w.join('c2', 1)), [], 'a change within the interval waits');
+    assert.equal(w.book.nextDeadline(), T0 + 1_000 + STATUS_INTERVAL_MS, 'until the interval is over');
+    assert.deepEqual(status(w.serve('a2', 1)), [['a2', 2]], 'but an agent who starts serving is told the counts at once');
+    w.now += 10;
+    w.join('c3', 1);
+    assert.deepEqual(status(w.advance(STATUS_INTERVAL_MS)), [['a1', 3], ['a2', 3]], 'the latest counts, once, when the interval is over');
+    assert.equal(w.book.nextDeadline(), null, 'nothing more to tell');
+    w.now += 10;
+    w.ok({ op: 'leave', u: 'c3' });
+    w.join('c3', 1);
+    assert.deepEqual(status(w.advance(STATUS_INTERVAL_MS)), [], 'counts back to what was told: nothing to tell');
+    assert.equal(w.book.nextDeadline(), null);
+  });
+
+  it('queue.position on the same terms: each customer whose place differs from the one they were last told, at most once per interval', () => {
+    const w = new World();
+    const places = (out: QueueOutcome) => out.notices.flatMap((n) => (n.ev === 'queue.position' ? [[n.userID, n.payload.position]] : []));
+    w.queue(1);
+    for (const c of ['c1', 'c2', 'c3', 'c4']) w.join(c, 1);
+    assert.deepEqual(places(w.ok({ op: 'leave', u: 'c1' })), [['c2', 1], ['c3', 2], ['c4', 3]], 'told at once after a quiet spell');
+    w.now += 10;
+    assert.deepEqual(places(w.ok({ op: 'leave', u: 'c3' })), [], 'a second move within the interval waits');
+    w.now += 10;
+    assert.deepEqual(w.join('c5', 1).result, { info: { queID: 1, position: 3, waitedMs: 0, etaMs: null } }, 'an arrival learns its place from the answer');
+    assert.deepEqual(places(w.advance(STATUS_INTERVAL_MS)), [['c4', 2]], 'when it is over: only the customer whose place changed since they were told');
+    w.now += 1_000;
+    assert.deepEqual(places(w.ok({ op: 'leave', u: 'c5' })), [], 'the last one leaving moves nobody');
   });
 
   it('the estimate: position × the recent service time ÷ agents', () => {

@@ -8,9 +8,11 @@
  *   f:<queID>  QueueFigures  what the queue has done: served, abandoned, recent service and wait times
  *   w:<user>   Waiter        a customer in a queue (offered to an agent or not)
  *   a:<user>   Agent         an agent: the queues they serve, their offer, the customer they serve
+ *   s:<queID>  StatusMark    when the queue's agents were last told its counts, and its customers
+ *                            their places; whether a newer telling waits
  *   seq        {n}           the arrival number of the next customer (first come, first served)
  */
-import type { QueueInfo } from '../../protocol/queues.js';
+import type { QueueInfo, QueueStatus } from '../../protocol/queues.js';
 
 export type QueueDef = QueueInfo;
 
@@ -39,6 +41,8 @@ export interface Waiter {
   passed: string[];
   /** Since when the customer has had no session (null: online). */
   away: number | null;
+  /** The position this customer was last told (absent in books written before it was kept). */
+  told?: number;
 }
 
 /** A customer an agent accepted, until the service ends (their call ends, or it never starts). */
@@ -66,6 +70,19 @@ export interface Agent {
   away: number | null;
 }
 
+/**
+ * When a queue's agents were last told its counts (`queue.status`) and what, and when its
+ * customers were last told their places (`queue.position`); `due`: a newer telling waits until then.
+ */
+export interface StatusMark {
+  queID: number;
+  at: number;
+  sent: QueueStatus | null;
+  due: number | null;
+  placesAt: number;
+  placesDue: number | null;
+}
+
 export type BookChange = [key: string, value: string | null];
 
 export class QueueBook {
@@ -73,7 +90,10 @@ export class QueueBook {
   readonly figures = new Map<number, QueueFigures>();
   readonly waiters = new Map<string, Waiter>();
   readonly agents = new Map<string, Agent>();
+  readonly marks = new Map<number, StatusMark>();
   private seq = 1;
+  /** Customers who left each queue's line (any reason), counted since this copy was made: their going moves those behind. */
+  private readonly removals = new Map<number, number>();
   /** Customers of each queue in arrival order. */
   private readonly lines = new Map<number, Waiter[]>();
   /** Agents serving each queue. */
@@ -94,6 +114,7 @@ export class QueueBook {
     else if (kind === 'f:') this.figures.set(Number(k.slice(2)), JSON.parse(v) as QueueFigures);
     else if (kind === 'w:') this.indexWaiter(JSON.parse(v) as Waiter, false);
     else if (kind === 'a:') this.indexAgent(JSON.parse(v) as Agent);
+    else if (kind === 's:') this.marks.set(Number(k.slice(2)), JSON.parse(v) as StatusMark);
   }
 
   /** The changes since the last call, to write; clears them. */
@@ -126,6 +147,12 @@ export class QueueBook {
     this.lines.delete(queID);
     this.mark(`q:${queID}`, null);
     this.mark(`f:${queID}`, null);
+    if (this.marks.delete(queID)) this.mark(`s:${queID}`, null);
+  }
+
+  putStatusMark(m: StatusMark): void {
+    this.marks.set(m.queID, m);
+    this.mark(`s:${m.queID}`, m);
   }
 
   putFigures(f: QueueFigures): void {
@@ -175,7 +202,17 @@ export class QueueBook {
     } else line.push(w);
   }
 
+  removedFrom(queID: number): number {
+    return this.removals.get(queID) ?? 0;
+  }
+
+  /** A queue's telling marks (a new one if it has none). */
+  markOf(queID: number): StatusMark {
+    return this.marks.get(queID) ?? { queID, at: 0, sent: null, due: null, placesAt: 0, placesDue: null };
+  }
+
   private unindexWaiter(w: Waiter): void {
+    this.removals.set(w.q, this.removedFrom(w.q) + 1);
     this.waiters.delete(w.u);
     const line = this.lines.get(w.q);
     if (!line) return;
@@ -226,7 +263,7 @@ export class QueueBook {
     return n;
   }
 
-  /** The earliest time something falls due (an offer's or a service's deadline), or null. */
+  /** The earliest time something falls due (an offer's or a service's deadline, a status to tell), or null. */
   nextDeadline(): number | null {
     let next: number | null = null;
     const consider = (t: number | null) => {
@@ -235,6 +272,10 @@ export class QueueBook {
     for (const a of this.agents.values()) {
       if (a.assigned) consider(this.waiters.get(a.assigned)?.deadline ?? null);
       consider(a.serving?.deadline ?? null);
+    }
+    for (const m of this.marks.values()) {
+      consider(m.due);
+      consider(m.placesDue);
     }
     return next;
   }

@@ -20,8 +20,12 @@
  *   (the agent calls the customer), or, if no call has begun, the assignment timeout after the
  *   accept; the agent is then free again.
  * - A user offline past the resume grace leaves the queue (a customer) or stops serving (an agent).
- * - Agents of a queue hear of every change of its counts (`queue.status`); a customer hears of every
- *   change of their place (`queue.position`), with an estimate of the wait left.
+ * - Agents of a queue hear of changes of its counts (`queue.status`): at once, unless they were told
+ *   less than the status interval ago; then the latest counts when the interval is over (so a busy
+ *   queue costs each agent a few events a second, not one per change). An agent who starts serving
+ *   is told at once. Customers hear of changes of their place (`queue.position`, with an estimate
+ *   of the wait left) on the same terms, per queue: each customer whose place differs from the one
+ *   they were last told.
  */
 import type { ErrorName } from '../../protocol/errors.js';
 import type { QueueInfo, QueueMine, QueueStatus, QueueUser, QueuingInfo, UnassignReason } from '../../protocol/queues.js';
@@ -40,7 +44,11 @@ export interface QueueRuleConfig {
   assignTimeoutMs: number;
   /** How long a user may be without a session before leaving the queues. */
   graceMs: number;
+  /** The least time between two tellings of one queue's counts, or of its customers' places (default STATUS_INTERVAL_MS). */
+  statusIntervalMs?: number;
 }
+
+export const STATUS_INTERVAL_MS = 100;
 
 export const DEFAULT_ASSIGN_TIMEOUT_MS = 30_000;
 
@@ -202,7 +210,9 @@ class Decision {
   readonly observations: QueueObservation[] = [];
   annotate: QueueOutcome['annotate'] = null;
   /** Each touched queue's counts and order of customers before the decision. */
-  private readonly before = new Map<number, { status: QueueStatus; order: Map<string, number> }>();
+  private readonly before = new Map<number, { status: QueueStatus; removals: number }>();
+  /** Agents who started serving a queue in this decision: told its counts at once. */
+  private readonly newStaff: [u: string, queID: number][] = [];
 
   constructor(
     private readonly b: QueueBook,
@@ -283,7 +293,9 @@ class Decision {
     if (w && w.q !== queID) refuse('ALREADY_OTHERQUE');
     if (w) return { info: queuingInfo(this.b, w, this.now) };
     this.touch(queID);
-    const nw: Waiter = { u, nick, q: queID, seq: this.b.nextSeq(), since: this.now, ext, agent: null, offeredAt: null, deadline: null, passed: [], away: null };
+    // A new customer is last in line, and is told so in the answer.
+    const told = this.b.line(queID).length + 1;
+    const nw: Waiter = { u, nick, q: queID, seq: this.b.nextSeq(), since: this.now, ext, agent: null, offeredAt: null, deadline: null, passed: [], away: null, told };
     this.b.putWaiter(nw);
     return { info: queuingInfo(this.b, nw, this.now) };
   }
@@ -304,6 +316,7 @@ class Decision {
     if (!this.b.queues.has(queID)) refuse('QUE_ID_INVALID');
     const a = this.b.agents.get(u) ?? { u, nick, queues: {}, idleSince: this.now, assigned: null, serving: null, away: null };
     this.touch(queID);
+    if (!(String(queID) in a.queues)) this.newStaff.push([u, queID]);
     const next: Agent = { ...a, nick, queues: { ...a.queues, [String(queID)]: priority } };
     this.b.putAgent(next);
     return { queID, serving: servedQueues(next) };
@@ -545,25 +558,71 @@ class Decision {
     this.notices.push({ userID, ev, payload } as Notice);
   }
 
-  /** Remembers a queue's counts and order before the decision changes them. */
+  /** Remembers a queue's counts, and how many customers had left its line, before the decision changes them. */
   private touch(queID: number): void {
     if (this.before.has(queID) || !this.b.queues.has(queID)) return;
-    this.before.set(queID, { status: queueStatus(this.b, queID), order: new Map(this.b.line(queID).map((w, i) => [w.u, i])) });
+    this.before.set(queID, { status: queueStatus(this.b, queID), removals: this.b.removedFrom(queID) });
   }
 
-  /** Tells each queue's agents of changed counts, and each customer whose place changed. */
+  /** Tells each queue's agents of changed counts, and its customers of changed places (see tellStatus, tellPlaces). */
   finish(): void {
     for (const [queID, was] of this.before) {
       if (!this.b.queues.has(queID)) continue;
-      const st = queueStatus(this.b, queID);
-      if (st.agents !== was.status.agents || st.waiting !== was.status.waiting || st.inService !== was.status.inService) {
-        for (const u of this.b.staffOf(queID)) this.tell(u, 'queue.status', st);
+      this.tellStatus(queID, was.status);
+      // Arrivals join at the end: only a customer leaving the line moves the others.
+      if (this.b.removedFrom(queID) !== was.removals) this.tellPlaces(queID);
+    }
+    for (const m of [...this.b.marks.values()]) {
+      if (m.due !== null && m.due <= this.now && !this.before.has(m.queID)) this.tellStatus(m.queID, null);
+      if (m.placesDue !== null && m.placesDue <= this.now) this.tellPlaces(m.queID);
+    }
+    for (const [u, queID] of this.newStaff) {
+      if (this.b.queues.has(queID) && !this.notices.some((n) => n.userID === u && n.ev === 'queue.status' && n.payload.queID === queID)) {
+        this.tell(u, 'queue.status', queueStatus(this.b, queID));
       }
-      this.b.line(queID).forEach((w, i) => {
-        const old = was.order.get(w.u);
-        if (old !== undefined && old !== i) this.tell(w.u, 'queue.position', queuingInfo(this.b, w, this.now, i));
-      });
     }
     this.before.clear();
+  }
+
+  /** Whether a telling of a queue last made at `at` may be made now; if not, when it may. */
+  private tellNow(at: number): { now: true } | { now: false; due: number } {
+    const interval = this.cfg.statusIntervalMs ?? STATUS_INTERVAL_MS;
+    return at === 0 || this.now - at >= interval ? { now: true } : { now: false, due: at + interval };
+  }
+
+  /**
+   * Tells the agents of a queue its counts if they differ from what they were last told (`before`
+   * when the queue has no mark yet): now if the last telling was at least the status interval
+   * ago, else when it is over (the mark's `due`, fired by a tick).
+   */
+  private tellStatus(queID: number, before: QueueStatus | null): void {
+    const st = queueStatus(this.b, queID);
+    const mark = this.b.markOf(queID);
+    const told = mark.sent ?? before;
+    if (told && st.agents === told.agents && st.waiting === told.waiting && st.inService === told.inService) {
+      if (mark.due !== null) this.b.putStatusMark({ ...mark, due: null });
+      return;
+    }
+    const when = this.tellNow(mark.at);
+    if (when.now) {
+      for (const u of this.b.staffOf(queID)) this.tell(u, 'queue.status', st);
+      this.b.putStatusMark({ ...mark, at: this.now, sent: st, due: null });
+    } else if (mark.due === null) this.b.putStatusMark({ ...mark, due: when.due });
+  }
+
+  /** Tells each customer of a queue whose place differs from the one they were last told, on the same terms. */
+  private tellPlaces(queID: number): void {
+    const mark = this.b.markOf(queID);
+    const when = this.tellNow(mark.placesAt);
+    if (!when.now) {
+      if (mark.placesDue === null) this.b.putStatusMark({ ...mark, placesDue: when.due });
+      return;
+    }
+    this.b.line(queID).forEach((w, i) => {
+      if (w.told === i + 1) return;
+      this.tell(w.u, 'queue.position', queuingInfo(this.b, w, this.now, i));
+      this.b.putWaiter({ ...w, told: i + 1 });
+    });
+    this.b.putStatusMark({ ...mark, placesAt: this.now, placesDue: null });
   }
 }
