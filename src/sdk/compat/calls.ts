@@ -60,7 +60,7 @@ export function callsArea(core: FacadeCore) {
           if (!meetObj || typeof meetObj !== 'object') throw new CallroomError('BAD_ARGUMENT', 'meetObj is required');
           const r = await c.call(String(UID ?? ''), meetObj, { callID, usrExtDat: String(usrExtDat ?? '') });
           core.openCall.ringing(callID, String(UID), '', r.meeting);
-          void core.openCall.refresh(c).catch(() => undefined);
+          void core.openCall.learnPeerName(c, callID).catch(() => undefined);
           fire('CallSuccess', api.CallSuccess, callID, cookie);
         },
       );

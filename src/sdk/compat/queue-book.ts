@@ -13,6 +13,8 @@ export class QueueBook {
   place: Place | null = null;
   /** The queues this agent serves. */
   serving: number[] = [];
+  /** Counts the places ended by the server (`queue.left`), so that a join result older than one is dropped. */
+  private ends = 0;
 
   reset(): void {
     this.list = [];
@@ -39,9 +41,24 @@ export class QueueBook {
     return s ? { ...s } : emptyQueStatus(queID);
   }
 
-  /** A join result or a position event: the place, its wait measured from `nowMs`. */
+  /** A position event (or a join result): the place, its wait measured from `nowMs`. */
   joined(info: QueuingInfo, nowMs: number): void {
     this.place = toPlace(info, nowMs);
+  }
+
+  /** Call before a join; `joinedSince(mark, …)` with its result sets the place unless it ended meanwhile. */
+  mark(): number {
+    return this.ends;
+  }
+
+  joinedSince(mark: number, info: QueuingInfo, nowMs: number): void {
+    if (mark === this.ends) this.joined(info, nowMs);
+  }
+
+  /** The server ended this customer's place (served, or the queue deleted). */
+  left(): void {
+    this.ends += 1;
+    this.place = null;
   }
 
   /** What the server says after a (re)login. */

@@ -97,7 +97,9 @@ export function queuesArea(core: FacadeCore) {
       core.withClient(
         (code) => fire('StartQueuingRslt', api.StartQueuingRslt, code, cookie),
         async (c) => {
-          book.joined(await c.joinQueue(Number(queID), usrExtDat === undefined || usrExtDat === null ? undefined : String(usrExtDat)), Date.now());
+          const mark = book.mark();
+          const info = await c.joinQueue(Number(queID), usrExtDat === undefined || usrExtDat === null ? undefined : String(usrExtDat));
+          book.joinedSince(mark, info, Date.now());
           fire('StartQueuingRslt', api.StartQueuingRslt, 0, cookie);
         },
       );
@@ -192,8 +194,16 @@ export function queuesArea(core: FacadeCore) {
       fire('QueuingInfoChanged', api.QueuingInfoChanged, toCRQueuingInfo(book.place, Date.now()));
     });
     c.on('queue.left', (e) => {
-      book.place = null;
+      book.left();
       fire('QueuingInfoChanged', api.QueuingInfoChanged, toCRQueuingInfo(null, Date.now(), e.queID));
+    });
+    // Back as a new session: the server let the old one go, and with it its place and service.
+    c.on('reconnected', ({ resumed }) => {
+      if (resumed) return;
+      const had = book.place;
+      book.left();
+      book.serving = [];
+      if (had) fire('QueuingInfoChanged', api.QueuingInfoChanged, toCRQueuingInfo(null, Date.now(), had.queID));
     });
     c.on('queue.unserved', (e) => {
       book.serving = book.serving.filter((q) => q !== e.queID);
