@@ -352,6 +352,29 @@ describe('queues through the facade: offers that time out, sessions across a rec
     assert.deepEqual(await a2.cb.take('ResponseAssignUserRslt'), [0, 'ck-acc']);
   });
 
+  it('a customer back after the grace has lost their place: QueuingInfoChanged with position 0', async () => {
+    const q = await queue(ts);
+    const agent = await party(ts, 'agent', 'Agent');
+    await dndOn(agent);
+    await serve(agent, q);
+    const proxy = await startProxy(ts.url);
+    try {
+      const customer = await party(ts, 'cust', 'Cust', undefined, proxy.url);
+      await enqueue(customer, q);
+      await statusIs(agent, q, 1, 1, 0);
+      proxy.block(true);
+      proxy.dropAll();
+      await statusIs(agent, q, 1, 0, 0);
+      const back = next(customer.f.client!, 'reconnected', 20_000);
+      proxy.block(false);
+      assert.deepEqual(await back, { resumed: false });
+      assert.deepEqual(await customer.cb.take('QueuingInfoChanged'), [{ queID: q, position: 0, queuingTime: 0 }]);
+      assert.deepEqual(customer.f.GetQueuingInfo(), { queID: 0, position: 0, queuingTime: 0 });
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('GetSessionInfo after a reconnection during a call: the call when resumed; nothing once the server ended it', async () => {
     const bob = await party(ts, 'bob', 'Bob');
     const proxy = await startProxy(ts.url);

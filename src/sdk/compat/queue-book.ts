@@ -9,17 +9,21 @@ import { emptyQueStatus, toCRQueueInfo, toPlace, type CRQueStatus, type CRQueueI
 export class QueueBook {
   private list: CRQueueInfo[] = [];
   private readonly statuses = new Map<number, CRQueStatus>();
-  /** This customer's place, or null when not queuing. */
-  place: Place | null = null;
+  private at: Place | null = null;
   /** The queues this agent serves. */
   serving: number[] = [];
-  /** Counts the places ended by the server (`queue.left`), so that a join result older than one is dropped. */
-  private ends = 0;
+  /** Counts every change of the place, so that an answer (join, `queue.mine`) older than one is dropped. */
+  private changes = 0;
+
+  /** This customer's place, or null when not queuing. */
+  get place(): Place | null {
+    return this.at;
+  }
 
   reset(): void {
     this.list = [];
     this.statuses.clear();
-    this.place = null;
+    this.at = null;
     this.serving = [];
   }
 
@@ -43,27 +47,29 @@ export class QueueBook {
 
   /** A position event (or a join result): the place, its wait measured from `nowMs`. */
   joined(info: QueuingInfo, nowMs: number): void {
-    this.place = toPlace(info, nowMs);
+    this.changes += 1;
+    this.at = toPlace(info, nowMs);
   }
 
-  /** Call before a join; `joinedSince(mark, …)` with its result sets the place unless it ended meanwhile. */
-  mark(): number {
-    return this.ends;
+  /** Call before asking (join, `queue.mine`); hand the version to what applies the answer. */
+  version(): number {
+    return this.changes;
   }
 
-  joinedSince(mark: number, info: QueuingInfo, nowMs: number): void {
-    if (mark === this.ends) this.joined(info, nowMs);
+  /** A join result: the place, unless it changed while asking (a position event or an end is newer). */
+  joinedSince(since: number, info: QueuingInfo, nowMs: number): void {
+    if (since === this.changes) this.joined(info, nowMs);
   }
 
-  /** The server ended this customer's place (served, or the queue deleted). */
+  /** The place ended: StopQueuing, or the server (served, the queue deleted, the session let go). */
   left(): void {
-    this.ends += 1;
-    this.place = null;
+    this.changes += 1;
+    this.at = null;
   }
 
-  /** What the server says after a (re)login. */
-  mine(m: QueueMine, nowMs: number): void {
-    this.place = m.queuing ? toPlace(m.queuing, nowMs) : null;
+  /** What the server says after a (re)login; the place only if it did not change while asking. */
+  mine(since: number, m: QueueMine, nowMs: number): void {
+    if (since === this.changes) this.at = m.queuing ? toPlace(m.queuing, nowMs) : null;
     this.serving = m.serving.map((s) => s.queID);
   }
 }

@@ -97,9 +97,9 @@ export function queuesArea(core: FacadeCore) {
       core.withClient(
         (code) => fire('StartQueuingRslt', api.StartQueuingRslt, code, cookie),
         async (c) => {
-          const mark = book.mark();
+          const since = book.version();
           const info = await c.joinQueue(Number(queID), usrExtDat === undefined || usrExtDat === null ? undefined : String(usrExtDat));
-          book.joinedSince(mark, info, Date.now());
+          book.joinedSince(since, info, Date.now());
           fire('StartQueuingRslt', api.StartQueuingRslt, 0, cookie);
         },
       );
@@ -113,7 +113,7 @@ export function queuesArea(core: FacadeCore) {
         (code) => fire('StopQueuingRslt', api.StopQueuingRslt, code, cookie),
         async (c) => {
           await c.leaveQueue();
-          book.place = null;
+          book.left();
           fire('StopQueuingRslt', api.StopQueuingRslt, 0, cookie);
         },
       );
@@ -176,8 +176,8 @@ export function queuesArea(core: FacadeCore) {
   }
 
   core.onLogin(async (c) => {
-    const mine = await c.myQueues();
-    book.mine(mine, Date.now());
+    const since = book.version();
+    book.mine(since, await c.myQueues(), Date.now());
   });
 
   core.onClient((c) => {
