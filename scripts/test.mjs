@@ -28,7 +28,10 @@ say(`running ${dirs.join(', ')} (one node)`);
 const single = run(dirs, { CALLROOM_TEST_MODE: 'single' });
 
 /** The suites that must hold in both modes (DESIGN.md §5b). */
-const BOTH_MODES = ['contract-modern', 'contract-facade', 'guide-snippets', 'meeting-data', 'enter-race', 'resume', 'restart', 'held-requests', 'silent-outage', 'page-reload', 'contract-queues', 'queue-races', 'queue-admin'].map(
+const BOTH_MODES = [
+  'contract-modern', 'contract-facade', 'guide-snippets', 'meeting-data', 'enter-race', 'resume', 'restart', 'held-requests', 'silent-outage', 'page-reload',
+  'contract-queues', 'queue-races', 'queue-admin', 'facade-queues',
+].map(
   (name) => `dist/test/integration/${name}.test.js`,
 );
 say(`running ${BOTH_MODES.map((f) => f.replace(/^.*\//, '')).join(', ')} again in cluster mode (3 nodes, Redis, round-robin proxy)`);

@@ -26,7 +26,7 @@ export function createRTCSDK(opts: RTCSDKOptions = {}): RTCSDK {
 export { NodeCallClient as CallClient };
 export { toSocketUrl, newCallID } from './client.js';
 export type { CallClientOptions, ClientEvents, ConnectionState, LoginResult, WebSocketLike } from './client.js';
-export type { RTCSDK, RTCSDKOptions } from './compat/rtcsdk.js';
+export type { RTCSDK, RTCSDKOptions, CRQueStatus, CRQueUser, CRQueueInfo, CRQueuingInfo, CRSessionInfo } from './compat/rtcsdk.js';
 export { CallroomError, ErrorCodes, errorName } from '../protocol/errors.js';
 /** Media needs WebRTC: these work in browsers (bundled code), not in Node itself. */
 export { LocalMedia, MediaRoom } from './media/index.js';

@@ -12,6 +12,9 @@ export const VENDOR_FUNCTIONS = [
   'OpenMic', 'CloseMic', 'OpenVideo', 'CloseVideo', 'GetAudioStatus', 'GetVideoStatus', 'GetAudioMicNames', 'GetAudioSpkNames',
   'GetAllVideoInfo', 'SetDefaultVideo', 'SetVideoCfg', 'StartScreenShare', 'StopScreenShare',
   'CreatVideoObj', 'SendCmd', 'SendIMmsg', 'StopSvrMixer',
+  // queues (queue-guide.md)
+  'InitQueueDat', 'GetAllQueueInfo', 'GetQueueStatus', 'RefreshAllQueueStatus', 'GetQueuingInfo', 'GetServingQueues', 'GetSessionInfo',
+  'StartQueuing', 'StartQueuing2', 'StopQueuing', 'StartService', 'StartService2', 'StopService', 'ReqAssignUser', 'AcceptAssignUser', 'RejectAssignUser',
 ] as const;
 
 export const VENDOR_CALLBACKS = [
@@ -27,6 +30,9 @@ export const VENDOR_CALLBACKS = [
   'AudioStatusChanged', 'VideoStatusChanged', 'OpenMicFailed', 'OpenVideoFailed', 'VideoDevChanged', 'DefVideoChanged',
   'MicEnergyUpdate', 'NetStateChanged', 'StartScreenShareRslt', 'StopScreenShareRslt', 'NotifyScreenShareStarted', 'NotifyScreenShareStopped',
   'SendCmdRlst', 'SendCmdRslt', 'NotifyCmdData', 'SendIMmsgRlst', 'NotifyIMmsg',
+  // queues (queue-guide.md)
+  'InitQueueDatRslt', 'GetQueueStatusRslt', 'StartQueuingRslt', 'StopQueuingRslt', 'StartServiceRslt', 'StopServiceRslt',
+  'ReqAssignUserRslt', 'ResponseAssignUserRslt', 'AutoAssignUser', 'CancelAssignUser', 'QueueStatusChanged', 'QueuingInfoChanged',
 ] as const;
 
 export const VENDOR_ERRORS: Record<string, number> = {
@@ -114,6 +120,22 @@ var __surface = { thrown: [], fired: [], returns: {} };
   run('SendCmd', function () { return CRVideo_SendCmd('bob', 'data', 'c-cmd'); });
   run('SendIMmsg', function () { return CRVideo_SendIMmsg('hi', '', 'c-im'); });
   run('StopSvrMixer', function () { return CRVideo_StopSvrMixer(); });
+  run('InitQueueDat', function () { return CRVideo_InitQueueDat('c-qinit'); });
+  run('GetAllQueueInfo', function () { return CRVideo_GetAllQueueInfo(); });
+  run('GetQueueStatus', function () { return CRVideo_GetQueueStatus(7, 'c-qstatus'); });
+  run('RefreshAllQueueStatus', function () { return CRVideo_RefreshAllQueueStatus(); });
+  run('GetQueuingInfo', function () { return CRVideo_GetQueuingInfo(); });
+  run('GetServingQueues', function () { return CRVideo_GetServingQueues(); });
+  run('GetSessionInfo', function () { return CRVideo_GetSessionInfo(); });
+  run('StartQueuing', function () { return CRVideo_StartQueuing(7, 'ext', 'c-queue'); });
+  run('StartQueuing2', function () { return CRVideo_StartQueuing2(7, 'ext', 'c-queue2'); });
+  run('StopQueuing', function () { return CRVideo_StopQueuing('c-unqueue'); });
+  run('StartService', function () { return CRVideo_StartService(7, 1, 'c-serve'); });
+  run('StartService2', function () { return CRVideo_StartService2(7, 1, '{}', 'c-serve2'); });
+  run('StopService', function () { return CRVideo_StopService(7, 'c-unserve'); });
+  run('ReqAssignUser', function () { return CRVideo_ReqAssignUser('c-req'); });
+  run('AcceptAssignUser', function () { return CRVideo_AcceptAssignUser(7, 'u1', 'c-acc'); });
+  run('RejectAssignUser', function () { return CRVideo_RejectAssignUser(7, 'u1', 'c-rej'); });
   run('CreatVideoObj', function () {
     var v = CRVideo_CreatVideoObj({ poster: '', style: { background: '#000' } });
     var same = v.id('v1') === v;

@@ -92,6 +92,20 @@ test('a vendor-shaped script sets every slot and calls every function without a 
   assert.equal(cmdRlst?.[1], 12);
   assert.equal(got('SendIMmsgRlst')[0]?.[1], 12);
   assert.equal(got('LineOff').length, 0, 'Logout and Uninit before login fire nothing');
+  // Queues: the getters answer at once from what is known (nothing yet); the rest report 12.
+  assert.deepEqual(r.returns.GetAllQueueInfo, []);
+  assert.deepEqual(r.returns.GetQueueStatus, { queID: 7, agent_num: 0, wait_num: 0, srv_num: 0 });
+  assert.deepEqual(r.returns.GetQueuingInfo, { queID: 0, position: 0, queuingTime: 0 });
+  assert.deepEqual(r.returns.GetServingQueues, []);
+  assert.deepEqual(r.returns.GetSessionInfo, { callID: '', peerID: '', peerName: '', bCallAccepted: 0, meetingID: 0, meetingPswd: '', duration: 0 });
+  assert.deepEqual(got('InitQueueDatRslt'), [[12, 'c-qinit']]);
+  assert.deepEqual(got('GetQueueStatusRslt'), [[{ queID: 7, agent_num: 0, wait_num: 0, srv_num: 0 }, 12, 'c-qstatus']], 'RefreshAllQueueStatus with no queue loaded reports nothing');
+  assert.deepEqual(got('StartQueuingRslt'), [[12, 'c-queue'], [12, 'c-queue2']]);
+  assert.deepEqual(got('StopQueuingRslt'), [[12, 'c-unqueue']]);
+  assert.deepEqual(got('StartServiceRslt'), [[7, 12, 'c-serve'], [7, 12, 'c-serve2']], 'StartService2 takes an extra before the cookie');
+  assert.deepEqual(got('StopServiceRslt'), [[7, 12, 'c-unserve']]);
+  assert.deepEqual(got('ReqAssignUserRslt'), [[12, { queID: 0, usrID: '', userID: '', name: '', nickname: '', queuingTime: 0, usrExtDat: '', param: '' }, 'c-req']]);
+  assert.deepEqual(got('ResponseAssignUserRslt'), [[12, 'c-acc'], [12, 'c-rej']]);
 });
 
 test('cloud features callroom does not have report 908 through their result callback', async () => {

@@ -58,7 +58,9 @@ export function callsArea(core: FacadeCore) {
         (code) => fire('CallFail', api.CallFail, callID, code, cookie),
         async (c) => {
           if (!meetObj || typeof meetObj !== 'object') throw new CallroomError('BAD_ARGUMENT', 'meetObj is required');
-          await c.call(String(UID ?? ''), meetObj, { callID, usrExtDat: String(usrExtDat ?? '') });
+          const r = await c.call(String(UID ?? ''), meetObj, { callID, usrExtDat: String(usrExtDat ?? '') });
+          core.openCall.ringing(callID, String(UID), '', r.meeting);
+          void core.openCall.learnPeerName(c, callID).catch(() => undefined);
           fire('CallSuccess', api.CallSuccess, callID, cookie);
         },
       );
@@ -70,6 +72,7 @@ export function callsArea(core: FacadeCore) {
         (code) => fire('AcceptCallFail', api.AcceptCallFail, callID, code, cookie),
         async (c) => {
           await c.accept(String(callID), String(usrExtDat ?? ''));
+          core.openCall.answered(String(callID));
           fire('AcceptCallSuccess', api.AcceptCallSuccess, callID, cookie);
         },
       );
@@ -80,6 +83,7 @@ export function callsArea(core: FacadeCore) {
         (code) => fire('RejectCallFail', api.RejectCallFail, callID, code, cookie),
         async (c) => {
           await c.reject(String(callID), String(usrExtDat ?? ''));
+          core.openCall.ended(String(callID));
           fire('RejectCallSuccess', api.RejectCallSuccess, callID, cookie);
         },
       );
@@ -91,6 +95,7 @@ export function callsArea(core: FacadeCore) {
         (code) => fireBoth(fire, ['HangupCallFail', 'HungupCallFail'], [api.HangupCallFail, api.HungupCallFail], callID, code, cookie),
         async (c) => {
           await c.hangup(String(callID), String(usrExtDat ?? ''));
+          core.openCall.ended(String(callID));
           fireBoth(fire, ['HangupCallSuccess', 'HungupCallSuccess'], [api.HangupCallSuccess, api.HungupCallSuccess], callID, cookie);
         },
       );

@@ -7,6 +7,7 @@ import { CallroomError, ErrorCodes } from '../../protocol/errors.js';
 import type { CallClient, CallClientOptions } from '../client.js';
 import { FacadeMedia } from './media.js';
 import { RoomState } from './room.js';
+import { SessionTracker } from './session-info.js';
 import { makeFire, type Fire } from './slots.js';
 
 export interface RTCSDKOptions {
@@ -26,12 +27,16 @@ export class FacadeCore {
   readonly fire: Fire;
   readonly room = new RoomState();
   readonly av = new FacadeMedia();
+  /** This user's open call, for GetSessionInfo (kept by the calls area and the call events). */
+  readonly openCall = new SessionTracker();
   private readonly clientHooks: ((c: CallClient) => void)[] = [];
+  private readonly loginHooks: ((c: CallClient) => Promise<void>)[] = [];
   private readonly leaveHooks: ((why: 'left' | 'stopped' | 'dropped') => void)[] = [];
   private readonly enterHooks: (() => void)[] = [];
 
   constructor(readonly opts: RTCSDKOptions) {
     this.fire = makeFire(opts.onCallbackError);
+    this.onLogin((c) => this.openCall.refresh(c));
   }
 
   /** The client once logged in, else null. */
@@ -51,7 +56,22 @@ export class FacadeCore {
   }
 
   attach(c: CallClient): void {
+    this.openCall.reset();
+    this.openCall.watch(c);
     for (const fn of this.clientHooks) fn(c);
+  }
+
+  /**
+   * Registers what an area asks the server once logged in, before LoginSuccess fires (so that
+   * the getters are current in it), and again after each reconnection.
+   */
+  onLogin(fn: (c: CallClient) => Promise<void>): void {
+    this.loginHooks.push(fn);
+  }
+
+  /** Runs the login hooks; one that fails leaves its state as it was and does not stop the others. */
+  async afterLogin(c: CallClient): Promise<void> {
+    await Promise.all(this.loginHooks.map((fn) => fn(c).catch(() => undefined)));
   }
 
   /** Registers what an area does when the facade leaves its meeting (for any reason). */

@@ -24,6 +24,9 @@ export const CALLBACK_NAMES = [
   'NotifyScreenShareStarted', 'NotifyScreenShareStopped',
   // data
   'SendCmdRlst', 'SendCmdRslt', 'NotifyCmdData', 'SendIMmsgRlst', 'NotifyIMmsg',
+  // call-centre queues
+  'InitQueueDatRslt', 'GetQueueStatusRslt', 'StartQueuingRslt', 'StopQueuingRslt', 'StartServiceRslt', 'StopServiceRslt',
+  'ReqAssignUserRslt', 'ResponseAssignUserRslt', 'AutoAssignUser', 'CancelAssignUser', 'QueueStatusChanged', 'QueuingInfoChanged',
   // cloud features callroom does not have
   'SvrMixerStateChanged', 'SvrMixerCfgChanged', 'SvrMixerOutPutInfo', 'NotifyMediaStart', 'NotifyMediaStop', 'NotifyMediaPause',
 ] as const;
@@ -46,6 +49,10 @@ export const FUNCTION_NAMES = [
   'CreatVideoObj',
   // data
   'SendCmd', 'SendIMmsg',
+  // call-centre queues
+  'InitQueueDat', 'GetAllQueueInfo', 'GetQueueStatus', 'RefreshAllQueueStatus', 'GetQueuingInfo', 'GetServingQueues', 'GetSessionInfo',
+  'StartQueuing', 'StartQueuing2', 'StopQueuing', 'StartService', 'StartService2', 'StopService',
+  'ReqAssignUser', 'AcceptAssignUser', 'RejectAssignUser',
   // cloud features callroom does not have
   'StartSvrMixer', 'UpdateSvrMixerContent', 'StopSvrMixer', 'GetSvrMixerState',
   'StartPlayMedia', 'StopPlayMedia', 'PausePlayMedia',

@@ -2,7 +2,8 @@
  * The RTCSDK facade: the reference SDK's API (`RTCSDK.Name(...)`, callbacks set as
  * `RTCSDK.Name.callback = fn`, and the `CRVideo_<Name>` globals), on top of CallClient. It is the
  * union of its areas, one file each: session, meetings, calls, devices (microphone, camera,
- * screen), the video display object, data, and the cloud features callroom does not have.
+ * screen), the video display object, data, call-centre queues, and the cloud features callroom
+ * does not have.
  * docs/compat.md maps every name to what it does on callroom.
  */
 import type { LocalMedia } from '../media/local-media.js';
@@ -15,6 +16,7 @@ import { dataArea, type DataArea } from './data.js';
 import { devicesArea, type DevicesArea } from './devices.js';
 import { meetingsArea, type MeetingsArea } from './meetings.js';
 import { CALLBACK_NAMES, FUNCTION_NAMES } from './names.js';
+import { queuesArea, type QueuesArea } from './queues.js';
 import { sessionArea, type SessionArea } from './session.js';
 import { unsupportedArea, type UnsupportedArea } from './unsupported.js';
 import { VideoDisplays, type UiParams, type VideoObj } from './video-obj.js';
@@ -22,12 +24,13 @@ import { VideoDisplays, type UiParams, type VideoObj } from './video-obj.js';
 export type { CallbackSlot } from './slots.js';
 export type { CRUserStatus } from './calls.js';
 export type { CRMember } from './meetings.js';
+export type { CRQueStatus, CRQueUser, CRQueueInfo, CRQueuingInfo, CRSessionInfo } from './queue-objects.js';
 export type { RTCSDKOptions } from './context.js';
 export { CALLBACK_NAMES, FUNCTION_NAMES } from './names.js';
 
 type ErrorConstants = typeof ERROR_CONSTANTS;
 /** The facade: its areas' functions and callback slots, and the error constants (`RTCSDK.NOERR` …). */
-export interface RTCSDK extends SessionArea, MeetingsArea, CallsArea, DevicesArea, DataArea, UnsupportedArea, ErrorConstants {}
+export interface RTCSDK extends SessionArea, MeetingsArea, CallsArea, DevicesArea, DataArea, QueuesArea, UnsupportedArea, ErrorConstants {}
 
 export class RTCSDK {
   /** The microphone and camera states by name (`RTCSDK.VSTATUS.VOPEN`). */
@@ -40,7 +43,7 @@ export class RTCSDK {
     const core = new FacadeCore(opts);
     this.core = core;
     // Devices before meetings: their listeners see a member who leaves before the room forgets them.
-    Object.assign(this, sessionArea(core), devicesArea(core), meetingsArea(core), callsArea(core), dataArea(core), unsupportedArea(core));
+    Object.assign(this, sessionArea(core), devicesArea(core), meetingsArea(core), callsArea(core), dataArea(core), queuesArea(core), unsupportedArea(core));
     Object.assign(this, ERROR_CONSTANTS);
     this.displays = new VideoDisplays(core);
   }

@@ -134,12 +134,14 @@ export function sessionArea(core: FacadeCore) {
     wire(c);
     core.attach(c);
     run(c).then(
-      (r) => {
+      async (r) => {
         if (core.client !== c) return;
         if (UID && r.userID !== UID) {
           dropClient();
           return fail(ErrorCodes.TOKEN_INVALID);
         }
+        await core.afterLogin(c);
+        if (core.client !== c) return;
         core.fire('LoginSuccess', api.LoginSuccess, r.userID, cookie);
       },
       (err: unknown) => {
@@ -158,7 +160,9 @@ export function sessionArea(core: FacadeCore) {
     });
     // Back after the resume grace: a new session, no longer in the room.
     c.on('reconnected', ({ resumed }) => {
-      if (core.client === c && !resumed) core.leaveRoom('dropped');
+      if (core.client !== c) return;
+      if (!resumed) core.leaveRoom('dropped');
+      void core.afterLogin(c);
     });
     c.on('session.tokenExpiring', () => core.fire('NotifyTokenWillExpire', api.NotifyTokenWillExpire));
   }
