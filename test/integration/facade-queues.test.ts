@@ -375,6 +375,34 @@ describe('queues through the facade: offers that time out, sessions across a rec
     }
   });
 
+  it('across a server restart the customer keeps their place, and an offer that still stands is announced again to an agent back as a new session', async () => {
+    const q = await queue(ts);
+    const agent = await party(ts, 'agent', 'Agent');
+    await serve(agent, q);
+    const first = await party(ts, 'first', 'First');
+    const second = await party(ts, 'second', 'Second');
+    await enqueue(first, q);
+    const [offer] = (await agent.cb.take('AutoAssignUser')) as [CRQueUser];
+    assert.equal(offer.usrID, first.id);
+    await enqueue(second, q);
+    const backs = [agent, first, second].map((p) => next(p.f.client!, 'reconnected', 20_000));
+    await ts.restart();
+    const [agentBack] = await Promise.all(backs);
+    assert.equal(second.f.GetQueuingInfo().position, 2, 'the second customer is still second');
+    assert.equal(first.f.GetQueuingInfo().position, 1);
+    if (!agentBack!.resumed) {
+      // One node keeps sessions in the process: the agent is a new session and is told of the offer again.
+      const [again] = (await agent.cb.take('AutoAssignUser')) as [CRQueUser];
+      assert.equal(again.usrID, first.id);
+    }
+    agent.f.AcceptAssignUser(q, first.id, 'acc');
+    assert.deepEqual(await agent.cb.take('ResponseAssignUserRslt'), [0, 'acc'], 'the standing offer is accepted');
+    assert.deepEqual(await takeUntil(second, 'QueuingInfoChanged', ([i]) => (i as { position: number }).position === 1), [{ queID: q, position: 1, queuingTime: (second.f.GetQueuingInfo()).queuingTime }]);
+    assert.deepEqual(await first.cb.take('QueuingInfoChanged'), [{ queID: q, position: 0, queuingTime: 0 }], 'served: the place ends, told once');
+    assert.equal(first.f.GetQueuingInfo().position, 0);
+    await nothingMore(first, 'QueuingInfoChanged');
+  });
+
   it('GetSessionInfo after a reconnection during a call: the call when resumed; nothing once the server ended it', async () => {
     const bob = await party(ts, 'bob', 'Bob');
     const proxy = await startProxy(ts.url);

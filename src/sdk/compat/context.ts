@@ -21,6 +21,10 @@ export function codeOf(err: unknown): number {
   return err instanceof CallroomError ? err.code : ErrorCodes.SERVER_ERROR;
 }
 
+/** A first login, a reconnection as a new session (the server may have let the old one go), or a resumed one. */
+export type LoginKind = 'login' | 'fresh' | 'resumed';
+export type LoginHook = (c: CallClient, how: LoginKind) => Promise<void>;
+
 export class FacadeCore {
   /** The client behind the facade (set by the session area), logged in or logging in. */
   client: CallClient | null = null;
@@ -30,7 +34,7 @@ export class FacadeCore {
   /** This user's open call, for GetSessionInfo (kept by the calls area and the call events). */
   readonly openCall = new SessionTracker();
   private readonly clientHooks: ((c: CallClient) => void)[] = [];
-  private readonly loginHooks: ((c: CallClient) => Promise<void>)[] = [];
+  private readonly loginHooks: LoginHook[] = [];
   private readonly leaveHooks: ((why: 'left' | 'stopped' | 'dropped') => void)[] = [];
   private readonly enterHooks: (() => void)[] = [];
 
@@ -63,15 +67,15 @@ export class FacadeCore {
 
   /**
    * Registers what an area asks the server once logged in, before LoginSuccess fires (so that
-   * the getters are current in it), and again after each reconnection.
+   * the getters are current in it), and again after each reconnection (`how` says which).
    */
-  onLogin(fn: (c: CallClient) => Promise<void>): void {
+  onLogin(fn: LoginHook): void {
     this.loginHooks.push(fn);
   }
 
   /** Runs the login hooks; one that fails leaves its state as it was and does not stop the others. */
-  async afterLogin(c: CallClient): Promise<void> {
-    await Promise.all(this.loginHooks.map((fn) => fn(c).catch(() => undefined)));
+  async afterLogin(c: CallClient, how: LoginKind): Promise<void> {
+    await Promise.all(this.loginHooks.map((fn) => fn(c, how).catch(() => undefined)));
   }
 
   /** Registers what an area does when the facade leaves its meeting (for any reason). */

@@ -175,9 +175,23 @@ export function queuesArea(core: FacadeCore) {
     );
   }
 
-  core.onLogin(async (c) => {
+  // After a login, and a reconnection, the server's word. Back as a new session, the app hears
+  // what changed meanwhile (the server may have let the place go, or kept it across its restart)
+  // and of an offer that still stands; a resumed session has those as replayed events.
+  core.onLogin(async (c, how) => {
+    const before = book.place;
     const since = book.version();
-    book.mine(since, await c.myQueues(), Date.now());
+    const m = await c.myQueues();
+    // If the place changed while asking, an event told of it and the answer is older.
+    const current = since === book.version();
+    book.mine(since, m, Date.now());
+    if (how !== 'fresh') return;
+    const now = book.place;
+    if (current && before && !now) fire('QueuingInfoChanged', api.QueuingInfoChanged, toCRQueuingInfo(null, Date.now(), before.queID));
+    else if (current && now && (before?.queID !== now.queID || before.position !== now.position)) {
+      fire('QueuingInfoChanged', api.QueuingInfoChanged, toCRQueuingInfo(now, Date.now()));
+    }
+    if (m.assigned) fire('AutoAssignUser', api.AutoAssignUser, toCRQueUser(m.assigned));
   });
 
   core.onClient((c) => {
@@ -196,14 +210,6 @@ export function queuesArea(core: FacadeCore) {
     c.on('queue.left', (e) => {
       book.left();
       fire('QueuingInfoChanged', api.QueuingInfoChanged, toCRQueuingInfo(null, Date.now(), e.queID));
-    });
-    // Back as a new session: the server let the old one go, and with it its place and service.
-    c.on('reconnected', ({ resumed }) => {
-      if (resumed) return;
-      const had = book.place;
-      book.left();
-      book.serving = [];
-      if (had) fire('QueuingInfoChanged', api.QueuingInfoChanged, toCRQueuingInfo(null, Date.now(), had.queID));
     });
     c.on('queue.unserved', (e) => {
       book.serving = book.serving.filter((q) => q !== e.queID);

@@ -140,7 +140,7 @@ export function sessionArea(core: FacadeCore) {
           dropClient();
           return fail(ErrorCodes.TOKEN_INVALID);
         }
-        await core.afterLogin(c);
+        await core.afterLogin(c, 'login');
         if (core.client !== c) return;
         core.fire('LoginSuccess', api.LoginSuccess, r.userID, cookie);
       },
@@ -162,7 +162,7 @@ export function sessionArea(core: FacadeCore) {
     c.on('reconnected', ({ resumed }) => {
       if (core.client !== c) return;
       if (!resumed) core.leaveRoom('dropped');
-      void core.afterLogin(c);
+      void core.afterLogin(c, resumed ? 'resumed' : 'fresh');
     });
     c.on('session.tokenExpiring', () => core.fire('NotifyTokenWillExpire', api.NotifyTokenWillExpire));
   }
