@@ -2,6 +2,8 @@
  * The softphone page: wires the screens to one logged-in session at a time. Everything the page
  * does with the server goes through CallClient (src/sdk); media through LocalMedia/MediaRoom.
  */
+import { Attention } from './attention.js';
+import { installShortcuts } from './shortcuts.js';
 import { CallClient, type LoginResult } from '../src/sdk/client.js';
 import { CallView } from './call-view.js';
 import { ConnectionNotice } from './connection.js';
@@ -43,6 +45,7 @@ class Session {
   readonly history: History;
   readonly view: CallView;
   readonly connection: ConnectionNotice;
+  readonly attention = new Attention();
   private notice: Msg | null = null;
 
   constructor(
@@ -55,7 +58,10 @@ class Session {
     this.contacts = new Contacts(client, user.userID, byId('contacts'), call);
     this.history = new History(client, user.userID, byId('history'), call);
     this.view = new CallView(client);
-    this.phone.on('state', (s) => this.showState(s));
+    this.phone.on('state', (s) => {
+      this.showState(s);
+      this.attention.phoneState(s);
+    });
     this.phone.on('notice', (m) => {
       this.notice = m;
       say('notice', render(m));
@@ -146,6 +152,7 @@ class Session {
     this.contacts.render();
     this.history.render();
     this.view.renderText();
+    this.attention.render();
     if (this.phone.state.kind === 'outgoing' || this.phone.state.kind === 'incoming') this.showState(this.phone.state);
   }
 
@@ -156,6 +163,7 @@ class Session {
     this.view.dispose();
     this.contacts.dispose();
     this.history.dispose();
+    this.attention.dispose();
     this.client.removeAll();
     byId('me').hidden = true;
     say('notice', '');
@@ -269,9 +277,7 @@ function wire(): void {
   byId('btn-accept').addEventListener('click', () => void session?.phone.accept());
   byId('btn-reject').addEventListener('click', () => void session?.phone.reject());
   byId('btn-hangup').addEventListener('click', () => void session?.phone.hangup());
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && session?.phone.state.kind === 'outgoing') void session.phone.hangup();
-  });
+  installShortcuts();
   const lang = byId<HTMLSelectElement>('lang');
   lang.value = currentLanguage();
   lang.addEventListener('change', () => setLanguage(lang.value as Lang));
