@@ -12,6 +12,7 @@ import { currentLanguage, initLanguage, onLanguageChange, setLanguage, t, type L
 import { devToken, NeedsTokenError, nameToUserID, saved } from './login.js';
 import { msg, render, type Msg } from './outcome.js';
 import { Phone, type PhoneState } from './phone.js';
+import { QueueViews } from './queues.js';
 import { resumeState, type ResumeState } from './resume-state.js';
 import { Tones } from './tones.js';
 
@@ -43,6 +44,7 @@ class Session {
   readonly history: History;
   readonly view: CallView;
   readonly connection: ConnectionNotice;
+  readonly queues: QueueViews;
   private notice: Msg | null = null;
 
   constructor(
@@ -55,6 +57,7 @@ class Session {
     this.contacts = new Contacts(client, user.userID, byId('contacts'), call);
     this.history = new History(client, user.userID, byId('history'), call);
     this.view = new CallView(client);
+    this.queues = new QueueViews(client, this.phone, user.dnd);
     this.phone.on('state', (s) => this.showState(s));
     this.phone.on('notice', (m) => {
       this.notice = m;
@@ -68,6 +71,7 @@ class Session {
       void this.phone.resync();
       void this.contacts.start().catch(() => undefined);
       void this.refreshHistory().catch(() => undefined);
+      void this.queues.refresh().catch(() => undefined);
     });
     byId('me-name').textContent = t('you', { name: user.nickName });
     byId<HTMLInputElement>('dnd').checked = user.dnd;
@@ -100,7 +104,8 @@ class Session {
 
   async start(): Promise<void> {
     this.showState(this.phone.state);
-    await Promise.all([this.contacts.start(), this.refreshHistory()]);
+    // A server without queues (or a failed fetch) leaves the queue views empty; the phone works on.
+    await Promise.all([this.contacts.start(), this.refreshHistory(), this.queues.refresh().catch(() => undefined)]);
   }
 
   private async refreshHistory(): Promise<void> {
@@ -146,6 +151,7 @@ class Session {
     this.contacts.render();
     this.history.render();
     this.view.renderText();
+    this.queues.render();
     if (this.phone.state.kind === 'outgoing' || this.phone.state.kind === 'incoming') this.showState(this.phone.state);
   }
 
@@ -156,6 +162,7 @@ class Session {
     this.view.dispose();
     this.contacts.dispose();
     this.history.dispose();
+    this.queues.dispose();
     this.client.removeAll();
     byId('me').hidden = true;
     say('notice', '');
@@ -249,7 +256,11 @@ function wire(): void {
   const dnd = byId<HTMLInputElement>('dnd');
   dnd.addEventListener('change', () => {
     const want = dnd.checked;
-    session?.client.setDnd(want).catch(() => (dnd.checked = !want));
+    const s = session;
+    s?.client.setDnd(want).then(
+      () => s.queues.agent.setDnd(want),
+      () => (dnd.checked = !want),
+    );
   });
   byId('call-form').addEventListener('submit', (e) => {
     e.preventDefault();
