@@ -102,7 +102,7 @@ export class AgentConsole {
     this.rows.clear();
     for (const s of statuses) this.statuses.set(s.queID, s);
     this.serving = new Set(mine.serving.map((s) => s.queID));
-    for (const q of queues) this.rows.set(q.queID, this.makeRow(q, mine.serving.find((s) => s.queID === q.queID)?.priority));
+    for (const q of queues) this.makeRow(q, mine.serving.find((s) => s.queID === q.queID)?.priority);
     this.inService = mine.inService;
     // An offer known from queue.mine carries no deadline: the page shows it without a countdown.
     const o = this.offer;
@@ -115,7 +115,7 @@ export class AgentConsole {
     this.renderAll();
   }
 
-  private makeRow(queue: QueueInfo, priority: number | undefined): Row {
+  private makeRow(queue: QueueInfo, priority: number | undefined): void {
     const priorityInput = el('input', {
       type: 'number',
       class: 'q-priority',
@@ -142,7 +142,6 @@ export class AgentConsole {
     const row = { queue, li, counts, priority: priorityInput, toggle };
     this.rows.set(queue.queID, row);
     this.renderRow(queue.queID);
-    return row;
   }
 
   private priorityOf(queID: number): number | undefined {
@@ -209,11 +208,13 @@ export class AgentConsole {
   }
 
   private showOffer(o: Offer | null): void {
+    const fresh = o !== null && o !== this.offer;
     this.offer = o;
     if (this.ticker !== null) clearInterval(this.ticker);
     this.ticker = o?.deadline != null ? setInterval(() => this.renderCountdown(), 250) : null;
     this.renderAll();
-    if (o) byId('btn-q-accept').focus();
+    // A new offer takes the focus to Accept, as a call ringing does.
+    if (fresh) byId('btn-q-accept').focus();
   }
 
   private notice(m: Msg | null): void {
