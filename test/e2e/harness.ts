@@ -33,6 +33,8 @@ export interface ServerOpts {
   ringTimeoutMs?: number;
   /** The time an agent has to accept or reject a customer offered (`--assign-timeout`). */
   assignTimeoutMs?: number;
+  /** How long the server holds a session whose connection dropped (default 20 s). */
+  resumeGraceMs?: number;
 }
 
 export async function startServer(opts: ServerOpts = {}): Promise<E2EServer> {
@@ -47,6 +49,7 @@ export async function startServer(opts: ServerOpts = {}): Promise<E2EServer> {
     webRoot: WEB_ROOT,
     ringTimeoutMs: opts.ringTimeoutMs ?? 30_000,
     ...(opts.assignTimeoutMs !== undefined ? { assignTimeoutMs: opts.assignTimeoutMs } : {}),
+    ...(opts.resumeGraceMs !== undefined ? { limits: { resumeGraceMs: opts.resumeGraceMs } } : {}),
   });
   const { url } = await server.start();
   return {
