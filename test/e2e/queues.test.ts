@@ -77,7 +77,8 @@ test('an agent serves a queue, two customers wait, the agent accepts the first a
   // The agent is idle with do not disturb off: carol is offered at once, with the time left to answer.
   await agent.page.locator('#agent-offer-text', { hasText: /^carol from Support, waited \d+:\d\d$/ }).waitFor();
   const first = await countdown(agent);
-  assert.ok(first >= 1 && first <= ASSIGN_TIMEOUT_MS / 1000, `countdown ${first} s`);
+  // Counted on the server's clock as the page knows it (an offset learned from pings, good to well under a second).
+  assert.ok(first >= 1 && first <= ASSIGN_TIMEOUT_MS / 1000 + 1, `countdown ${first} s`);
 
   await join(dave, q);
   await placeSays(dave, 'You are number 2 in Support.');
