@@ -14,6 +14,7 @@ import { currentLanguage, initLanguage, onLanguageChange, setLanguage, t, type L
 import { devToken, NeedsTokenError, nameToUserID, saved } from './login.js';
 import { msg, render, type Msg } from './outcome.js';
 import { Phone, type PhoneState } from './phone.js';
+import { QueueViews } from './queues.js';
 import { resumeState, type ResumeState } from './resume-state.js';
 import { Tones } from './tones.js';
 
@@ -46,6 +47,7 @@ class Session {
   readonly view: CallView;
   readonly connection: ConnectionNotice;
   readonly attention = new Attention();
+  readonly queues: QueueViews;
   private notice: Msg | null = null;
 
   constructor(
@@ -58,6 +60,7 @@ class Session {
     this.contacts = new Contacts(client, user.userID, byId('contacts'), call);
     this.history = new History(client, user.userID, byId('history'), call);
     this.view = new CallView(client);
+    this.queues = new QueueViews(client, this.phone, user.dnd);
     this.phone.on('state', (s) => {
       this.showState(s);
       this.attention.phoneState(s);
@@ -74,6 +77,7 @@ class Session {
       void this.phone.resync();
       void this.contacts.start().catch(() => undefined);
       void this.refreshHistory().catch(() => undefined);
+      void this.queues.refresh().catch(() => undefined);
     });
     byId('me-name').textContent = t('you', { name: user.nickName });
     byId<HTMLInputElement>('dnd').checked = user.dnd;
@@ -106,7 +110,8 @@ class Session {
 
   async start(): Promise<void> {
     this.showState(this.phone.state);
-    await Promise.all([this.contacts.start(), this.refreshHistory()]);
+    // A server without queues (or a failed fetch) leaves the queue views empty; the phone works on.
+    await Promise.all([this.contacts.start(), this.refreshHistory(), this.queues.refresh().catch(() => undefined)]);
   }
 
   private async refreshHistory(): Promise<void> {
@@ -153,6 +158,7 @@ class Session {
     this.history.render();
     this.view.renderText();
     this.attention.render();
+    this.queues.render();
     if (this.phone.state.kind === 'outgoing' || this.phone.state.kind === 'incoming') this.showState(this.phone.state);
   }
 
@@ -164,6 +170,7 @@ class Session {
     this.contacts.dispose();
     this.history.dispose();
     this.attention.dispose();
+    this.queues.dispose();
     this.client.removeAll();
     byId('me').hidden = true;
     say('notice', '');
@@ -257,7 +264,11 @@ function wire(): void {
   const dnd = byId<HTMLInputElement>('dnd');
   dnd.addEventListener('change', () => {
     const want = dnd.checked;
-    session?.client.setDnd(want).catch(() => (dnd.checked = !want));
+    const s = session;
+    s?.client.setDnd(want).then(
+      () => s.queues.agent.setDnd(want),
+      () => (dnd.checked = !want),
+    );
   });
   byId('call-form').addEventListener('submit', (e) => {
     e.preventDefault();
