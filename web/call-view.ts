@@ -11,6 +11,7 @@ import { byId, el } from './dom.js';
 import { formatDuration } from './format.js';
 import { t } from './i18n.js';
 import { mediaOf } from './media-status.js';
+import { NetQuality } from './net-quality.js';
 import { deviceNotice } from './outcome.js';
 import type { PhoneState } from './phone.js';
 import { RemoteTile } from './remote-tile.js';
@@ -30,6 +31,7 @@ export class CallView {
   private readonly muteBtn = byId<HTMLButtonElement>('btn-mute');
   private readonly camBtn = byId<HTMLButtonElement>('btn-camera');
   private readonly hangBtn = byId<HTMLButtonElement>('btn-hangup');
+  private readonly net = new NetQuality();
   /** Removes the button listeners when the session ends. */
   private readonly listening = new AbortController();
 
@@ -126,6 +128,7 @@ export class CallView {
         this.localVideo.srcObject = local.stream;
       }),
     );
+    this.net.start(room, () => [...this.tiles.keys()]);
     this.renderButtons();
     this.renderText();
     announce();
@@ -195,6 +198,7 @@ export class CallView {
     n.hidden = notice === '';
     this.renderButtons();
     this.renderDuration();
+    this.net.render();
     for (const tile of this.tiles.values()) tile.relabel();
   }
 
@@ -204,6 +208,7 @@ export class CallView {
   }
 
   private detachMedia(): void {
+    this.net.stop();
     for (const off of this.offs) off();
     this.offs = [];
     this.local = null;

@@ -50,6 +50,11 @@ export const en = {
   ringing: 'Ringing',
   cancel: 'Cancel',
   // incoming
+  // network quality on the call screen
+  netGood: 'Network: good',
+  netFair: 'Network: fair',
+  netPoor: 'Network: poor',
+  netFigures: 'round trip {rtt} ms, loss {loss} %, jitter {jitter} ms',
   // attention (a hidden tab, missed calls) and keyboard shortcuts
   titleRinging: '{name} is calling',
   notificationBody: 'Open callroom to answer.',
@@ -232,6 +237,10 @@ export const zh: Strings = {
   calling: '正在呼叫 {name}…',
   ringing: '振铃中',
   cancel: '取消',
+  netGood: '网络：良好',
+  netFair: '网络：一般',
+  netPoor: '网络：差',
+  netFigures: '往返 {rtt} 毫秒，丢包 {loss}%，抖动 {jitter} 毫秒',
   titleRinging: '{name} 来电',
   notificationBody: '打开 callroom 接听。',
   missedOne: '1 个未接来电',

@@ -1,7 +1,8 @@
 /**
  * Getting attention, in real Chromium: an incoming call in a hidden tab changes the title and
  * shows a desktop notification (permission asked from the page's button); an unanswered call is
- * counted as missed until the person clears it; the call screen's keys (M, V, Esc).
+ * counted as missed until the person clears it; the call screen's keys (M, V, Esc) and its
+ * network quality indicator.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,6 +85,10 @@ test('on the call screen M mutes, V turns the camera off, Esc hangs up; an answe
   await onScreen(bob, 'incoming');
   await bob.page.getByRole('button', { name: 'Accept' }).click();
   await Promise.all([onScreen(alice, 'call'), onScreen(bob, 'call')]);
+  // The network indicator, from getStats: on loopback the network is good.
+  const net = alice.page.locator('#net-quality[data-quality="good"]');
+  await net.waitFor();
+  assert.match((await net.textContent()) ?? '', /^Network: good · round trip \d+ ms, loss \d+\.\d %, jitter \d+ ms$/);
   const mute = alice.page.locator('#btn-mute');
   const cam = alice.page.locator('#btn-camera');
   await alice.page.locator('#btn-mute:not([disabled])').waitFor();
