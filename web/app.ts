@@ -4,6 +4,7 @@
  */
 import { Attention } from './attention.js';
 import { installShortcuts } from './shortcuts.js';
+import { IncomingPreview } from './preview.js';
 import { CallClient, type LoginResult } from '../src/sdk/client.js';
 import { CallView } from './call-view.js';
 import { ConnectionNotice } from './connection.js';
@@ -47,6 +48,7 @@ class Session {
   readonly view: CallView;
   readonly connection: ConnectionNotice;
   readonly attention = new Attention();
+  private readonly preview = new IncomingPreview();
   readonly queues: QueueViews;
   private notice: Msg | null = null;
 
@@ -64,6 +66,8 @@ class Session {
     this.phone.on('state', (s) => {
       this.showState(s);
       this.attention.phoneState(s);
+      if (s.kind === 'incoming') this.preview.show();
+      else this.preview.hide();
     });
     this.phone.on('notice', (m) => {
       this.notice = m;
@@ -170,6 +174,7 @@ class Session {
     this.contacts.dispose();
     this.history.dispose();
     this.attention.dispose();
+    this.preview.hide();
     this.queues.dispose();
     this.client.removeAll();
     byId('me').hidden = true;

@@ -2,7 +2,7 @@
  * Getting attention, in real Chromium: an incoming call in a hidden tab changes the title and
  * shows a desktop notification (permission asked from the page's button); an unanswered call is
  * counted as missed until the person clears it; the call screen's keys (M, V, Esc) and its
- * network quality indicator.
+ * network quality indicator; the camera preview on the ringing screen.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,11 +79,21 @@ test('a call to a hidden tab: title and notification; unanswered, it is a missed
   await titleIs(bob, 'callroom');
 });
 
-test('on the call screen M mutes, V turns the camera off, Esc hangs up; an answered call is not missed', { timeout: 120_000 }, async () => {
+test('a camera preview while it rings; on the call screen M mutes, V turns the camera off, Esc hangs up; an answered call is not missed', { timeout: 120_000 }, async () => {
   const [alice, bob] = suite.users as [UserPage, UserPage];
   await callBob(alice);
   await onScreen(bob, 'incoming');
+  // While it rings, bob sees his own camera; the preview closes with the ringing.
+  await bob.page.waitForFunction(() => {
+    const v = document.querySelector<HTMLVideoElement>('#incoming-preview');
+    return !!v && !v.hidden && v.videoWidth > 0;
+  });
+  await screenshot(bob, '72-incoming-preview.png');
   await bob.page.getByRole('button', { name: 'Accept' }).click();
+  await bob.page.waitForFunction(() => {
+    const v = document.querySelector<HTMLVideoElement>('#incoming-preview');
+    return !!v && v.hidden && v.srcObject === null;
+  });
   await Promise.all([onScreen(alice, 'call'), onScreen(bob, 'call')]);
   // The network indicator, from getStats: on loopback the network is good.
   const net = alice.page.locator('#net-quality[data-quality="good"]');
