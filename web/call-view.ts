@@ -12,6 +12,7 @@ import { formatDuration } from './format.js';
 import { t } from './i18n.js';
 import { mediaOf } from './media-status.js';
 import { NetQuality } from './net-quality.js';
+import { DevicePicker } from './device-picker.js';
 import { deviceNotice } from './outcome.js';
 import type { PhoneState } from './phone.js';
 import { RemoteTile } from './remote-tile.js';
@@ -32,6 +33,7 @@ export class CallView {
   private readonly camBtn = byId<HTMLButtonElement>('btn-camera');
   private readonly hangBtn = byId<HTMLButtonElement>('btn-hangup');
   private readonly net = new NetQuality();
+  private readonly devices = new DevicePicker(() => [...this.box.querySelectorAll('video')]);
   /** Removes the button listeners when the session ends. */
   private readonly listening = new AbortController();
 
@@ -69,6 +71,7 @@ export class CallView {
 
   dispose(): void {
     this.reset();
+    this.devices.dispose();
     this.listening.abort();
   }
 
@@ -129,6 +132,7 @@ export class CallView {
       }),
     );
     this.net.start(room, () => [...this.tiles.keys()]);
+    this.devices.attach(local);
     this.renderButtons();
     this.renderText();
     announce();
@@ -142,6 +146,7 @@ export class CallView {
       return tile;
     }
     tile = new RemoteTile(userID, name);
+    for (const v of tile.root.querySelectorAll('video')) this.devices.applySink(v);
     const said = this.media.get(userID);
     if (said) tile.setMedia(said);
     this.tiles.set(userID, tile);
@@ -209,6 +214,7 @@ export class CallView {
 
   private detachMedia(): void {
     this.net.stop();
+    this.devices.detach();
     for (const off of this.offs) off();
     this.offs = [];
     this.local = null;

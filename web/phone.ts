@@ -4,6 +4,7 @@
  * the tones, this device's camera and microphone (LocalMedia) and the media of the meeting
  * (MediaRoom); views only render what it reports.
  */
+import { chosenDevices } from './device-choice.js';
 import type { CallClient } from '../src/sdk/client.js';
 import { CallroomError } from '../src/protocol/errors.js';
 import type { CallRecord, EventPayload, IceServer, MeetInfo, Member } from '../src/protocol/messages.js';
@@ -429,7 +430,8 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   // ---- media ----
   private startLocal(): Promise<unknown> {
     if (!this.local) {
-      this.local = new LocalMedia();
+      const chosen = chosenDevices();
+      this.local = new LocalMedia({ deviceIds: { ...(chosen.audioinput ? { audio: chosen.audioinput } : {}), ...(chosen.videoinput ? { video: chosen.videoinput } : {}) } });
       this.localReady = this.local.start({ audio: true, video: true });
     }
     return this.localReady;

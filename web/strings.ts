@@ -50,6 +50,12 @@ export const en = {
   ringing: 'Ringing',
   cancel: 'Cancel',
   // incoming
+  // device choice on the call screen
+  devices: 'Devices',
+  deviceMic: 'Microphone',
+  deviceCamera: 'Camera',
+  deviceSpeaker: 'Speaker',
+  deviceN: 'Device {n}',
   // network quality on the call screen
   netGood: 'Network: good',
   netFair: 'Network: fair',
@@ -237,6 +243,11 @@ export const zh: Strings = {
   calling: '正在呼叫 {name}…',
   ringing: '振铃中',
   cancel: '取消',
+  devices: '设备',
+  deviceMic: '麦克风',
+  deviceCamera: '摄像头',
+  deviceSpeaker: '扬声器',
+  deviceN: '设备 {n}',
   netGood: '网络：良好',
   netFair: '网络：一般',
   netPoor: '网络：差',

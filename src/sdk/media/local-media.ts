@@ -27,6 +27,8 @@ export type LocalMediaEvents = {
   change: [LocalMediaState];
   /** A track appeared (a device opened after the start); rooms start sending it. */
   track: [MediaStreamTrack];
+  /** A device was switched (useDevice): rooms send the new track in place of the old one. */
+  replaced: [MediaKind, MediaStreamTrack];
   listenerError: [unknown];
 };
 
@@ -38,6 +40,8 @@ export interface LocalMediaOptions {
   audio?: MediaTrackConstraints;
   /** Defaults to navigator.mediaDevices.getUserMedia. */
   getUserMedia?: GetUserMedia;
+  /** The devices to open (ids from enumerateDevices); a missing one falls back to the default. */
+  deviceIds?: Partial<Record<MediaKind, string>>;
 }
 
 const DEFAULT_VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } };
@@ -71,6 +75,8 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
   private state: LocalMediaState = { audio: 'none', video: 'none' };
   private readonly gum: GetUserMedia | null;
   private stopped = false;
+  /** The devices asked for, by kind (see LocalMediaOptions.deviceIds and useDevice). */
+  private chosen: Partial<Record<MediaKind, string>>;
 
   constructor(private readonly opts: LocalMediaOptions = {}) {
     super((err) => {
@@ -78,6 +84,7 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
     });
     this.stream = new MediaStream();
     this.gum = opts.getUserMedia ?? defaultGetUserMedia();
+    this.chosen = { ...opts.deviceIds };
   }
 
   get audio(): DeviceState {
@@ -94,8 +101,49 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
     return (kind === 'audio' ? this.stream.getAudioTracks() : this.stream.getVideoTracks())[0] ?? null;
   }
 
-  private constraints(kind: MediaKind): MediaTrackConstraints {
-    return kind === 'audio' ? (this.opts.audio ?? DEFAULT_AUDIO) : (this.opts.video ?? DEFAULT_VIDEO);
+  private constraints(kind: MediaKind, exact?: string): MediaTrackConstraints {
+    const base = kind === 'audio' ? (this.opts.audio ?? DEFAULT_AUDIO) : (this.opts.video ?? DEFAULT_VIDEO);
+    const id = exact ?? this.chosen[kind];
+    return id === undefined ? base : { ...base, deviceId: { exact: id } };
+  }
+
+  /** The device the track of `kind` comes from, if any. */
+  deviceId(kind: MediaKind): string | null {
+    return this.track(kind)?.getSettings().deviceId ?? null;
+  }
+
+  /**
+   * Switches the microphone or camera to another device: the new track replaces the old one
+   * (muted or off stays so) and rooms send it instead (`replaced`). If the device cannot be
+   * opened, the old one stays and its state is returned.
+   */
+  async useDevice(kind: MediaKind, deviceId: string): Promise<DeviceState> {
+    if (!this.gum || this.stopped) return this.state[kind];
+    if (this.deviceId(kind) === deviceId) return this.state[kind];
+    let s: MediaStream;
+    try {
+      s = await this.gum({ [kind]: this.constraints(kind, deviceId) });
+    } catch (err) {
+      if (!this.track(kind)) this.set({ [kind]: classifyMediaError(err) });
+      return this.state[kind];
+    }
+    const old = this.track(kind);
+    const enabled = old ? old.enabled : true;
+    if (old) {
+      this.stream.removeTrack(old);
+      old.stop();
+    }
+    const got = this.adopt(s);
+    const t = this.track(kind);
+    if (!got.includes(kind) || !t) {
+      this.set({ [kind]: 'missing' });
+      return this.state[kind];
+    }
+    t.enabled = enabled;
+    this.set({ [kind]: enabled ? 'on' : 'off' });
+    this.chosen = { ...this.chosen, [kind]: deviceId };
+    this.emit('replaced', kind, t);
+    return this.state[kind];
   }
 
   private set(next: Partial<LocalMediaState>): void {
@@ -141,6 +189,8 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
       for (const k of kinds) if (!got.includes(k)) this.set({ [k]: 'missing' });
       for (const k of got) this.emit('track', this.track(k)!);
     } catch (err) {
+      // A chosen device that is gone: forget the choice and take the defaults.
+      if (this.forgetGone(err, kinds)) return this.start(want);
       if (kinds.length === 1) {
         this.set({ [kinds[0]!]: classifyMediaError(err) });
       } else {
@@ -168,10 +218,20 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
       this.emit('track', this.track(kind)!);
       return 'on';
     } catch (err) {
+      if (this.forgetGone(err, [kind])) return this.openKind(kind);
       const st = classifyMediaError(err);
       this.set({ [kind]: st });
       return st;
     }
+  }
+
+  /** After a failed open: whether a chosen device of these kinds was the cause (then it is forgotten). */
+  private forgetGone(err: unknown, kinds: MediaKind[]): boolean {
+    if ((err as { name?: string } | null)?.name !== 'OverconstrainedError' || !kinds.some((k) => this.chosen[k] !== undefined)) return false;
+    const chosen = { ...this.chosen };
+    for (const k of kinds) delete chosen[k];
+    this.chosen = chosen;
+    return true;
   }
 
   /** Microphone on or off (mute). Turning it on when there is none asks for one. */

@@ -103,6 +103,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
             l.attach(t).catch((error: unknown) => this.emit('error', { userID: l.peerID, error }));
           }
         }),
+        local.on('replaced', (kind, t) => void this.replaceTrack(kind, t)),
       );
     }
   }
