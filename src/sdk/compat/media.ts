@@ -115,10 +115,7 @@ export class FacadeMedia extends TypedEmitter<FacadeMediaEvents> {
     if (!hasWebRTC() || !c.user) return;
     const room = new MediaRoom({ client: c, meetingID, selfID: c.user.userID, local: this.ensureLocal(), iceServers });
     this.room = room;
-    // A link made while the screen is shared starts with the camera: switch it once connected.
-    room.on('connection', ({ state }) => {
-      if (state === 'connected' && this.screenTrack && this.room === room) void room.replaceTrack('video', this.screenTrack);
-    });
+    if (this.screenTrack) void room.shareScreen(this.screenTrack);
     this.emit('room', room);
     room.start(members);
   }
@@ -165,6 +162,7 @@ export class FacadeMedia extends TypedEmitter<FacadeMediaEvents> {
   /** SetVideoCfg: applies to the live camera at once and to the next one opened. */
   setVideoCfg(cfg: VideoCfg): void {
     this.videoCfg = { ...this.videoCfg, ...cfg };
+    this.local?.setConstraints('video', videoConstraints(this.videoCfg, null));
     void this.local?.track('video')?.applyConstraints(videoConstraints(this.videoCfg, null)).catch(() => undefined);
     this.renewLocalIfIdle();
   }
@@ -172,18 +170,9 @@ export class FacadeMedia extends TypedEmitter<FacadeMediaEvents> {
   /** SetDefaultVideo: the camera to use (a deviceId); an open camera is switched at once. */
   async setCamera(deviceId: string): Promise<void> {
     this.cameraID = deviceId;
-    const old = this.local?.track('video') ?? null;
-    if (!old || !hasWebRTC()) return this.renewLocalIfIdle();
-    const md = (globalThis as { navigator?: { mediaDevices?: MediaDevices } }).navigator?.mediaDevices;
-    if (!md) return;
-    const s = await md.getUserMedia({ video: videoConstraints(this.videoCfg, deviceId) });
-    const t = s.getVideoTracks()[0];
-    if (!t || !this.local) return void s.getTracks().forEach((x) => x.stop());
-    t.enabled = old.enabled;
-    this.local.stream.removeTrack(old);
-    old.stop();
-    this.local.stream.addTrack(t);
-    if (!this.screenTrack) await this.room?.replaceTrack('video', t);
+    if (!this.local?.track('video') || !hasWebRTC()) return this.renewLocalIfIdle();
+    // The rooms send the new camera (or keep sending the screen while it is shared).
+    await this.local.useDevice('video', deviceId);
     this.emit('localVideo');
   }
 
@@ -212,7 +201,7 @@ export class FacadeMedia extends TypedEmitter<FacadeMediaEvents> {
     t.addEventListener('ended', () => {
       if (this.screenTrack === t) this.stopScreen();
     });
-    await this.room?.replaceTrack('video', t);
+    await this.room?.shareScreen(t);
     this.emit('screen', true);
     this.emit('localVideo');
     return ErrorCodes.OK;
@@ -223,7 +212,7 @@ export class FacadeMedia extends TypedEmitter<FacadeMediaEvents> {
     if (!t) return false;
     this.screenTrack = null;
     t.stop();
-    void this.room?.replaceTrack('video', this.local?.track('video') ?? null);
+    void this.room?.stopScreen();
     this.emit('screen', false);
     this.emit('localVideo');
     return true;

@@ -77,6 +77,7 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
   private stopped = false;
   /** The devices asked for, by kind (see LocalMediaOptions.deviceIds and useDevice). */
   private chosen: Partial<Record<MediaKind, string>>;
+  private readonly shape: Partial<Record<MediaKind, MediaTrackConstraints>> = {};
 
   constructor(private readonly opts: LocalMediaOptions = {}) {
     super((err) => {
@@ -101,8 +102,13 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
     return (kind === 'audio' ? this.stream.getAudioTracks() : this.stream.getVideoTracks())[0] ?? null;
   }
 
+  /** The constraints of the devices opened from now on (the open ones keep theirs). */
+  setConstraints(kind: MediaKind, c: MediaTrackConstraints): void {
+    this.shape[kind] = c;
+  }
+
   private constraints(kind: MediaKind, exact?: string): MediaTrackConstraints {
-    const base = kind === 'audio' ? (this.opts.audio ?? DEFAULT_AUDIO) : (this.opts.video ?? DEFAULT_VIDEO);
+    const base = this.shape[kind] ?? (kind === 'audio' ? (this.opts.audio ?? DEFAULT_AUDIO) : (this.opts.video ?? DEFAULT_VIDEO));
     const id = exact ?? this.chosen[kind];
     return id === undefined ? base : { ...base, deviceId: { exact: id } };
   }

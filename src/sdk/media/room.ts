@@ -66,6 +66,8 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   private readonly makePC: (config: RTCConfiguration) => RTCPeerConnection;
   private readonly config: RTCConfiguration;
   private closed = false;
+  /** The screen sent instead of the camera while it is shared. */
+  private screen: MediaStreamTrack | null = null;
 
   constructor(private readonly o: MediaRoomOptions) {
     super((err) => {
@@ -99,11 +101,15 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
       const local = o.local;
       this.offs.push(
         local.on('track', (t) => {
+          // While the screen is shared, a camera opened later waits for the share's end.
+          if (t.kind === 'video' && this.screen) return;
           for (const l of this.links.values()) {
             l.attach(t).catch((error: unknown) => this.emit('error', { userID: l.peerID, error }));
           }
         }),
-        local.on('replaced', (kind, t) => void this.replaceTrack(kind, t)),
+        local.on('replaced', (kind, t) => {
+          if (!(kind === 'video' && this.screen)) void this.replaceTrack(kind, t);
+        }),
       );
     }
   }
@@ -135,6 +141,27 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     await Promise.all([...this.links.values()].map((l) => l.replace(kind, track).catch((error: unknown) => this.emit('error', { userID: l.peerID, error }))));
   }
 
+  /** The screen being sent in place of the camera, if any. */
+  get screenTrack(): MediaStreamTrack | null {
+    return this.screen;
+  }
+
+  /**
+   * Sends `track` (a screen from getDisplayMedia) to everyone in place of the camera, also on
+   * links made later, until stopScreen(); switching or opening the camera meanwhile waits for it.
+   */
+  async shareScreen(track: MediaStreamTrack): Promise<void> {
+    this.screen = track;
+    await this.replaceTrack('video', track);
+  }
+
+  /** Back to the camera (or no video, if there is none). */
+  async stopScreen(): Promise<void> {
+    if (!this.screen) return;
+    this.screen = null;
+    await this.replaceTrack('video', this.o.local?.track('video') ?? null);
+  }
+
   /** WebRTC statistics of the link to a member (inbound-rtp shows what arrives). */
   async getStats(userID: string): Promise<RTCStatsReport | null> {
     const l = this.links.get(userID);
@@ -157,7 +184,11 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
         });
       },
       onTrack: (track, stream) => this.emit('stream', { userID: peerID, stream, track }),
-      onState: (state) => this.emit('connection', { userID: peerID, state }),
+      onState: (state) => {
+        // A link made while the screen is shared starts with the camera: switch it once connected.
+        if (state === 'connected' && this.screen) void l!.replace('video', this.screen).catch((error: unknown) => this.emit('error', { userID: peerID, error }));
+        this.emit('connection', { userID: peerID, state });
+      },
       onError: (error) => this.emit('error', { userID: peerID, error }),
     });
     this.links.set(peerID, l);
