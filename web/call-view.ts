@@ -13,6 +13,7 @@ import { t } from './i18n.js';
 import { mediaOf } from './media-status.js';
 import { NetQuality } from './net-quality.js';
 import { DevicePicker } from './device-picker.js';
+import { ScreenShare } from './screen-share.js';
 import { deviceNotice } from './outcome.js';
 import type { PhoneState } from './phone.js';
 import { RemoteTile } from './remote-tile.js';
@@ -34,6 +35,13 @@ export class CallView {
   private readonly hangBtn = byId<HTMLButtonElement>('btn-hangup');
   private readonly net = new NetQuality();
   private readonly devices = new DevicePicker(() => [...this.box.querySelectorAll('video')]);
+  /** Set while attached: tells the others this page's devices and whether it shares its screen. */
+  private announce: () => void = () => undefined;
+  private readonly screen = new ScreenShare((track) => {
+    // The preview shows what the others see.
+    this.localVideo.srcObject = track ? new MediaStream([track]) : (this.local?.stream ?? null);
+    this.announce();
+  });
   /** Removes the button listeners when the session ends. */
   private readonly listening = new AbortController();
 
@@ -72,6 +80,7 @@ export class CallView {
   dispose(): void {
     this.reset();
     this.devices.dispose();
+    this.screen.dispose();
     this.listening.abort();
   }
 
@@ -96,7 +105,8 @@ export class CallView {
     this.local = local;
     // The others see this page's microphone and camera (`meeting.media`): now, on each change,
     // and when someone enters. Dropped quietly if the meeting is already left.
-    const announce = () => void this.client.setMedia(room.meetingID, mediaOf(local.snapshot)).catch(() => undefined);
+    const announce = () => void this.client.setMedia(room.meetingID, { ...mediaOf(local.snapshot), screen: this.screen.sharing }).catch(() => undefined);
+    this.announce = announce;
     for (const m of members) this.ensureTile(m.userID, m.nickName || m.userID);
     this.localVideo.srcObject = local.stream;
     this.offs.push(
@@ -116,7 +126,7 @@ export class CallView {
       }),
       this.client.on('meeting.media', (e) => {
         if (e.meetingID !== room.meetingID) return;
-        const said = { audio: e.audio, video: e.video };
+        const said = { audio: e.audio, video: e.video, screen: e.screen === true };
         this.media.set(e.userID, said);
         this.tiles.get(e.userID)?.setMedia(said);
       }),
@@ -126,13 +136,15 @@ export class CallView {
         this.renderText();
       }),
       local.on('track', () => {
-        // A device opened: refresh the preview.
+        // A device opened: refresh the preview (unless it shows the shared screen).
+        if (this.screen.sharing) return;
         this.localVideo.srcObject = null;
         this.localVideo.srcObject = local.stream;
       }),
     );
     this.net.start(room, () => [...this.tiles.keys()]);
     this.devices.attach(local);
+    this.screen.attach(room);
     this.renderButtons();
     this.renderText();
     announce();
@@ -204,6 +216,7 @@ export class CallView {
     this.renderButtons();
     this.renderDuration();
     this.net.render();
+    this.screen.render();
     for (const tile of this.tiles.values()) tile.relabel();
   }
 
@@ -213,6 +226,8 @@ export class CallView {
   }
 
   private detachMedia(): void {
+    this.announce = () => undefined;
+    this.screen.detach();
     this.net.stop();
     this.devices.detach();
     for (const off of this.offs) off();

@@ -34,6 +34,7 @@ export class RemoteTile {
   private readonly avatarName: HTMLElement;
   private readonly captionName: HTMLElement;
   private readonly badge: HTMLElement;
+  private readonly shareBadge: HTMLElement;
   private readonly live: HTMLElement;
   /** Removes the track listeners of the current stream. */
   private watching = new AbortController();
@@ -49,7 +50,8 @@ export class RemoteTile {
     this.off = el('div', { class: 'camera-off', role: 'img' }, this.avatar, this.avatarName);
     this.captionName = el('span', { class: 'name' });
     this.badge = el('span', { class: 'mic-badge', hidden: true });
-    const caption = el('figcaption', {}, this.captionName, this.badge);
+    this.shareBadge = el('span', { class: 'share-badge', hidden: true });
+    const caption = el('figcaption', {}, this.captionName, this.badge, this.shareBadge);
     this.live = el('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite' });
     this.root = el(
       'figure',
@@ -99,7 +101,7 @@ export class RemoteTile {
   /** What they said of their microphone and camera (`meeting.media`); a change is said aloud. */
   setMedia(media: MemberMedia): void {
     const was = this.said;
-    this.said = { audio: media.audio, video: media.video };
+    this.said = { audio: media.audio, video: media.video, screen: media.screen === true };
     this.render();
     this.announce(was, this.said);
   }
@@ -140,6 +142,10 @@ export class RemoteTile {
     const label = mic === 'muted' ? t('remoteMuted') : mic === 'none' ? t('remoteNoMic') : '';
     this.badge.textContent = label;
     this.badge.hidden = label === '';
+    const sharing = this.said?.screen === true;
+    this.root.dataset.screen = sharing ? 'on' : 'off';
+    this.shareBadge.textContent = sharing ? t('remoteSharing') : '';
+    this.shareBadge.hidden = !sharing;
   }
 
   /** Says, in the live region, what changed between two states they sent. */
@@ -157,6 +163,8 @@ export class RemoteTile {
     const camNow = cameraSaidOff(now.video);
     if (camNow && !camWas) said.push(t('saidCameraOff', { name }));
     else if (!camNow && camWas) said.push(t('saidCameraOn', { name }));
+    if (now.screen === true && was?.screen !== true) said.push(t('saidSharing', { name }));
+    else if (now.screen !== true && was?.screen === true) said.push(t('saidStoppedSharing', { name }));
     if (said.length > 0) this.live.textContent = said.join(' ');
   }
 }

@@ -50,6 +50,12 @@ export const en = {
   ringing: 'Ringing',
   cancel: 'Cancel',
   // incoming
+  // screen share on the call screen
+  shareScreen: 'Share screen',
+  stopSharing: 'Stop sharing',
+  remoteSharing: 'Sharing their screen',
+  saidSharing: '{name} is sharing their screen.',
+  saidStoppedSharing: '{name} stopped sharing their screen.',
   // device choice on the call screen
   devices: 'Devices',
   deviceMic: 'Microphone',
@@ -243,6 +249,11 @@ export const zh: Strings = {
   calling: '正在呼叫 {name}…',
   ringing: '振铃中',
   cancel: '取消',
+  shareScreen: '共享屏幕',
+  stopSharing: '停止共享',
+  remoteSharing: '正在共享屏幕',
+  saidSharing: '{name} 正在共享屏幕。',
+  saidStoppedSharing: '{name} 停止了共享屏幕。',
   devices: '设备',
   deviceMic: '麦克风',
   deviceCamera: '摄像头',
