@@ -79,6 +79,7 @@ export async function serve(argv: string[]): Promise<number> {
     },
     callRetentionMs: cfg.callRetentionDays * 86_400_000,
     ...(cfg.metricsToken ? { metricsToken: cfg.metricsToken } : {}),
+    ...(cfg.webhookUrl.length > 0 ? { webhooks: { urls: cfg.webhookUrl, secret: cfg.webhookSecret!, retryForMs: cfg.webhookRetryFor } } : {}),
     log,
     processMetrics: true,
     ...(cfg.redis
@@ -105,6 +106,7 @@ export async function serve(argv: string[]): Promise<number> {
     cfg.redis
       ? `    cluster     Redis ${cfg.redis.replace(/\/\/[^@/]*@/, '//***@')} (node ${cfg.nodeId ?? 'random id'}, node timeout ${cfg.nodeTimeout} ms)`
       : `    database    ${resolve(dbFile)} (SQLite, durability ${cfg.durability})`,
+    ...(cfg.webhookUrl.length > 0 ? [`    webhooks    ${cfg.webhookUrl.join(', ')} (retried for ${cfg.webhookRetryFor} ms)`] : []),
     `    ring timeout ${cfg.ringTimeout} ms    queue assignment timeout ${cfg.assignTimeout} ms`,
     `    ICE servers ${cfg.iceServers.length === 0 ? 'none (peers on one network only; see docs/operations.md)' : cfg.iceServers.map((s) => s.urls.join(' ')).join(', ')}${cfg.turnSecret ? ' (TURN credentials from --turn-secret)' : ''}`,
   ];

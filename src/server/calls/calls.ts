@@ -13,6 +13,8 @@ import type { Session, SessionRegistry } from '../sessions.js';
 import { DuplicateCallError, type Store } from '../store/types.js';
 import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
+import { calleeOfflineEvents, callEvents } from '../webhooks/events.js';
+import type { WebhookSink } from '../webhooks/types.js';
 
 export interface CallsDeps {
   store: Store;
@@ -25,6 +27,8 @@ export interface CallsDeps {
   onDelivered?(setupMs: number): void;
   onEnded?(call: CallRecord): void;
   onError?(err: unknown, call: CallRecord): void;
+  /** Webhooks: the events of each change are written in the same commit as the change. */
+  webhooks?: WebhookSink;
 }
 
 interface LiveCall {
@@ -69,7 +73,8 @@ export class Calls {
       this.lastCreatedAt = Math.max(this.lastCreatedAt, record.createdAt);
       const meeting = meetings.info(record.meetingID);
       if (!meeting || this.byUser.has(record.caller) || this.byUser.has(record.callee)) {
-        await this.deps.store.updateCall(applyCallEvent(record, 'lost', Math.max(now, record.createdAt), null));
+        const lost = applyCallEvent(record, 'lost', Math.max(now, record.createdAt), null);
+        await this.deps.store.updateCall(lost, this.outbox(record, lost));
         continue;
       }
       const live: LiveCall = { record, meeting, timer: null, announced: true };
@@ -136,7 +141,11 @@ export class Calls {
       calleeDnd: this.deps.presence().hasDnd(a.callee),
       calleeInCall: this.byUser.has(a.callee),
     });
-    if (failed) throw new CallroomError(failed.name, failed.message);
+    if (failed) {
+      // The backend hears of a call to a user who is not connected (it may wake their app).
+      if (failed.name === 'PEER_OFFLINE' && this.deps.webhooks) await this.deps.webhooks.append(calleeOfflineEvents(a.callID, caller.userID, a.callee, receivedAt));
+      throw new CallroomError(failed.name, failed.message);
+    }
 
     this.lastCreatedAt = Math.max(receivedAt, this.lastCreatedAt + 1);
     const live: LiveCall = {
@@ -150,7 +159,7 @@ export class Calls {
     this.byUser.set(caller.userID, live);
     this.byUser.set(a.callee, live);
     try {
-      await Promise.all([this.deps.store.insertCall(live.record), meetings.invite(a.meetingID, a.callee)]);
+      await Promise.all([this.deps.store.insertCall(live.record, this.outbox(null, live.record)), meetings.invite(a.meetingID, a.callee)]);
     } catch (err) {
       this.release(live);
       if (err instanceof DuplicateCallError) throw new CallroomError('BAD_ARGUMENT', `callID ${a.callID} is already in use`);
@@ -222,7 +231,7 @@ export class Calls {
     live.record = next;
     if (next.state === 'ended') this.release(live);
     this.refreshPresence(live);
-    await this.deps.store.updateCall(next);
+    await this.deps.store.updateCall(next, this.outbox(prev, next));
     if (next.state === 'ended') {
       if (!keepsInvitation(next)) await this.deps.meetings.uninvite(next.meetingID, next.callee);
       this.deps.onEnded?.(next);
@@ -233,6 +242,11 @@ export class Calls {
       if (n.userID === prev.callee && !live.announced) continue;
       this.tell(n);
     }
+  }
+
+  /** The webhook deliveries that go with a change of a call record (none without webhooks). */
+  private outbox(prev: CallRecord | null, next: CallRecord) {
+    return this.deps.webhooks?.rows(callEvents(prev, next));
   }
 
   private tell(n: Notice): boolean {
