@@ -24,6 +24,7 @@ export const SERVE_OPTIONS = {
   host: { flag: 'host', env: 'HOST', kind: 'string', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 for all interfaces)' },
   data: { flag: 'data', env: 'CALLROOM_DATA', kind: 'string', default: './data', help: 'folder for the SQLite file (callroom.db)' },
   ringTimeout: { flag: 'ring-timeout', env: 'CALLROOM_RING_TIMEOUT_MS', kind: 'int', default: '30000', min: 100, max: 600000, help: 'ms a call rings before it ends unanswered (604)' },
+  offlineRing: { flag: 'offline-ring', env: 'CALLROOM_OFFLINE_RING_MS', kind: 'int', default: '0', min: 0, max: 600000, help: 'ms a call to a user who is not connected waits for them to log in (call.ringing goes to the webhooks, so a backend can wake their app); they are rung with the time left, else the call ends unanswered (604). 0 = the callee offline gets 603 at once' },
   assignTimeout: { flag: 'assign-timeout', env: 'CALLROOM_ASSIGN_TIMEOUT_MS', kind: 'int', default: '30000', min: 1000, max: 600000, help: 'ms an agent has to accept or reject a queue customer offered to them (and to begin the call after accepting) before the offer goes to another agent' },
   apiKey: { flag: 'api-key', env: 'CALLROOM_API_KEY', kind: 'string', help: 'API key: the "iss" of the tokens this server accepts' },
   apiSecret: { flag: 'api-secret', env: 'CALLROOM_API_SECRET', kind: 'string', help: 'API secret that signs tokens (HS256), at least 32 characters' },
@@ -67,6 +68,7 @@ export type ServeConfig = {
   host: string;
   data: string;
   ringTimeout: number;
+  offlineRing: number;
   assignTimeout: number;
   apiKey: string;
   apiSecret: string;
@@ -231,6 +233,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY =
     throw new ConfigError(`${describe('webhookUrl')} needs ${describe('webhookSecret')}, which signs the events. Make one with: openssl rand -hex 32`);
   }
   if (cfg.webhookSecret !== undefined && cfg.webhookSecret.length < 16) throw new ConfigError(`${describe('webhookSecret')} must be at least 16 characters`);
+  if ((cfg.offlineRing ?? 0) > 0 && cfg.redis !== undefined) {
+    throw new ConfigError(`${describe('offlineRing')} works on a single node for now, not with ${describe('redis')}`);
+  }
   if ((cfg.webhookUrl ?? []).length > 0 && cfg.redis !== undefined) {
     throw new ConfigError(`${describe('webhookUrl')} works on a single node for now, not with ${describe('redis')}`);
   }

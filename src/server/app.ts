@@ -43,6 +43,8 @@ export interface ServerOptions {
   auth: AuthConfig;
   dev?: boolean;
   ringTimeoutMs?: number;
+  /** How long a call to a user who is not connected waits for them to log in (0 = 603 at once; one node only). */
+  offlineRingMs?: number;
   meetingTtlMs?: number;
   /** Base URL for meeting links; defaults to http://host:port. */
   publicUrl?: string;
@@ -143,6 +145,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
     meetings,
     presence: () => presence,
     ringTimeoutMs,
+    offlineRingMs: opts.cluster ? 0 : (opts.offlineRingMs ?? 0),
     onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
     onEnded,
     onError: (err, c) => log.error({ err, call: c.callID }, 'call transition failed'),

@@ -214,3 +214,79 @@ test('a SIGKILL between the commit and the delivery loses nothing: after a resta
     await rcv.close();
   }
 });
+
+describe('--offline-ring (one node): a call to a user who is not connected waits for them', { skip: !single && 'one node' }, () => {
+  let rcv: WebhookReceiver;
+  let ts: TestServer;
+  before(async () => {
+    rcv = await startReceiver('ok');
+    ts = await startServer({ offlineRingMs: 20_000, webhooks: { urls: [rcv.url], secret: SECRET, retryForMs: 60_000 } });
+  });
+  after(async () => {
+    await ts?.close();
+    await rcv?.close();
+  });
+
+  test('the backend logs the callee in on call.ringing; the call rings on the new session with the time left and is answered', async () => {
+    const [a, b] = [uid('alice'), uid('bob')];
+    const alice = await ts.client(a);
+    const ai = inbox(alice);
+    const m = await alice.createMeeting();
+    // Success means "delivered or waiting": bob is not connected.
+    const { callID } = await alice.call(b, m, { usrExtDat: 'hello' });
+    // The "backend": on call.ringing for bob, it wakes bob's app, which logs in.
+    const ringing = verified(await rcv.waitFor((r) => r.event.type === 'call.ringing' && r.event.data.callee === b, 'call.ringing for the offline callee'));
+    assert.equal(ringing.data.callID, callID);
+    assert.equal(await ts.isInCall(b), true, 'bob is reserved for the call while it waits');
+    const bob = await ts.connect();
+    const bi = inbox(bob);
+    await bob.login(await ts.token(b));
+    const incoming = await bi.take('call.incoming');
+    assert.equal(incoming.callID, callID);
+    assert.equal(incoming.caller.userID, a);
+    assert.equal(incoming.usrExtDat, 'hello');
+    assert.ok(typeof incoming.ringsForMs === 'number' && incoming.ringsForMs > 0 && incoming.ringsForMs <= 20_000, `rings for the time left: ${incoming.ringsForMs}`);
+    await bob.accept(callID);
+    assert.equal((await ai.take('call.accepted')).callID, callID);
+    await alice.hangup(callID);
+    await rcv.waitFor((r) => r.event.type === 'call.ended' && (r.event.data.call as { callID: string }).callID === callID, 'call.ended');
+    assert.deepEqual(ofCall(rcv, callID), ['call.ringing', 'call.ended'], 'answered: not missed');
+    assert.equal((await ts.store.getCall(callID))?.outcome, 'completed');
+    alice.close();
+    bob.close();
+  });
+
+  test('a second call to the waiting callee is busy (602)', async () => {
+    const [a, c, b] = [uid('alice'), uid('carol'), uid('bob')];
+    const alice = await ts.client(a);
+    const carol = await ts.client(c);
+    const { callID } = await alice.call(b, await alice.createMeeting());
+    await rejectsWith(carol.call(b, await carol.createMeeting()), 602);
+    await alice.hangup(callID);
+    const missed = verified(await rcv.waitFor((r) => r.event.type === 'call.missed' && r.event.data.callID === callID, 'call.missed'));
+    assert.equal(missed.data.reason, 'cancelled');
+    alice.close();
+    carol.close();
+  });
+});
+
+test('--offline-ring: a callee who does not connect in time: 604 to the caller, call.missed (no_answer) to the backend', { skip: !single && 'one node' }, async () => {
+  const rcv = await startReceiver('ok');
+  const ts = await startServer({ offlineRingMs: 300, webhooks: { urls: [rcv.url], secret: SECRET, retryForMs: 60_000 } });
+  try {
+    const [a, b] = [uid('alice'), uid('bob')];
+    const alice = await ts.client(a);
+    const ai = inbox(alice);
+    const { callID } = await alice.call(b, await alice.createMeeting());
+    const rejected = await ai.take('call.rejected');
+    assert.deepEqual([rejected.callID, rejected.code], [callID, 604]);
+    const missed = verified(await rcv.waitFor((r) => r.event.type === 'call.missed' && r.event.data.callID === callID, 'call.missed'));
+    assert.equal(missed.data.reason, 'no_answer');
+    assert.equal((await ts.store.getCall(callID))?.outcome, 'no_answer');
+    assert.deepEqual(ofCall(rcv, callID).slice(0, 2), ['call.ringing', 'call.missed']);
+    alice.close();
+  } finally {
+    await ts.close();
+    await rcv.close();
+  }
+});
