@@ -189,8 +189,8 @@ export class Webhooks {
         clearTimeout(timeout);
       }
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      error = ac.signal.aborted ? 'timeout' : (cause ?? (err as Error).message);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      error = ac.signal.aborted ? 'timeout' : (cause?.code ?? cause?.message ?? (err as Error).message);
     }
     if (this.stopped) {
       this.inFlight.delete(h.seq);
