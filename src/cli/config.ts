@@ -24,6 +24,7 @@ export const SERVE_OPTIONS = {
   host: { flag: 'host', env: 'HOST', kind: 'string', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 for all interfaces)' },
   data: { flag: 'data', env: 'CALLROOM_DATA', kind: 'string', default: './data', help: 'folder for the SQLite file (callroom.db)' },
   ringTimeout: { flag: 'ring-timeout', env: 'CALLROOM_RING_TIMEOUT_MS', kind: 'int', default: '30000', min: 100, max: 600000, help: 'ms a call rings before it ends unanswered (604)' },
+  offlineRing: { flag: 'offline-ring', env: 'CALLROOM_OFFLINE_RING_MS', kind: 'int', default: '0', min: 0, max: 600000, help: 'ms a call to a user who is not connected waits for them to log in (call.ringing goes to the webhooks, so a backend can wake their app); they are rung with the time left, else the call ends unanswered (604). 0 = the callee offline gets 603 at once' },
   assignTimeout: { flag: 'assign-timeout', env: 'CALLROOM_ASSIGN_TIMEOUT_MS', kind: 'int', default: '30000', min: 1000, max: 600000, help: 'ms an agent has to accept or reject a queue customer offered to them (and to begin the call after accepting) before the offer goes to another agent' },
   apiKey: { flag: 'api-key', env: 'CALLROOM_API_KEY', kind: 'string', help: 'API key: the "iss" of the tokens this server accepts' },
   apiSecret: { flag: 'api-secret', env: 'CALLROOM_API_SECRET', kind: 'string', help: 'API secret that signs tokens (HS256), at least 32 characters' },
@@ -56,6 +57,9 @@ export const SERVE_OPTIONS = {
   passwordFailuresPerMeetingPerMin: { flag: 'password-failures-per-meeting-per-min', env: 'CALLROOM_PASSWORD_FAILURES_PER_MEETING_PER_MIN', kind: 'int', default: '30', min: 0, max: 1_000_000, help: 'wrong passwords for one meeting per minute, from anyone, before a lockout (0 = off)' },
   callRetentionDays: { flag: 'call-retention-days', env: 'CALLROOM_CALL_RETENTION_DAYS', kind: 'int', default: '365', min: 0, max: 36_500, help: 'days ended call records are kept before they are deleted (0 = forever)' },
   metricsToken: { flag: 'metrics-token', env: 'CALLROOM_METRICS_TOKEN', kind: 'string', help: 'GET /metrics then needs Authorization: Bearer <this> (default: no auth)' },
+  webhookUrl: { flag: 'webhook-url', env: 'CALLROOM_WEBHOOK_URL', kind: 'list', help: "your backend's URL for signed webhook events (call.ringing, call.missed, call.ended, user.online/offline, queue.*); comma-separated or repeated for several (see docs/webhooks.md)" },
+  webhookSecret: { flag: 'webhook-secret', env: 'CALLROOM_WEBHOOK_SECRET', kind: 'string', help: 'secret that signs each webhook (HMAC-SHA256 over timestamp.body), at least 16 characters; needed with --webhook-url' },
+  webhookRetryFor: { flag: 'webhook-retry-for', env: 'CALLROOM_WEBHOOK_RETRY_FOR_MS', kind: 'int', default: String(24 * 3600_000), min: 1000, max: 30 * 24 * 3600_000, help: 'ms a webhook event is retried (exponential backoff with jitter) before it is given up' },
   turnTtl: { flag: 'turn-ttl', env: 'CALLROOM_TURN_TTL_S', kind: 'int', default: '86400', min: 60, max: 30 * 86400, help: 'seconds the TURN credentials given to a client stay valid' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -64,6 +68,7 @@ export type ServeConfig = {
   host: string;
   data: string;
   ringTimeout: number;
+  offlineRing: number;
   assignTimeout: number;
   apiKey: string;
   apiSecret: string;
@@ -98,6 +103,9 @@ export type ServeConfig = {
   redis: string | undefined;
   nodeId: string | undefined;
   nodeTimeout: number;
+  webhookUrl: string[];
+  webhookSecret: string | undefined;
+  webhookRetryFor: number;
 };
 
 /** The keys and secrets --dev uses when none are given. Never use them in production. */
@@ -133,9 +141,12 @@ export function serveHelp(): string {
 }
 
 export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY = false): ServeConfig {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const o of Object.values(SERVE_OPTIONS) as OptionSpec[]) options[o.flag] = { type: o.kind === 'bool' ? 'boolean' : 'string' };
-  let values: Record<string, string | boolean | undefined>;
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+  for (const o of Object.values(SERVE_OPTIONS) as OptionSpec[]) {
+    // A list flag may be repeated (--webhook-url a --webhook-url b), each value comma-separated too.
+    options[o.flag] = o.kind === 'list' ? { type: 'string', multiple: true } : { type: o.kind === 'bool' ? 'boolean' : 'string' };
+  }
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof values;
   } catch (err) {
@@ -153,7 +164,7 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY =
       } else raw[key] = false;
       continue;
     }
-    const text = typeof fromFlag === 'string' ? fromFlag : fromEnv !== undefined && fromEnv !== '' ? fromEnv : o.default;
+    const text = Array.isArray(fromFlag) ? fromFlag.join(',') : typeof fromFlag === 'string' ? fromFlag : fromEnv !== undefined && fromEnv !== '' ? fromEnv : o.default;
     if (text === undefined) {
       raw[key] = o.kind === 'list' ? [] : undefined;
       continue;
@@ -214,6 +225,19 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY =
   }
   if (cfg.metricsToken !== undefined && cfg.metricsToken.length < 16) {
     throw new ConfigError(`${describe('metricsToken')} must be at least 16 characters, e.g. from: openssl rand -hex 16`);
+  }
+  for (const u of cfg.webhookUrl ?? []) {
+    if (!/^https?:\/\/[^\s/]+/.test(u)) throw new ConfigError(`${describe('webhookUrl')}: "${u}" is not an http(s) URL like https://backend.example.com/callroom`);
+  }
+  if ((cfg.webhookUrl ?? []).length > 0 && cfg.webhookSecret === undefined) {
+    throw new ConfigError(`${describe('webhookUrl')} needs ${describe('webhookSecret')}, which signs the events. Make one with: openssl rand -hex 32`);
+  }
+  if (cfg.webhookSecret !== undefined && cfg.webhookSecret.length < 16) throw new ConfigError(`${describe('webhookSecret')} must be at least 16 characters`);
+  if ((cfg.offlineRing ?? 0) > 0 && cfg.redis !== undefined) {
+    throw new ConfigError(`${describe('offlineRing')} works on a single node for now, not with ${describe('redis')}`);
+  }
+  if ((cfg.webhookUrl ?? []).length > 0 && cfg.redis !== undefined) {
+    throw new ConfigError(`${describe('webhookUrl')} works on a single node for now, not with ${describe('redis')}`);
   }
   cfg.logFormat ??= isTTY ? 'pretty' : 'json';
   return cfg as ServeConfig;

@@ -1,4 +1,4 @@
-/** The `callroom` command: serve | token | queue | bench. */
+/** The `callroom` command: serve | token | queue | webhooks | bench. */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { serve } from './serve.js';
 import { queue } from './queue.js';
 import { token } from './token.js';
+import { webhooks } from './webhooks.js';
 
 const HELP = `callroom — self-hosted call service
 
@@ -13,6 +14,7 @@ Usage:
   callroom serve [options]     start the server (callroom serve --help for the options)
   callroom token --user <id>   print a login token (callroom token --help)
   callroom queue add|list|rm   administer the queues of a running server (callroom queue --help)
+  callroom webhooks tail       recent webhook deliveries of a running server (callroom webhooks --help)
   callroom bench [options]     run the benchmark (callroom bench --help)
   callroom --version`;
 
@@ -39,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       return token(rest);
     case 'queue':
       return queue(rest);
+    case 'webhooks':
+      return webhooks(rest);
     case 'bench':
       return bench(rest);
     case '--version':

@@ -1,9 +1,8 @@
 /** `callroom queue add|list|rm`: administers the queues of a running server over its REST API. */
 import { parseArgs } from 'node:util';
 import type { QueueInfo } from '../protocol/queues.js';
-import { Auth } from '../server/gateway/auth.js';
 import { AdminApi, AdminApiError } from './admin-api.js';
-import { apiKeys } from './keys.js';
+import { cliAdminToken } from './keys.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -64,10 +63,9 @@ export function queueTable(queues: readonly QueueInfo[]): string {
 }
 
 async function adminToken(v: Values): Promise<string> {
-  if (v.token) return v.token;
-  const keys = apiKeys(v, process.env);
-  if ('error' in keys) throw new UsageError(`${keys.error}; or pass an admin token with --token`);
-  return new Auth(keys).mint('callroom-cli', { admin: true, ttlSeconds: 300 });
+  const t = await cliAdminToken(v, process.env);
+  if (typeof t !== 'string') throw new UsageError(t.error);
+  return t;
 }
 
 async function run(cmd: string, args: string[], v: Values): Promise<number> {

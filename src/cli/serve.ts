@@ -55,6 +55,7 @@ export async function serve(argv: string[]): Promise<number> {
     dev: cfg.dev,
     auth: { apiKey: cfg.apiKey, apiSecret: cfg.apiSecret, appID: cfg.appId, appSecret: cfg.appSecret },
     ringTimeoutMs: cfg.ringTimeout,
+    offlineRingMs: cfg.offlineRing,
     assignTimeoutMs: cfg.assignTimeout,
     meetingTtlMs: cfg.meetingTtl,
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl.replace(/\/+$/, '') } : {}),
@@ -79,6 +80,7 @@ export async function serve(argv: string[]): Promise<number> {
     },
     callRetentionMs: cfg.callRetentionDays * 86_400_000,
     ...(cfg.metricsToken ? { metricsToken: cfg.metricsToken } : {}),
+    ...(cfg.webhookUrl.length > 0 ? { webhooks: { urls: cfg.webhookUrl, secret: cfg.webhookSecret!, retryForMs: cfg.webhookRetryFor } } : {}),
     log,
     processMetrics: true,
     ...(cfg.redis
@@ -105,7 +107,8 @@ export async function serve(argv: string[]): Promise<number> {
     cfg.redis
       ? `    cluster     Redis ${cfg.redis.replace(/\/\/[^@/]*@/, '//***@')} (node ${cfg.nodeId ?? 'random id'}, node timeout ${cfg.nodeTimeout} ms)`
       : `    database    ${resolve(dbFile)} (SQLite, durability ${cfg.durability})`,
-    `    ring timeout ${cfg.ringTimeout} ms    queue assignment timeout ${cfg.assignTimeout} ms`,
+    ...(cfg.webhookUrl.length > 0 ? [`    webhooks    ${cfg.webhookUrl.join(', ')} (retried for ${cfg.webhookRetryFor} ms)`] : []),
+    `    ring timeout ${cfg.ringTimeout} ms${cfg.offlineRing > 0 ? ` (a callee not connected is waited for ${cfg.offlineRing} ms)` : ''}    queue assignment timeout ${cfg.assignTimeout} ms`,
     `    ICE servers ${cfg.iceServers.length === 0 ? 'none (peers on one network only; see docs/operations.md)' : cfg.iceServers.map((s) => s.urls.join(' ')).join(', ')}${cfg.turnSecret ? ' (TURN credentials from --turn-secret)' : ''}`,
   ];
   if (cfg.dev) {

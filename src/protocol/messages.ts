@@ -327,6 +327,8 @@ export const Events = {
     caller: Member,
     meeting: MeetInfo,
     usrExtDat: Type.String(),
+    /** Set on a call that waited for the callee to connect (--offline-ring): ms it rings yet. */
+    ringsForMs: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
   'call.accepted': Type.Object({ callID: Type.String(), meeting: MeetInfo, usrExtDat: Type.String() }),
   /** code: 606 rejected by the callee, 604 no answer, 603 callee lost while ringing. */

@@ -32,6 +32,9 @@ import { DEFAULT_ASSIGN_TIMEOUT_MS, type QueueRuleConfig } from './rules/queues.
 import { SessionRegistry } from './sessions.js';
 import { RedisStore } from './store/redis.js';
 import type { Store } from './store/types.js';
+import { presenceEvents } from './webhooks/events.js';
+import { isOutboxStore } from './webhooks/types.js';
+import { Webhooks, type WebhookOptions } from './webhooks/worker.js';
 
 export interface ServerOptions {
   host: string;
@@ -40,6 +43,8 @@ export interface ServerOptions {
   auth: AuthConfig;
   dev?: boolean;
   ringTimeoutMs?: number;
+  /** How long a call to a user who is not connected waits for them to log in (0 = 603 at once; one node only). */
+  offlineRingMs?: number;
   meetingTtlMs?: number;
   /** Base URL for meeting links; defaults to http://host:port. */
   publicUrl?: string;
@@ -59,6 +64,8 @@ export interface ServerOptions {
   metricsToken?: string;
   /** How long an agent has to accept or reject a queue customer offered to them (default 30 s). */
   assignTimeoutMs?: number;
+  /** Signed webhooks to the app's backend, from an outbox in the store (one node, SQLite). */
+  webhooks?: WebhookOptions;
 }
 
 /**
@@ -95,6 +102,8 @@ const DRAIN_MS = 2_000;
 
 export interface CallroomServer {
   readonly core: Core;
+  /** The webhook delivery worker, when --webhook-url is set. */
+  readonly webhooks: Webhooks | null;
   start(): Promise<{ port: number; url: string }>;
   stop(): Promise<void>;
   readonly url: string;
@@ -109,6 +118,11 @@ export function createServer(opts: ServerOptions): CallroomServer {
   const ringTimeoutMs = opts.ringTimeoutMs ?? 30_000;
   let boundPort = opts.port;
   let publicUrl = opts.publicUrl ?? '';
+  if (opts.webhooks && opts.webhooks.urls.length > 0 && (opts.cluster || !isOutboxStore(opts.store))) {
+    throw new Error('webhooks need the SQLite store of a single node (cluster mode does not deliver them yet)');
+  }
+  const webhooks =
+    opts.webhooks && opts.webhooks.urls.length > 0 && isOutboxStore(opts.store) ? new Webhooks({ store: opts.store, clock, log, metrics }, opts.webhooks) : null;
 
   const meetings = new Meetings({
     store: opts.store,
@@ -131,15 +145,23 @@ export function createServer(opts: ServerOptions): CallroomServer {
     meetings,
     presence: () => presence,
     ringTimeoutMs,
+    offlineRingMs: opts.cluster ? 0 : (opts.offlineRingMs ?? 0),
     onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
     onEnded,
     onError: (err, c) => log.error({ err, call: c.callID }, 'call transition failed'),
+    ...(webhooks ? { webhooks } : {}),
   });
   const presence: Presence = new Presence({
     sessions,
     store: opts.store,
     isInCall: (u) => calls.isInCall(u),
     isInMeeting: (u) => (sessions.get(u)?.meetingID ?? null) !== null,
+    ...(webhooks
+      ? {
+          onOnline: (u: string, online: boolean) =>
+            void webhooks.append(presenceEvents(u, online, clock.now())).catch((err: unknown) => log.error({ err, user: u }, 'webhook event not written')),
+        }
+      : {}),
   });
   const auth = new Auth({ ...opts.auth, maxLifetimeS: opts.auth.maxLifetimeS ?? limits.maxTokenLifetimeS });
   // Limits over time: in memory on one node; shared in Redis by the nodes of a cluster.
@@ -177,6 +199,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
         store: opts.store,
         sessions,
         config: queueConfig,
+        ...(webhooks ? { webhooks } : {}),
         facts: { online: (u) => sessions.isOnline(u), dnd: (u) => presence.hasDnd(u), inCall: (u) => calls.isInCall(u) },
       });
   const core: Core = cluster
@@ -196,6 +219,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       connections: () => connections.size,
       draining: () => draining,
       metricsToken: opts.metricsToken,
+      webhooks,
       // A revoked user's session logged in with a token now refused: it ends (close 4021). In a
       // cluster every node learns the cut-off and ends the session if it holds it.
       revoked: (userID, notBefore) => (cluster ? cluster.revoked(userID, notBefore) : core.sessions.get(userID)?.close('TOKEN_INVALID')),
@@ -244,6 +268,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
 
   return {
     core,
+    webhooks,
     get url() {
       return `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${boundPort}`;
     },
@@ -273,6 +298,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       }, limits.heartbeatMs);
       heartbeat.unref();
       retention.start();
+      webhooks?.start();
       return { port: boundPort, url: this.url };
     },
     async stop() {
@@ -283,6 +309,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
       calls.stop();
       if (queues instanceof LocalQueues) queues.stop();
       retention.stop();
+      webhooks?.stop();
       // Stop accepting, tell every client, give them a moment to go, then close the rest.
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // Calls stay open in the store: the next start restores them and the clients resume.

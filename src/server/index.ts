@@ -5,3 +5,6 @@ export type { Store, MeetingRecord, NewMeeting, CallQuery } from './store/types.
 export { Auth, type AuthConfig, type Identity } from './gateway/auth.js';
 export { systemClock, type Clock, type TimerHandle } from './clock.js';
 export { createLogger, type LogFormat, type LogLevel } from './log.js';
+export { verifyWebhook, signWebhook, WEBHOOK_HEADERS, type VerifyOptions, type VerifyResult, type HeaderBag } from './webhooks/sign.js';
+export type { WebhookEvent, WebhookEventType, WebhookData, MissedReason } from './webhooks/types.js';
+export type { WebhookOptions } from './webhooks/worker.js';

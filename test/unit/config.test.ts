@@ -170,3 +170,30 @@ test('config: --assign-timeout (CALLROOM_ASSIGN_TIMEOUT_MS) is 30 s by default, 
   refuses(['--assign-timeout', '10s'], { CALLROOM_API_SECRET: SECRET }, /--assign-timeout \(CALLROOM_ASSIGN_TIMEOUT_MS\).*whole number/);
   refuses(['--assign-timeout', '10'], { CALLROOM_API_SECRET: SECRET }, /--assign-timeout.*between 1000 and 600000/);
 });
+
+test('config: webhooks: URLs repeated or comma-separated (flag wins over the environment), the secret required, the retry time bounded', () => {
+  const env = { CALLROOM_API_SECRET: SECRET };
+  const c = parse(['--webhook-url', 'https://a.example.com/h,https://b.example.com/h', '--webhook-url', 'http://10.0.0.1:3000/x', '--webhook-secret', 'whsec-0123456789ab'], { ...env, CALLROOM_WEBHOOK_URL: 'https://ignored.example.com' });
+  assert.deepEqual(c.webhookUrl, ['https://a.example.com/h', 'https://b.example.com/h', 'http://10.0.0.1:3000/x']);
+  assert.equal(c.webhookSecret, 'whsec-0123456789ab');
+  assert.equal(c.webhookRetryFor, 24 * 3600_000, 'retried for 24 h by default');
+  const e = parse([], { ...env, CALLROOM_WEBHOOK_URL: 'https://a.example.com/h', CALLROOM_WEBHOOK_SECRET: 'whsec-0123456789ab', CALLROOM_WEBHOOK_RETRY_FOR_MS: '60000' });
+  assert.deepEqual([e.webhookUrl, e.webhookRetryFor], [['https://a.example.com/h'], 60_000]);
+  assert.deepEqual(parse([], env).webhookUrl, [], 'no webhooks by default');
+  refuses(['--webhook-url', 'https://a.example.com/h'], env, /--webhook-url.*needs --webhook-secret \(CALLROOM_WEBHOOK_SECRET\)/);
+  refuses(['--webhook-url', 'ftp://a.example.com/h', '--webhook-secret', 'whsec-0123456789ab'], env, /--webhook-url \(CALLROOM_WEBHOOK_URL\): "ftp:/);
+  refuses(['--webhook-url', 'https://a.example.com/h', '--webhook-secret', 'short'], env, /--webhook-secret \(CALLROOM_WEBHOOK_SECRET\) must be at least 16/);
+  refuses(['--webhook-retry-for', '10'], env, /--webhook-retry-for \(CALLROOM_WEBHOOK_RETRY_FOR_MS\) must be between/);
+  refuses(['--webhook-url', 'https://a.example.com/h', '--webhook-secret', 'whsec-0123456789ab', '--redis', 'redis://127.0.0.1:6379'], env, /--webhook-url.*single node.*--redis/);
+  // Repeating a list flag works for the other list option too.
+  assert.deepEqual(parse(['--allowed-origins', 'https://a.example.com', '--allowed-origins', 'https://b.example.com'], env).allowedOrigins, ['https://a.example.com', 'https://b.example.com']);
+});
+
+test('config: --offline-ring is 0 (603 at once) by default, bounded, and a single node only for now', () => {
+  const env = { CALLROOM_API_SECRET: SECRET };
+  assert.equal(parse([], env).offlineRing, 0);
+  assert.equal(parse(['--offline-ring', '30000'], env).offlineRing, 30_000);
+  assert.equal(parse([], { ...env, CALLROOM_OFFLINE_RING_MS: '5000' }).offlineRing, 5_000);
+  refuses(['--offline-ring=-1'], env, /--offline-ring \(CALLROOM_OFFLINE_RING_MS\) must be between/);
+  refuses(['--offline-ring', '1000', '--redis', 'redis://127.0.0.1:6379'], env, /--offline-ring.*single node.*--redis/);
+});

@@ -295,7 +295,7 @@ describe('queue rules: offers time out, are rejected, or are withdrawn', () => {
     const out = w.ok({ op: 'leave', u: 'c1' });
     assert.deepEqual(out.notices.find((n) => n.ev === 'queue.unassigned')?.payload, { queID: 1, userID: 'c1', reason: 'cancelled' });
     assert.deepEqual(World.offers(out), [['a', 'c2']]);
-    assert.deepEqual(out.observations, [{ kind: 'abandoned', queID: 1 }, { kind: 'offered', queID: 1, ms: 0 }]);
+    assert.deepEqual(out.observations, [{ kind: 'abandoned', queID: 1, user: 'c1', reason: 'cancelled' }, { kind: 'offered', queID: 1, ms: 0 }]);
   });
 });
 
@@ -308,7 +308,7 @@ describe('queue rules: service', () => {
     w.now += 4_000;
     const acc = w.ok({ op: 'accept', u: 'a', queID: 1, customer: 'c1' });
     assert.deepEqual(acc.notices.find((n) => n.ev === 'queue.left'), { userID: 'c1', ev: 'queue.left', payload: { queID: 1, reason: 'served', agent: 'a' } });
-    assert.deepEqual(acc.observations, [{ kind: 'served', queID: 1, ms: 4_000 }]);
+    assert.deepEqual(acc.observations, [{ kind: 'served', queID: 1, ms: 4_000, user: 'c1', agent: 'a' }]);
     w.join('c2', 1);
     assert.deepEqual(w.offersNow(), {}, 'serving c1: not idle');
     w.inCall.add('a');

@@ -107,3 +107,31 @@ test('sqlite store: a version-0 database (calls keyed by call_id) is migrated wi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sqlite store: webhook outbox rows are committed with the call write they come with; a duplicate call writes none; heads keep each key in order', async () => {
+  const t = tempStore();
+  let commits = 0;
+  t.store.onOutboxCommit(() => (commits += 1));
+  const row = (eventID: string, key: string, url = 'http://backend/h') => ({ eventID, url, key, type: 'call.ringing' as const, body: `{"id":"${eventID}"}`, createdAt: 1000 });
+  try {
+    const other = new Database(t.file, { readonly: true });
+    const count = () => (other.prepare('SELECT count(*) AS n FROM webhook_outbox').get() as { n: number }).n;
+    const c1 = newCall('c1', 'alice', 'bob', 1, 1000);
+    await t.store.insertCall(c1, [row('e1', 'call:c1')]);
+    assert.equal(count(), 1, 'the row is visible to another connection once the call write resolved');
+    assert.equal(commits, 1, 'listeners are told after the commit');
+    await assert.rejects(t.store.insertCall(c1, [row('e-dup', 'call:c1')]), DuplicateCallError);
+    assert.equal(count(), 1, 'a call write that fails writes no event');
+    await t.store.updateCall(applyCallEvent(c1, 'reject', 1100, 'bob'), [row('e2', 'call:c1'), row('e3', 'call:c1')]);
+    await t.store.appendOutbox([row('e4', 'user:alice'), row('e5', 'call:c1', 'http://other/h')]);
+    assert.deepEqual(t.store.outboxHeads(10).map((d) => d.eventID), ['e1', 'e4', 'e5'], 'one head per (url, key), oldest first');
+    await t.store.updateDelivery(t.store.outboxHeads(10)[0]!.seq, { status: 'sent', attempts: 1, nextAt: 1200, lastStatus: 200, lastError: null, sentAt: 1200 });
+    assert.deepEqual(t.store.outboxHeads(10).map((d) => d.eventID), ['e2', 'e4', 'e5'], 'the next event of the call comes up once the first is sent');
+    assert.equal(t.store.outboxDepth(), 4);
+    assert.deepEqual(t.store.recentDeliveries(2).map((d) => d.eventID), ['e5', 'e4']);
+    assert.equal(await t.store.pruneDeliveries(2000), 1, 'only done rows are pruned');
+    other.close();
+  } finally {
+    await t.done();
+  }
+});

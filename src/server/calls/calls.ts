@@ -11,8 +11,10 @@ import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
 import type { Session, SessionRegistry } from '../sessions.js';
 import { DuplicateCallError, type Store } from '../store/types.js';
-import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
+import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, ringFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
+import { calleeOfflineEvents, callEvents } from '../webhooks/events.js';
+import type { WebhookSink } from '../webhooks/types.js';
 
 export interface CallsDeps {
   store: Store;
@@ -21,10 +23,14 @@ export interface CallsDeps {
   meetings: Meetings;
   presence: () => Presence;
   ringTimeoutMs: number;
+  /** How long a call to a user who is not connected waits for them (0: it fails at once, 603). */
+  offlineRingMs?: number;
   /** Observability hooks: setup latency (invite received → callee told) and outcomes. */
   onDelivered?(setupMs: number): void;
   onEnded?(call: CallRecord): void;
   onError?(err: unknown, call: CallRecord): void;
+  /** Webhooks: the events of each change are written in the same commit as the change. */
+  webhooks?: WebhookSink;
 }
 
 interface LiveCall {
@@ -33,6 +39,8 @@ interface LiveCall {
   timer: TimerHandle | null;
   /** Whether the callee has been told of the call (an invite cancelled mid-write is not). */
   announced: boolean;
+  /** Waiting for the callee to connect (--offline-ring): they are told when they log in. */
+  waiting?: { caller: { userID: string; nickName: string }; usrExtDat: string; deadline: number };
 }
 
 export interface InviteArgs {
@@ -69,7 +77,8 @@ export class Calls {
       this.lastCreatedAt = Math.max(this.lastCreatedAt, record.createdAt);
       const meeting = meetings.info(record.meetingID);
       if (!meeting || this.byUser.has(record.caller) || this.byUser.has(record.callee)) {
-        await this.deps.store.updateCall(applyCallEvent(record, 'lost', Math.max(now, record.createdAt), null));
+        const lost = applyCallEvent(record, 'lost', Math.max(now, record.createdAt), null);
+        await this.deps.store.updateCall(lost, this.outbox(record, lost));
         continue;
       }
       const live: LiveCall = { record, meeting, timer: null, announced: true };
@@ -101,7 +110,15 @@ export class Calls {
 
   loggedIn(s: Session, resuming: boolean): void {
     const held = this.deps.sessions.release(s.userID);
-    if (!resuming && this.byUser.has(s.userID)) {
+    const mine = this.byUser.get(s.userID);
+    if (mine && mine.record.callee === s.userID && mine.record.state === 'ringing' && !mine.announced) {
+      // A call waiting for this callee rings on the new session; one whose invite is still being
+      // written is announced by the invite itself.
+      if (mine.waiting) this.announceWaiting(mine);
+      for (const h of held) s.send(h.ev, h.payload as never);
+      return;
+    }
+    if (!resuming && mine) {
       void this.userGone(s.userID);
       return;
     }
@@ -133,10 +150,15 @@ export class Calls {
       meetingAccess: meetings.access(a.meetingID, caller.userID, a.pswd),
       callerInCall: this.byUser.has(caller.userID),
       calleeOnline: sessions.isOnline(a.callee),
+      offlineRing: (this.deps.offlineRingMs ?? 0) > 0,
       calleeDnd: this.deps.presence().hasDnd(a.callee),
       calleeInCall: this.byUser.has(a.callee),
     });
-    if (failed) throw new CallroomError(failed.name, failed.message);
+    if (failed) {
+      // The backend hears of a call to a user who is not connected (it may wake their app).
+      if (failed.name === 'PEER_OFFLINE' && this.deps.webhooks) await this.deps.webhooks.append(calleeOfflineEvents(a.callID, caller.userID, a.callee, receivedAt));
+      throw new CallroomError(failed.name, failed.message);
+    }
 
     this.lastCreatedAt = Math.max(receivedAt, this.lastCreatedAt + 1);
     const live: LiveCall = {
@@ -150,19 +172,36 @@ export class Calls {
     this.byUser.set(caller.userID, live);
     this.byUser.set(a.callee, live);
     try {
-      await Promise.all([this.deps.store.insertCall(live.record), meetings.invite(a.meetingID, a.callee)]);
+      await Promise.all([this.deps.store.insertCall(live.record, this.outbox(null, live.record)), meetings.invite(a.meetingID, a.callee)]);
     } catch (err) {
       this.release(live);
       if (err instanceof DuplicateCallError) throw new CallroomError('BAD_ARGUMENT', `callID ${a.callID} is already in use`);
       throw err;
     }
     if (live.record.state !== 'ringing') return { callID: a.callID, meeting: live.meeting };
-    live.timer = clock.setTimeout(() => void this.timeout(live), this.deps.ringTimeoutMs);
+    const calleeOnline = sessions.isOnline(a.callee);
+    const ringMs = ringFor(calleeOnline, { ringTimeoutMs: this.deps.ringTimeoutMs, offlineRingMs: this.deps.offlineRingMs ?? 0 });
+    live.timer = clock.setTimeout(() => void this.timeout(live), ringMs);
     this.refreshPresence(live);
+    if (!calleeOnline) {
+      // The call waits for the callee to connect; the caller's success means "delivered or waiting".
+      live.waiting = { caller: { userID: caller.userID, nickName: caller.nickName }, usrExtDat: a.usrExtDat ?? '', deadline: clock.now() + ringMs };
+      return { callID: a.callID, meeting: live.meeting };
+    }
     live.announced = true;
     const delivered = this.tell(incomingNotice(live.record, { userID: caller.userID, nickName: caller.nickName }, live.meeting, a.usrExtDat ?? ''));
     if (delivered) this.deps.onDelivered?.(clock.now() - receivedAt);
     return { callID: a.callID, meeting: live.meeting };
+  }
+
+  /** The callee of a waiting call logged in: the call rings on their session for the time left. */
+  private announceWaiting(live: LiveCall): void {
+    const w = live.waiting!;
+    live.waiting = undefined;
+    live.announced = true;
+    this.refreshPresence(live);
+    const left = Math.max(0, w.deadline - this.deps.clock.now());
+    this.tell(incomingNotice(live.record, w.caller, this.deps.meetings.info(live.record.meetingID) ?? live.meeting, w.usrExtDat, left));
   }
 
   async accept(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string; meeting: MeetInfo }> {
@@ -222,7 +261,7 @@ export class Calls {
     live.record = next;
     if (next.state === 'ended') this.release(live);
     this.refreshPresence(live);
-    await this.deps.store.updateCall(next);
+    await this.deps.store.updateCall(next, this.outbox(prev, next));
     if (next.state === 'ended') {
       if (!keepsInvitation(next)) await this.deps.meetings.uninvite(next.meetingID, next.callee);
       this.deps.onEnded?.(next);
@@ -233,6 +272,11 @@ export class Calls {
       if (n.userID === prev.callee && !live.announced) continue;
       this.tell(n);
     }
+  }
+
+  /** The webhook deliveries that go with a change of a call record (none without webhooks). */
+  private outbox(prev: CallRecord | null, next: CallRecord) {
+    return this.deps.webhooks?.rows(callEvents(prev, next));
   }
 
   private tell(n: Notice): boolean {

@@ -64,6 +64,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookSent = new Counter({ name: 'callroom_webhooks_sent_total', help: 'Webhook events delivered (a 2xx answer), by event type', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly webhookFailed = new Counter({ name: 'callroom_webhooks_failed_total', help: 'Webhook delivery attempts that failed (not 2xx, refused, timed out), by event type', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly webhookRetried = new Counter({ name: 'callroom_webhooks_retried_total', help: 'Failed webhook deliveries scheduled to be tried again, by event type', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly webhookGivenUp = new Counter({ name: 'callroom_webhooks_given_up_total', help: 'Webhook deliveries given up after --webhook-retry-for, by event type', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly webhookDepth = new Gauge({ name: 'callroom_webhooks_queue_depth', help: 'Webhook deliveries in the outbox not yet delivered nor given up', registers: [this.registry] });
+  readonly webhookLatency = new Histogram({
+    name: 'callroom_webhooks_delivery_seconds',
+    help: 'Time from a webhook event being committed to its delivery (retries included)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120, 600, 3600],
+    registers: [this.registry],
+  });
+
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'callroom_' });
   }

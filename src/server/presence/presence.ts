@@ -13,6 +13,8 @@ export interface PresenceDeps {
   store: Store;
   isInCall(userID: string): boolean;
   isInMeeting(userID: string): boolean;
+  /** A user came online or went offline (their status left or reached 0). */
+  onOnline?(userID: string, online: boolean): void;
 }
 
 export class Presence {
@@ -66,6 +68,9 @@ export class Presence {
     const key = statusKey(st);
     const prev = this.lastSent.get(userID) ?? '0:0';
     if (prev === key) return;
+    const wasOnline = !prev.startsWith('0:');
+    const isOnline = st.status !== 0;
+    if (wasOnline !== isOnline) this.deps.onOnline?.(userID, isOnline);
     if (key === '0:0') this.lastSent.delete(userID);
     else this.lastSent.set(userID, key);
     for (const sub of this.subscribers) sub.send('user.status', st);

@@ -9,12 +9,16 @@ import type { Clock, TimerHandle } from '../clock.js';
 import { QueueBook } from '../rules/queue-book.js';
 import { decideQueue, type QueueFacts, type QueueOp, type QueueOpName, type QueueOutcome, type QueueRuleConfig } from '../rules/queues.js';
 import type { SessionRegistry } from '../sessions.js';
+import { queueEvents } from '../webhooks/events.js';
+import type { WebhookSink } from '../webhooks/types.js';
 import { QueueEngine, type QueueEngineDeps } from './engine.js';
 
 export interface LocalQueuesDeps extends QueueEngineDeps {
   sessions: SessionRegistry;
   facts: QueueFacts;
   config: QueueRuleConfig;
+  /** Webhooks: a decision's queue events are written with its changes to the book. */
+  webhooks?: WebhookSink;
 }
 
 /** How often who is online is checked (ms). */
@@ -44,10 +48,11 @@ export class LocalQueues extends QueueEngine {
     const { clock, facts, config, store, sessions } = this.deps;
     const out = decideQueue(this.book, op, clock.now(), facts, config);
     this.arm(out.nextDeadline);
+    const events = this.deps.webhooks ? queueEvents(out.observations, clock.now()) : [];
     if (out.changes.length > 0) {
       this.gauge(this.book);
-      await store.saveQueueBook?.(out.changes);
-    }
+      await store.saveQueueBook?.(out.changes, this.deps.webhooks?.rows(events));
+    } else if (events.length > 0) await this.deps.webhooks?.append(events);
     for (const n of out.notices) sessions.deliver(n.userID, n.ev, n.payload as never);
     return out;
   }

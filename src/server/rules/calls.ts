@@ -22,6 +22,8 @@ export interface InviteFacts {
   meetingAccess: ErrorName | null;
   callerInCall: boolean;
   calleeOnline: boolean;
+  /** A callee who is not connected may be waited for (`--offline-ring` > 0; one node only). */
+  offlineRing?: boolean;
   calleeDnd: boolean;
   calleeInCall: boolean;
 }
@@ -41,7 +43,7 @@ export function checkInvite(f: InviteFacts): RuleError | null {
   if (f.callIDTaken) return { name: 'BAD_ARGUMENT', message: 'this callID is already in use' };
   if (f.meetingAccess !== null) return { name: 'MEETING_NOT_FOUND' };
   if (f.callerInCall) return { name: 'ALREADY_IN_CALL' };
-  if (!f.calleeOnline) return { name: 'PEER_OFFLINE' };
+  if (!f.calleeOnline && f.offlineRing !== true) return { name: 'PEER_OFFLINE' };
   if (f.calleeDnd || f.calleeInCall) return { name: 'PEER_BUSY' };
   return null;
 }
@@ -129,9 +131,21 @@ export function keepsInvitation(ended: CallRecord): boolean {
   return ended.answeredAt !== null;
 }
 
-/** What the callee is told when a call starts ringing. */
-export function incomingNotice(rec: CallRecord, caller: Member, meeting: MeetInfo, usrExtDat: string): Notice {
-  return { userID: rec.callee, ev: 'call.incoming', payload: { callID: rec.callID, caller, meeting, usrExtDat } };
+/**
+ * What the callee is told when a call starts ringing. `ringsForMs`: a call that waited for its
+ * callee to connect (`--offline-ring`) rings on their new session for the time it has left.
+ */
+export function incomingNotice(rec: CallRecord, caller: Member, meeting: MeetInfo, usrExtDat: string, ringsForMs?: number): Notice {
+  return { userID: rec.callee, ev: 'call.incoming', payload: { callID: rec.callID, caller, meeting, usrExtDat, ...(ringsForMs !== undefined ? { ringsForMs } : {}) } };
+}
+
+/**
+ * How long a new call rings before it ends unanswered (604): the ring timeout when the callee is
+ * connected; the offline-ring wait when the call waits for them to connect (the time left of it
+ * is what it rings for once they do).
+ */
+export function ringFor(calleeOnline: boolean, cfg: { ringTimeoutMs: number; offlineRingMs: number }): number {
+  return calleeOnline ? cfg.ringTimeoutMs : cfg.offlineRingMs;
 }
 
 /** What `session.info` tells `me` of their open call `rec` (the facade's GetSessionInfo). */

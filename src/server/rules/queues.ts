@@ -104,8 +104,8 @@ export interface QueueOpResults {
 /** What a decision measured, for the figures in /metrics. */
 export type QueueObservation =
   | { kind: 'offered'; queID: number; ms: number }
-  | { kind: 'served'; queID: number; ms: number }
-  | { kind: 'abandoned'; queID: number };
+  | { kind: 'served'; queID: number; ms: number; user: string; agent: string }
+  | { kind: 'abandoned'; queID: number; user: string; reason: 'cancelled' | 'gone' };
 
 export interface QueueOutcome<O extends QueueOpName = QueueOpName> {
   result: QueueOpResults[O] | null;
@@ -307,7 +307,7 @@ class Decision {
     if (w.agent) this.withdrawFrom(w.agent, w, reason);
     this.b.deleteWaiter(u);
     this.countFigure(w.q, (f) => ({ ...f, abandoned: f.abandoned + 1 }));
-    this.observations.push({ kind: 'abandoned', queID: w.q });
+    this.observations.push({ kind: 'abandoned', queID: w.q, user: u, reason });
     return { queID: w.q };
   }
 
@@ -372,7 +372,7 @@ class Decision {
       serving: { u: w.u, nick: w.nick, q: w.q, ext: w.ext, waitedMs, since: this.now, deadline: this.now + this.cfg.assignTimeoutMs },
     });
     this.countFigure(queID, (f) => ({ ...f, served: f.served + 1, avgWaitMs: average(f.avgWaitMs, waitedMs) }));
-    this.observations.push({ kind: 'served', queID, ms: waitedMs });
+    this.observations.push({ kind: 'served', queID, ms: waitedMs, user: customer, agent: u });
     this.tell(customer, 'queue.left', { queID, reason: 'served', agent: u });
     return { user: { ...queueUser(w, this.now), waitedMs } };
   }

@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CheckpointerData } from './checkpointer.js';
 import type { CallRecord } from '../../protocol/messages.js';
+import type { DeliveryUpdate, OutboxRow, OutboxStore, StoredDelivery } from '../webhooks/types.js';
 import { DuplicateCallError, type CallQuery, type MeetingRecord, type NewMeeting, type Store } from './types.js';
 
 /**
@@ -63,6 +64,23 @@ CREATE TABLE IF NOT EXISTS dnd (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
 const EXTRA_TABLES = `
 CREATE TABLE IF NOT EXISTS token_cutoffs (user_id TEXT PRIMARY KEY, not_before INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS queue_book (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS webhook_outbox (
+  seq INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  key TEXT NOT NULL,
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  last_status INTEGER,
+  last_error TEXT,
+  sent_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS webhook_outbox_pending ON webhook_outbox(url, key, seq) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_outbox_done ON webhook_outbox(created_at) WHERE status <> 'pending';
 `;
 
 /** Columns added without a schema version of their own: added when missing. */
@@ -129,6 +147,40 @@ function rowToCall(r: CallRow): CallRecord {
   };
 }
 
+interface DeliveryRow {
+  seq: number;
+  event_id: string;
+  url: string;
+  key: string;
+  type: string;
+  body: string;
+  created_at: number;
+  status: string;
+  attempts: number;
+  next_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  sent_at: number | null;
+}
+
+function rowToDelivery(r: DeliveryRow): StoredDelivery {
+  return {
+    seq: r.seq,
+    eventID: r.event_id,
+    url: r.url,
+    key: r.key,
+    type: r.type as StoredDelivery['type'],
+    body: r.body,
+    createdAt: r.created_at,
+    status: r.status as StoredDelivery['status'],
+    attempts: r.attempts,
+    nextAt: r.next_at,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    sentAt: r.sent_at,
+  };
+}
+
 interface Pending {
   run(): unknown;
   resolve(v: unknown): void;
@@ -155,7 +207,7 @@ const CHECKPOINTER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeM
 /** How long close() waits for the checkpointer thread to finish before stopping it. */
 const CHECKPOINTER_STOP_MS = 2_000;
 
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, OutboxStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private queue: Pending[] = [];
@@ -163,6 +215,9 @@ export class SqliteStore implements Store {
   private closed = false;
   private checkpointer: Worker | null = null;
   private readonly stmt;
+  private readonly outboxListeners: (() => void)[] = [];
+  /** Whether the group being built wrote outbox rows (listeners are told after its commit). */
+  private outboxWritten = false;
 
   constructor(readonly file: string, opts: SqliteStoreOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -218,6 +273,19 @@ export class SqliteStore implements Store {
       queuePut: d.prepare('INSERT INTO queue_book (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v'),
       queueDel: d.prepare('DELETE FROM queue_book WHERE k = ?'),
       queueAll: d.prepare('SELECT k, v FROM queue_book'),
+      outboxInsert: d.prepare('INSERT INTO webhook_outbox (event_id, url, key, type, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      // The first pending row of each (url, key): a later event of a call waits for the earlier one.
+      outboxHeads: d.prepare(
+        `SELECT * FROM webhook_outbox o WHERE o.status = 'pending' AND NOT EXISTS (
+           SELECT 1 FROM webhook_outbox p WHERE p.status = 'pending' AND p.url = o.url AND p.key = o.key AND p.seq < o.seq
+         ) ORDER BY o.seq LIMIT ?`,
+      ),
+      outboxUpdate: d.prepare('UPDATE webhook_outbox SET status = ?, attempts = ?, next_at = ?, last_status = ?, last_error = ?, sent_at = ? WHERE seq = ?'),
+      outboxRecent: d.prepare('SELECT * FROM webhook_outbox ORDER BY seq DESC LIMIT ?'),
+      outboxDepth: d.prepare("SELECT count(*) AS n FROM webhook_outbox WHERE status = 'pending'"),
+      outboxPrune: d.prepare(
+        `DELETE FROM webhook_outbox WHERE seq IN (SELECT seq FROM webhook_outbox WHERE status <> 'pending' AND created_at < ? LIMIT ${PRUNE_BATCH})`,
+      ),
     };
   }
 
@@ -275,6 +343,7 @@ export class SqliteStore implements Store {
     this.queue = [];
     if (batch.length === 0) return;
     const { begin, commit, rollback } = this.stmt;
+    this.outboxWritten = false;
     try {
       begin.run();
       for (const p of batch) {
@@ -297,6 +366,14 @@ export class SqliteStore implements Store {
       if (p.failed) p.reject(p.value);
       else p.resolve(p.value);
     }
+    if (this.outboxWritten) for (const fn of this.outboxListeners) fn();
+  }
+
+  /** Inserts outbox rows, inside the write that makes the change they report. */
+  private putOutbox(rows: OutboxRow[] | undefined): void {
+    if (!rows || rows.length === 0) return;
+    for (const r of rows) this.stmt.outboxInsert.run(r.eventID, r.url, r.key, r.type, r.body, r.createdAt, r.createdAt);
+    this.outboxWritten = true;
   }
 
   createMeeting(m: NewMeeting): Promise<MeetingRecord> {
@@ -345,7 +422,7 @@ export class SqliteStore implements Store {
     return [...byID.values()];
   }
 
-  insertCall(c: CallRecord): Promise<void> {
+  insertCall(c: CallRecord, outbox?: OutboxRow[]): Promise<void> {
     return this.write(() => {
       try {
         this.stmt.insertCall.run(c.callID, c.caller, c.callee, c.meetingID, c.state, c.createdAt, c.answeredAt, c.endedAt, c.outcome, c.endedBy);
@@ -353,11 +430,50 @@ export class SqliteStore implements Store {
         if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new DuplicateCallError(c.callID);
         throw err;
       }
+      // After the call: a duplicate call writes no event (its statement failed first).
+      this.putOutbox(outbox);
     });
   }
 
-  updateCall(c: CallRecord): Promise<void> {
-    return this.write(() => void this.stmt.updateCall.run(c.state, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.queue ? JSON.stringify(c.queue) : null, c.callID));
+  updateCall(c: CallRecord, outbox?: OutboxRow[]): Promise<void> {
+    return this.write(() => {
+      this.stmt.updateCall.run(c.state, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.queue ? JSON.stringify(c.queue) : null, c.callID);
+      this.putOutbox(outbox);
+    });
+  }
+
+  // ---- the webhook outbox (webhooks/types.ts) ----
+  appendOutbox(rows: OutboxRow[]): Promise<void> {
+    return this.write(() => this.putOutbox(rows));
+  }
+
+  onOutboxCommit(fn: () => void): void {
+    this.outboxListeners.push(fn);
+  }
+
+  outboxHeads(limit: number): StoredDelivery[] {
+    return (this.stmt.outboxHeads.all(limit) as DeliveryRow[]).map(rowToDelivery);
+  }
+
+  updateDelivery(seq: number, u: DeliveryUpdate): Promise<void> {
+    return this.write(() => void this.stmt.outboxUpdate.run(u.status, u.attempts, u.nextAt, u.lastStatus, u.lastError, u.sentAt, seq));
+  }
+
+  recentDeliveries(limit: number): StoredDelivery[] {
+    return (this.stmt.outboxRecent.all(limit) as DeliveryRow[]).map(rowToDelivery);
+  }
+
+  outboxDepth(): number {
+    return (this.stmt.outboxDepth.get() as { n: number }).n;
+  }
+
+  async pruneDeliveries(before: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.write(() => this.stmt.outboxPrune.run(before).changes);
+      total += n;
+      if (n < PRUNE_BATCH) return total;
+    }
   }
 
   async getCall(callID: string): Promise<CallRecord | undefined> {
@@ -388,12 +504,13 @@ export class SqliteStore implements Store {
   }
 
   /** Writes the queue book's changed entries (a null value deletes the entry), in one statement group. */
-  saveQueueBook(changes: [string, string | null][]): Promise<void> {
+  saveQueueBook(changes: [string, string | null][], outbox?: OutboxRow[]): Promise<void> {
     return this.write(() => {
       for (const [k, v] of changes) {
         if (v === null) this.stmt.queueDel.run(k);
         else this.stmt.queuePut.run(k, v);
       }
+      this.putOutbox(outbox);
     });
   }
 

@@ -4,6 +4,7 @@
  * could lose.
  */
 import type { CallRecord } from '../../protocol/messages.js';
+import type { OutboxRow } from '../webhooks/types.js';
 
 export interface MeetingRecord {
   id: number;
@@ -40,9 +41,12 @@ export interface Store {
   /** All live meetings, loaded once at start. */
   loadMeetings(): Promise<MeetingRecord[]>;
 
-  /** Inserts a new call record; rejects with `DuplicateCallError` if the callID is taken. */
-  insertCall(c: CallRecord): Promise<void>;
-  updateCall(c: CallRecord): Promise<void>;
+  /**
+   * Inserts a new call record; rejects with `DuplicateCallError` if the callID is taken. `outbox`:
+   * webhook deliveries written in the same commit (a store without an outbox ignores them).
+   */
+  insertCall(c: CallRecord, outbox?: OutboxRow[]): Promise<void>;
+  updateCall(c: CallRecord, outbox?: OutboxRow[]): Promise<void>;
   getCall(callID: string): Promise<CallRecord | undefined>;
   listCalls(q: CallQuery): Promise<CallRecord[]>;
   /** Calls not yet ended (ringing or active), e.g. left by a crash. */
@@ -62,7 +66,7 @@ export interface Store {
   /** The queue book's entries (rules/queue-book.ts), loaded once at start (one node; a cluster keeps them in Redis). */
   loadQueueBook?(): Promise<[string, string][]>;
   /** Writes changed queue-book entries (null deletes), all or none. */
-  saveQueueBook?(changes: [string, string | null][]): Promise<void>;
+  saveQueueBook?(changes: [string, string | null][], outbox?: OutboxRow[]): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,100 @@
+/**
+ * Webhooks: the events the server reports to an app's backend, and the outbox they wait in. An
+ * outbox row is one event for one URL, written in the same commit as the change it reports, and
+ * kept until it is delivered (or its retry time is over).
+ */
+import type { CallRecord } from '../../protocol/messages.js';
+
+export type WebhookEventType =
+  | 'call.ringing'
+  | 'call.missed'
+  | 'call.ended'
+  | 'user.online'
+  | 'user.offline'
+  | 'queue.served'
+  | 'queue.abandoned';
+
+/** Why a call was missed: how an unanswered call ended, or that the callee was not connected. */
+export type MissedReason = 'no_answer' | 'rejected' | 'cancelled' | 'lost' | 'callee_offline';
+
+export interface WebhookData {
+  'call.ringing': { callID: string; caller: string; callee: string; meetingID: number; createdAt: number };
+  'call.missed': { callID: string; caller: string; callee: string; reason: MissedReason; at: number };
+  'call.ended': { call: CallRecord };
+  'user.online': { userID: string };
+  'user.offline': { userID: string };
+  /** An agent accepted a waiting customer (`user`). */
+  'queue.served': { queID: number; user: string; agent: string; waitedMs: number };
+  /** A customer left the line before an agent accepted them: they cancelled, or went offline past the grace. */
+  'queue.abandoned': { queID: number; user: string; reason: 'cancelled' | 'gone' };
+}
+
+/** One event, as its JSON body says it (the same for every URL and every attempt). */
+export type WebhookEvent = {
+  [T in WebhookEventType]: { id: string; type: T; createdAt: number; data: WebhookData[T] };
+}[WebhookEventType];
+
+/** An event with the key it is ordered by: events of one key reach a URL in the order they were made. */
+export interface KeyedEvent {
+  event: WebhookEvent;
+  /** `call:<callID>`, `user:<userID>` or `queue:<queID>`. */
+  key: string;
+}
+
+export type DeliveryStatus = 'pending' | 'sent' | 'failed';
+
+/** What the store keeps of one event for one URL. */
+export interface OutboxRow {
+  eventID: string;
+  url: string;
+  key: string;
+  type: WebhookEventType;
+  body: string;
+  createdAt: number;
+}
+
+export interface StoredDelivery extends OutboxRow {
+  seq: number;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  sentAt: number | null;
+}
+
+export interface DeliveryUpdate {
+  status: DeliveryStatus;
+  attempts: number;
+  nextAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  sentAt: number | null;
+}
+
+/** The outbox as the delivery worker uses it (sqlite.ts implements it on one node). */
+export interface OutboxStore {
+  /** Writes rows on their own (a change with nothing else to store, e.g. a callee offline). */
+  appendOutbox(rows: OutboxRow[]): Promise<void>;
+  /** Calls `fn` after each commit that added outbox rows. */
+  onOutboxCommit(fn: () => void): void;
+  /** The first pending row of each (url, key), oldest first: only these may be sent now. */
+  outboxHeads(limit: number): StoredDelivery[];
+  updateDelivery(seq: number, u: DeliveryUpdate): Promise<void>;
+  /** The most recent rows, newest first. */
+  recentDeliveries(limit: number): StoredDelivery[];
+  /** Rows not yet delivered nor given up. */
+  outboxDepth(): number;
+  /** Deletes delivered and given-up rows older than `before` (ms). */
+  pruneDeliveries(before: number): Promise<number>;
+}
+
+export function isOutboxStore(s: object): s is OutboxStore {
+  return typeof (s as Partial<OutboxStore>).appendOutbox === 'function' && typeof (s as Partial<OutboxStore>).outboxHeads === 'function';
+}
+
+/** What a service needs of the webhooks to report a change: the rows to write with it, or a write of their own. */
+export interface WebhookSink {
+  rows(events: readonly KeyedEvent[]): OutboxRow[];
+  append(events: readonly KeyedEvent[]): Promise<void>;
+}
