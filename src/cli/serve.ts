@@ -59,7 +59,7 @@ export async function serve(argv: string[]): Promise<number> {
     meetingTtlMs: cfg.meetingTtl,
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl.replace(/\/+$/, '') } : {}),
     webRoot: existsSync(join(WEB_ROOT, 'index.html')) ? WEB_ROOT : null,
-    ice: { servers: cfg.iceServers, turnSecret: cfg.turnSecret, turnTtlSeconds: cfg.turnTtl },
+    ice: { servers: cfg.iceServers, turnSecret: cfg.turnSecret, turnTtlSeconds: cfg.turnTtl, relayOnly: cfg.iceRelayOnly },
     limits: {
       resumeGraceMs: cfg.resumeGrace,
       heartbeatMs: cfg.heartbeat,
@@ -106,7 +106,7 @@ export async function serve(argv: string[]): Promise<number> {
       ? `    cluster     Redis ${cfg.redis.replace(/\/\/[^@/]*@/, '//***@')} (node ${cfg.nodeId ?? 'random id'}, node timeout ${cfg.nodeTimeout} ms)`
       : `    database    ${resolve(dbFile)} (SQLite, durability ${cfg.durability})`,
     `    ring timeout ${cfg.ringTimeout} ms    queue assignment timeout ${cfg.assignTimeout} ms`,
-    `    ICE servers ${cfg.iceServers.length === 0 ? 'none (peers on one network only; see docs/operations.md)' : cfg.iceServers.map((s) => s.urls.join(' ')).join(', ')}${cfg.turnSecret ? ' (TURN credentials from --turn-secret)' : ''}`,
+    `    ICE servers ${cfg.iceServers.length === 0 ? 'none (peers on one network only; see docs/operations.md)' : cfg.iceServers.map((s) => s.urls.join(' ')).join(', ')}${cfg.turnSecret ? ' (TURN credentials from --turn-secret)' : ''}${cfg.iceRelayOnly ? ', relay only' : ''}`,
   ];
   if (cfg.dev) {
     const loopback = cfg.host === '127.0.0.1' || cfg.host === '::1' || cfg.host === 'localhost';

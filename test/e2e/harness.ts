@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type CallroomServer } from '../../src/server/app.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
+import type { IceConfig } from '../../src/server/ice.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/test/e2e → dist/web */
@@ -29,7 +30,7 @@ export interface E2EServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { ringTimeoutMs?: number } = {}): Promise<E2EServer> {
+export async function startServer(opts: { ringTimeoutMs?: number; ice?: IceConfig } = {}): Promise<E2EServer> {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`the page is not built (${WEB_ROOT}): run npm run build`);
   const dir = mkdtempSync(join(tmpdir(), 'callroom-e2e-'));
   const server = createServer({
@@ -40,6 +41,7 @@ export async function startServer(opts: { ringTimeoutMs?: number } = {}): Promis
     dev: true,
     webRoot: WEB_ROOT,
     ringTimeoutMs: opts.ringTimeoutMs ?? 30_000,
+    ...(opts.ice ? { ice: opts.ice } : {}),
   });
   const { url } = await server.start();
   return {
