@@ -8,9 +8,12 @@
  *   await local.start();                        // camera + microphone, or what there is
  *   const { members } = await client.enterMeeting(id);
  *   const room = new MediaRoom({ client, meetingID: id, selfID: client.user!.userID,
- *                                local, iceServers: await client.getIceServers() });
+ *                                local, ...(await client.getIceConfig()) });
  *   room.on('stream', ({ userID, stream }) => { videoOf(userID).srcObject = stream; });
  *   room.on('left', ({ userID }) => removeVideo(userID));
+ *   room.on('health', ({ state, reason }) => {   // connected | retrying | failed (+ reason)
+ *     if (state !== 'retrying') void client.reportCallMedia(callID, state);
+ *   });
  *   room.start(members);
  *
  * The member who enters opens a link to each member already there; those members answer. Which
