@@ -15,8 +15,8 @@ class FakeLink implements HealthLink {
   localCandidates = 0;
   bytes = 0;
   restarts = 0;
-  async inboundBytes(): Promise<number> {
-    return this.bytes;
+  async mediaFlows(): Promise<boolean> {
+    return this.bytes > 0;
   }
   restartIce(): void {
     this.restarts++;

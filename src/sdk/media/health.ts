@@ -4,7 +4,8 @@
  * gathering ended with no local candidate (a TURN server that refuses our credentials with
  * relay-only media) or whose ICE failed. In trouble it restarts ICE once and waits `timeoutMs`
  * again; still in trouble, it reports `failed` and gives up. Media flows when the peer
- * connection is connected and the inbound RTP byte counters (getStats) are above zero.
+ * connection is connected and the inbound RTP byte counters (getStats) are above zero (or the
+ * peer sends nothing at all: a member without devices).
  *
  * A link that carried media and fails later gets one restart again (a changed network).
  */
@@ -26,8 +27,11 @@ export interface HealthLink {
   readonly gatheredNothing: boolean;
   /** Local candidates gathered in the current generation. */
   readonly localCandidates: number;
-  /** Bytes received so far on inbound RTP streams. */
-  inboundBytes(): Promise<number>;
+  /**
+   * Whether media arrives: inbound RTP bytes above zero, or nothing to wait for (the peer sends
+   * nothing: no device, receive-only).
+   */
+  mediaFlows(): Promise<boolean>;
   restartIce(): void;
 }
 
@@ -118,16 +122,16 @@ export class MediaHealth {
   private async check(): Promise<void> {
     this.poll = null;
     this.polling = true;
-    let bytes = 0;
+    let flows = false;
     try {
-      bytes = await this.link.inboundBytes();
+      flows = await this.link.mediaFlows();
     } catch {
-      bytes = 0;
+      flows = false;
     } finally {
       this.polling = false;
     }
     if (this.stopped || this._state === 'connected') return;
-    if (bytes > 0 && this.link.connectionState === 'connected') {
+    if (flows && this.link.connectionState === 'connected') {
       this.clear();
       this._state = 'connected';
       // Media flowed: a later failure gets its own restart.

@@ -114,14 +114,19 @@ export class PeerLink {
     this.pc.restartIce();
   }
 
-  /** Bytes received so far on the inbound RTP streams (audio and video). */
-  async inboundBytes(): Promise<number> {
+  /**
+   * Whether media arrives: bytes on the inbound RTP streams, or nothing negotiated to arrive (the
+   * peer has no device to send from, so there is nothing to wait for).
+   */
+  async mediaFlows(): Promise<boolean> {
+    const expected = this.pc.getTransceivers().some((t) => t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly');
+    if (!expected) return true;
     const report = await this.pc.getStats();
     let n = 0;
     report.forEach((s: { type?: string; bytesReceived?: number }) => {
       if (s.type === 'inbound-rtp') n += Number(s.bytesReceived ?? 0);
     });
-    return n;
+    return n > 0;
   }
 
   /** The selected candidate pair's local and remote candidate types (host, srflx, prflx, relay), or null. */
