@@ -7,7 +7,7 @@ import type { CallClient } from '../src/sdk/client.js';
 import type { MediaHealthReason, MediaHealthState } from '../src/sdk/media/health.js';
 import type { MediaRoom } from '../src/sdk/media/room.js';
 import { el } from './dom.js';
-import { t } from './i18n.js';
+import { currentLanguage, t } from './i18n.js';
 import type { StringKey } from './strings.js';
 
 const WHY: Record<MediaHealthReason, StringKey> = {
@@ -71,7 +71,9 @@ export class MediaHealthNotice {
       this.text.textContent = t('mediaRetrying');
     } else {
       const failed = [...this.byUser.values()].find((s) => s.state === 'failed');
-      const why = failed?.reason ? ` ${t(WHY[failed.reason])}` : '';
+      // Sentences in English are spaced; Chinese ones are not.
+      const gap = currentLanguage() === 'zh' ? '' : ' ';
+      const why = failed?.reason ? gap + t(WHY[failed.reason]) : '';
       this.text.textContent = t('mediaFailed') + why;
     }
   }

@@ -67,7 +67,19 @@ async function recordHealth(u: UserPage): Promise<void> {
     };
     g.__health = [];
     g.callroom.phone.on('media', ({ room }) => room.on('health', (h) => g.__health.push(h)));
+    // Every text the media notice shows, in order ('' while hidden).
+    const n = document.getElementById('media-health')!;
+    const w = globalThis as unknown as { __notices: string[] };
+    w.__notices = [];
+    new MutationObserver(() => {
+      const text = n.hidden ? '' : (n.textContent ?? '');
+      if ((w.__notices.at(-1) ?? '') !== text) w.__notices.push(text);
+    }).observe(n, { subtree: true, childList: true, characterData: true, attributes: true });
   });
+}
+
+function noticesOf(u: UserPage): Promise<string[]> {
+  return u.page.evaluate(() => (globalThis as unknown as { __notices: string[] }).__notices);
 }
 
 function healthOf(u: UserPage): Promise<Health[]> {
@@ -143,6 +155,7 @@ test('relay-only media through coturn: the call connects over relay candidates',
   const rec = await recordWhen(alice, 'media', 'connected');
   assert.equal(rec.state, 'active');
   assert.equal(await alice.page.locator('#media-health').isHidden(), true);
+  assert.deepEqual(await noticesOf(alice), [], 'no media notice in a call whose media connected');
   assert.equal(await alice.page.locator('#call-status').textContent(), 'Connected');
   await screenshot(alice, 'turn-01-relay-call.png');
 
@@ -186,6 +199,12 @@ test('a wrong TURN secret is reported: SDK event, the pages, the call record', {
       { userID: peer, state: 'failed', reason: 'no-candidates' },
     ], `${u.name}'s health events`);
   }
+  // The pages said they were trying again before they gave up.
+  const carolSaw = await noticesOf(carol);
+  assert.match(carolSaw[0] ?? '', /^No sound or picture is getting through yet\. Trying again…/, JSON.stringify(carolSaw));
+  assert.match(carolSaw.at(-1) ?? '', /^The call could not connect/);
+  const daveSaw = await noticesOf(dave);
+  assert.match(daveSaw[0] ?? '', /^声音和画面还没有连通，正在重试…/, JSON.stringify(daveSaw));
   // coturn refused callroom's usernames: the secret is wrong.
   await turn.logged(/user <\d+:carol>: incoming packet message processed, error 401/);
 
