@@ -2,6 +2,9 @@
  * The softphone page: wires the screens to one logged-in session at a time. Everything the page
  * does with the server goes through CallClient (src/sdk); media through LocalMedia/MediaRoom.
  */
+import { Attention } from './attention.js';
+import { installShortcuts } from './shortcuts.js';
+import { IncomingPreview } from './preview.js';
 import { CallClient, type LoginResult } from '../src/sdk/client.js';
 import { CallView } from './call-view.js';
 import { ConnectionNotice } from './connection.js';
@@ -12,6 +15,7 @@ import { currentLanguage, initLanguage, onLanguageChange, setLanguage, t, type L
 import { devToken, NeedsTokenError, nameToUserID, saved } from './login.js';
 import { msg, render, type Msg } from './outcome.js';
 import { Phone, type PhoneState } from './phone.js';
+import { QueueViews } from './queues.js';
 import { resumeState, type ResumeState } from './resume-state.js';
 import { Tones } from './tones.js';
 
@@ -43,6 +47,9 @@ class Session {
   readonly history: History;
   readonly view: CallView;
   readonly connection: ConnectionNotice;
+  readonly attention = new Attention();
+  private readonly preview = new IncomingPreview();
+  readonly queues: QueueViews;
   private notice: Msg | null = null;
 
   constructor(
@@ -55,7 +62,13 @@ class Session {
     this.contacts = new Contacts(client, user.userID, byId('contacts'), call);
     this.history = new History(client, user.userID, byId('history'), call);
     this.view = new CallView(client);
-    this.phone.on('state', (s) => this.showState(s));
+    this.queues = new QueueViews(client, this.phone, user.dnd);
+    this.phone.on('state', (s) => {
+      this.showState(s);
+      this.attention.phoneState(s);
+      if (s.kind === 'incoming') this.preview.show();
+      else this.preview.hide();
+    });
     this.phone.on('notice', (m) => {
       this.notice = m;
       say('notice', render(m));
@@ -68,6 +81,7 @@ class Session {
       void this.phone.resync();
       void this.contacts.start().catch(() => undefined);
       void this.refreshHistory().catch(() => undefined);
+      void this.queues.refresh().catch(() => undefined);
     });
     byId('me-name').textContent = t('you', { name: user.nickName });
     byId<HTMLInputElement>('dnd').checked = user.dnd;
@@ -100,7 +114,8 @@ class Session {
 
   async start(): Promise<void> {
     this.showState(this.phone.state);
-    await Promise.all([this.contacts.start(), this.refreshHistory()]);
+    // A server without queues (or a failed fetch) leaves the queue views empty; the phone works on.
+    await Promise.all([this.contacts.start(), this.refreshHistory(), this.queues.refresh().catch(() => undefined)]);
   }
 
   private async refreshHistory(): Promise<void> {
@@ -146,6 +161,8 @@ class Session {
     this.contacts.render();
     this.history.render();
     this.view.renderText();
+    this.attention.render();
+    this.queues.render();
     if (this.phone.state.kind === 'outgoing' || this.phone.state.kind === 'incoming') this.showState(this.phone.state);
   }
 
@@ -156,6 +173,9 @@ class Session {
     this.view.dispose();
     this.contacts.dispose();
     this.history.dispose();
+    this.attention.dispose();
+    this.preview.hide();
+    this.queues.dispose();
     this.client.removeAll();
     byId('me').hidden = true;
     say('notice', '');
@@ -249,7 +269,11 @@ function wire(): void {
   const dnd = byId<HTMLInputElement>('dnd');
   dnd.addEventListener('change', () => {
     const want = dnd.checked;
-    session?.client.setDnd(want).catch(() => (dnd.checked = !want));
+    const s = session;
+    s?.client.setDnd(want).then(
+      () => s.queues.agent.setDnd(want),
+      () => (dnd.checked = !want),
+    );
   });
   byId('call-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -269,9 +293,7 @@ function wire(): void {
   byId('btn-accept').addEventListener('click', () => void session?.phone.accept());
   byId('btn-reject').addEventListener('click', () => void session?.phone.reject());
   byId('btn-hangup').addEventListener('click', () => void session?.phone.hangup());
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && session?.phone.state.kind === 'outgoing') void session.phone.hangup();
-  });
+  installShortcuts();
   const lang = byId<HTMLSelectElement>('lang');
   lang.value = currentLanguage();
   lang.addEventListener('change', () => setLanguage(lang.value as Lang));

@@ -12,6 +12,7 @@ import { formatDuration } from './format.js';
 import { t } from './i18n.js';
 import { MediaHealthNotice } from './media-health.js';
 import { mediaOf } from './media-status.js';
+import { NetQuality } from './net-quality.js';
 import { deviceNotice } from './outcome.js';
 import type { PhoneState } from './phone.js';
 import { RemoteTile } from './remote-tile.js';
@@ -31,6 +32,7 @@ export class CallView {
   private readonly muteBtn = byId<HTMLButtonElement>('btn-mute');
   private readonly camBtn = byId<HTMLButtonElement>('btn-camera');
   private readonly hangBtn = byId<HTMLButtonElement>('btn-hangup');
+  private readonly net = new NetQuality();
   /** Removes the button listeners when the session ends. */
   private readonly listening = new AbortController();
   /** Media that does not get through: retrying, failed, and a hang-up button (web/media-health.ts). */
@@ -132,6 +134,7 @@ export class CallView {
         this.localVideo.srcObject = local.stream;
       }),
     );
+    this.net.start(room, () => [...this.tiles.keys()]);
     this.renderButtons();
     this.renderText();
     announce();
@@ -204,6 +207,7 @@ export class CallView {
     this.health.render();
     this.renderButtons();
     this.renderDuration();
+    this.net.render();
     for (const tile of this.tiles.values()) tile.relabel();
   }
 
@@ -213,6 +217,7 @@ export class CallView {
   }
 
   private detachMedia(): void {
+    this.net.stop();
     for (const off of this.offs) off();
     this.offs = [];
     this.health.detach();

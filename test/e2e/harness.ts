@@ -30,7 +30,17 @@ export interface E2EServer {
   close(): Promise<void>;
 }
 
-export async function startServer(opts: { ringTimeoutMs?: number; ice?: IceConfig } = {}): Promise<E2EServer> {
+export interface ServerOpts {
+  ringTimeoutMs?: number;
+  /** The time an agent has to accept or reject a customer offered (`--assign-timeout`). */
+  assignTimeoutMs?: number;
+  /** How long the server holds a session whose connection dropped (default 20 s). */
+  resumeGraceMs?: number;
+  /** STUN/TURN servers, TURN secret and relay-only for `ice.servers` (test/e2e/turn.test.ts). */
+  ice?: IceConfig;
+}
+
+export async function startServer(opts: ServerOpts = {}): Promise<E2EServer> {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`the page is not built (${WEB_ROOT}): run npm run build`);
   const dir = mkdtempSync(join(tmpdir(), 'callroom-e2e-'));
   const server = createServer({
@@ -41,6 +51,8 @@ export async function startServer(opts: { ringTimeoutMs?: number; ice?: IceConfi
     dev: true,
     webRoot: WEB_ROOT,
     ringTimeoutMs: opts.ringTimeoutMs ?? 30_000,
+    ...(opts.assignTimeoutMs !== undefined ? { assignTimeoutMs: opts.assignTimeoutMs } : {}),
+    ...(opts.resumeGraceMs !== undefined ? { limits: { resumeGraceMs: opts.resumeGraceMs } } : {}),
     ...(opts.ice ? { ice: opts.ice } : {}),
   });
   const { url } = await server.start();
@@ -259,7 +271,7 @@ export function bundlePages(): { server(): E2EServer; page(): Promise<Page> } {
  * tests; after them, the pages' errors reported and everything closed. Push the pages a test
  * opens onto `users`.
  */
-export function softphonePages(opts: { ringTimeoutMs?: number } = {}): { readonly srv: E2EServer; readonly browser: Browser; readonly users: UserPage[] } {
+export function softphonePages(opts: ServerOpts = {}): { readonly srv: E2EServer; readonly browser: Browser; readonly users: UserPage[] } {
   const suite = { srv: undefined as unknown as E2EServer, browser: undefined as unknown as Browser, users: [] as UserPage[] };
   before(async () => {
     suite.srv = await startServer(opts);

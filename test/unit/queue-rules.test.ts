@@ -449,6 +449,15 @@ describe('queue rules: what agents and customers are told', () => {
     assert.deepEqual(places(w.advance(STATUS_INTERVAL_MS)), [['c4', 2]], 'when it is over: only the customer whose place changed since they were told');
     w.now += 1_000;
     assert.deepEqual(places(w.ok({ op: 'leave', u: 'c5' })), [], 'the last one leaving moves nobody');
+    // A move waiting for its telling, then a departure after its time: told once, nothing left due.
+    for (const c of ['c6', 'c7']) w.join(c, 1);
+    w.now += 1_000;
+    w.ok({ op: 'leave', u: 'c2' });
+    w.now += 10;
+    w.ok({ op: 'leave', u: 'c4' });
+    w.now += STATUS_INTERVAL_MS * 2;
+    assert.deepEqual(places(w.ok({ op: 'leave', u: 'c6' })), [['c7', 1]]);
+    assert.equal(w.book.nextDeadline(), null, 'no telling left due');
   });
 
   it('the estimate: position × the recent service time ÷ agents', () => {

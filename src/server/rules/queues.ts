@@ -572,9 +572,10 @@ class Decision {
       // Arrivals join at the end: only a customer leaving the line moves the others.
       if (this.b.removedFrom(queID) !== was.removals) this.tellPlaces(queID);
     }
-    for (const m of [...this.b.marks.values()]) {
-      if (m.due !== null && m.due <= this.now && !this.before.has(m.queID)) this.tellStatus(m.queID, null);
-      if (m.placesDue !== null && m.placesDue <= this.now) this.tellPlaces(m.queID);
+    // Tellings that fell due (each mark read afresh: the loop above may have just made one).
+    for (const queID of [...this.b.marks.keys()]) {
+      if ((this.b.marks.get(queID)!.due ?? Infinity) <= this.now) this.tellStatus(queID, null);
+      if ((this.b.marks.get(queID)!.placesDue ?? Infinity) <= this.now) this.tellPlaces(queID);
     }
     for (const [u, queID] of this.newStaff) {
       if (this.b.queues.has(queID) && !this.notices.some((n) => n.userID === u && n.ev === 'queue.status' && n.payload.queID === queID)) {
