@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # System packages the tests need that npm cannot bring: Debian's Chromium for the browser
-# tests (test/e2e), and a small Chinese font so that the screenshots of the Chinese page can be
-# read. Installs only what is missing, so a second run does nothing. Never asks.
+# tests (test/e2e), coturn (turnserver) for the relay-only media test (test/e2e/turn.test.ts),
+# and a small Chinese font so that the screenshots of the Chinese page can be read. Installs
+# only what is missing, so a second run does nothing. Never asks.
 set -euo pipefail
 
 want=()
 [ -x /usr/bin/chromium ] || want+=(chromium)
+[ -x /usr/bin/turnserver ] || want+=(coturn)
 if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
   want+=(fonts-wqy-microhei)
 fi
@@ -15,7 +17,7 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
   if [ -x /usr/bin/chromium ]; then
-    echo "system-deps: no apt-get; screenshots of the Chinese page may show boxes without a Chinese font." >&2
+    echo "system-deps: no apt-get: install ${want[*]} yourself (without coturn the TURN test fails; without a Chinese font the Chinese screenshots show boxes)." >&2
     exit 0
   fi
   echo "system-deps: /usr/bin/chromium is missing and apt-get is not available." >&2
@@ -35,9 +37,10 @@ fi
 echo "system-deps: installing ${want[*]} (for the browser tests)..." >&2
 export DEBIAN_FRONTEND=noninteractive
 if [ -x /usr/bin/chromium ]; then
-  # Only the font is missing: nice to have, never a reason to fail the tests.
+  # Chromium is there: coturn and the font are installed if they can be. Without coturn the
+  # TURN test (test/e2e/turn.test.ts) fails saying so; without the font the screenshots show boxes.
   { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends "${want[@]}"; } </dev/null ||
-    echo "system-deps: could not install ${want[*]}; the Chinese screenshots may show boxes." >&2
+    echo "system-deps: could not install ${want[*]}: without coturn the TURN test fails; without the font the Chinese screenshots show boxes." >&2
   exit 0
 fi
 $SUDO apt-get update -q </dev/null

@@ -10,6 +10,7 @@ import type { MediaRoom } from '../src/sdk/media/room.js';
 import { byId, el } from './dom.js';
 import { formatDuration } from './format.js';
 import { t } from './i18n.js';
+import { MediaHealthNotice } from './media-health.js';
 import { mediaOf } from './media-status.js';
 import { NetQuality } from './net-quality.js';
 import { DevicePicker } from './device-picker.js';
@@ -44,9 +45,13 @@ export class CallView {
   });
   /** Removes the button listeners when the session ends. */
   private readonly listening = new AbortController();
+  /** Media that does not get through: retrying, failed, and a hang-up button (web/media-health.ts). */
+  private readonly health: MediaHealthNotice;
 
   constructor(private readonly client: CallClient) {
     const signal = this.listening.signal;
+    this.health = new MediaHealthNotice(client, () => this.hangBtn.click(), () => this.renderText());
+    byId('media-notice').before(this.health.root);
     this.muteBtn.addEventListener(
       'click',
       () => {
@@ -109,6 +114,7 @@ export class CallView {
     this.announce = announce;
     for (const m of members) this.ensureTile(m.userID, m.nickName || m.userID);
     this.localVideo.srcObject = local.stream;
+    this.health.attach(room, () => (this.state.kind === 'call' ? this.state.callID : null));
     this.offs.push(
       room.on('stream', ({ userID, stream }) => {
         this.ensureTile(userID, this.names.get(userID) ?? userID).setStream(stream);
@@ -200,6 +206,8 @@ export class CallView {
     let status = t('connecting');
     if (states.some((x) => x === 'connected')) status = t('connected');
     else if (states.some((x) => x === 'disconnected' || x === 'failed')) status = t('reconnecting');
+    // No media after the retry: say so instead of "Connecting…" (the notice says why).
+    if (this.health.worst === 'failed' && !states.some((x) => x === 'connected')) status = t('mediaFailedStatus');
     const alone = s.kind === 'room' && this.tiles.size === 0;
     this.box.dataset.empty = alone ? t('waitingOthers') : '';
     byId('call-status').textContent = alone ? '' : status;
@@ -213,6 +221,7 @@ export class CallView {
     const n = byId('media-notice');
     n.textContent = notice;
     n.hidden = notice === '';
+    this.health.render();
     this.renderButtons();
     this.renderDuration();
     this.net.render();
@@ -232,6 +241,7 @@ export class CallView {
     this.devices.detach();
     for (const off of this.offs) off();
     this.offs = [];
+    this.health.detach();
     this.local = null;
     this.localVideo.srcObject = null;
   }

@@ -7,7 +7,7 @@
 import { chosenDevices } from './device-choice.js';
 import type { CallClient } from '../src/sdk/client.js';
 import { CallroomError } from '../src/protocol/errors.js';
-import type { CallRecord, EventPayload, IceServer, MeetInfo, Member } from '../src/protocol/messages.js';
+import type { CallRecord, EventPayload, IceServer, IceTransportPolicy, MeetInfo, Member } from '../src/protocol/messages.js';
 import { newCallID } from '../src/sdk/client.js';
 import { LocalMedia } from '../src/sdk/media/local-media.js';
 import { MediaRoom } from '../src/sdk/media/room.js';
@@ -443,16 +443,16 @@ export class Phone extends TypedEmitter<PhoneEvents> {
    * out, so no signal from a member already inside is missed. Returns the meeting, or null.
    */
   private async joinMedia(meetingID: number, pswd: string | undefined, still: () => boolean): Promise<MeetInfo | null> {
-    let ice: IceServer[] = [];
+    let ice: { iceServers: IceServer[]; iceTransportPolicy: IceTransportPolicy } = { iceServers: [], iceTransportPolicy: 'all' };
     try {
-      [ice] = await Promise.all([this.client.getIceServers().catch(() => []), this.startLocal()]);
+      [ice] = await Promise.all([this.client.getIceConfig().catch(() => ice), this.startLocal()]);
     } catch {
       /* media problems are shown by the view; the call goes on */
     }
     if (!still()) return null;
     const local = this.local!;
     this.stopRoom();
-    const room = new MediaRoom({ client: this.client, meetingID, selfID: this.me.userID, local, iceServers: ice });
+    const room = new MediaRoom({ client: this.client, meetingID, selfID: this.me.userID, local, ...ice });
     this.room = room;
     this.meetingID = meetingID;
     try {

@@ -45,6 +45,7 @@ export const SERVE_OPTIONS = {
   nodeTimeout: { flag: 'node-timeout', env: 'CALLROOM_NODE_TIMEOUT_MS', kind: 'int', default: '5000', min: 500, max: 600_000, help: 'cluster mode: ms without a heartbeat after which a node is dead (its users are gone after the resume grace more)' },
   allowedOrigins: { flag: 'allowed-origins', env: 'CALLROOM_ALLOWED_ORIGINS', kind: 'list', help: 'comma-separated browser Origins allowed to connect (default: any)' },
   iceServers: { flag: 'ice-servers', env: 'CALLROOM_ICE_SERVERS', kind: 'string', help: 'STUN/TURN servers for media: comma-separated stun:/turn: URLs, or a JSON array of URLs and {urls, username, credential} (default: none, host candidates only)' },
+  iceRelayOnly: { flag: 'ice-relay-only', env: 'CALLROOM_ICE_RELAY_ONLY', kind: 'bool', help: "clients use TURN relays only (iceTransportPolicy 'relay'): no host or STUN candidates; needs a turn: URL in --ice-servers" },
   turnSecret: { flag: 'turn-secret', env: 'CALLROOM_TURN_SECRET', kind: 'string', help: "coturn's static-auth-secret (use-auth-secret): TURN URLs without a username get short-lived credentials" },
   presence: { flag: 'presence', env: 'CALLROOM_PRESENCE', kind: 'string', default: 'all', choices: ['all', 'contacts', 'none'], help: 'whose status a user sees: all online users, contacts (users they called or were called by, or the token\'s "contacts"), or none but their own' },
   maxMeetingsPerUser: { flag: 'max-meetings-per-user', env: 'CALLROOM_MAX_MEETINGS_PER_USER', kind: 'int', default: '100', min: 0, max: 1_000_000, help: 'meetings one user may have at once; more gets 907 LIMIT_REACHED (0 = unlimited)' },
@@ -87,6 +88,7 @@ export type ServeConfig = {
   allowedOrigins: string[];
   /** Parsed from --ice-servers. */
   iceServers: IceServer[];
+  iceRelayOnly: boolean;
   turnSecret: string | undefined;
   turnTtl: number;
   presence: 'all' | 'contacts' | 'none';
@@ -216,6 +218,9 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY =
   }
   if (cfg.turnSecret !== undefined && !cfg.iceServers.some((s) => s.username === undefined && s.urls.some((u) => /^turns?:/i.test(u)))) {
     throw new ConfigError(`${describe('turnSecret')} needs a turn: URL without a username in ${describe('iceServers')}, e.g. --ice-servers turn:turn.example.com:3478`);
+  }
+  if (cfg.iceRelayOnly && !cfg.iceServers.some((s) => s.urls.some((u) => /^turns?:/i.test(u)))) {
+    throw new ConfigError(`${describe('iceRelayOnly')} needs a turn: URL in ${describe('iceServers')}: without a relay no media can flow`);
   }
   if (cfg.redis !== undefined && !/^rediss?:\/\/[^\s]+$/.test(cfg.redis)) {
     throw new ConfigError(`${describe('redis')} must be a Redis URL like redis://127.0.0.1:6379, got "${cfg.redis}"`);

@@ -60,7 +60,7 @@ export async function serve(argv: string[]): Promise<number> {
     meetingTtlMs: cfg.meetingTtl,
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl.replace(/\/+$/, '') } : {}),
     webRoot: existsSync(join(WEB_ROOT, 'index.html')) ? WEB_ROOT : null,
-    ice: { servers: cfg.iceServers, turnSecret: cfg.turnSecret, turnTtlSeconds: cfg.turnTtl },
+    ice: { servers: cfg.iceServers, turnSecret: cfg.turnSecret, turnTtlSeconds: cfg.turnTtl, relayOnly: cfg.iceRelayOnly },
     limits: {
       resumeGraceMs: cfg.resumeGrace,
       heartbeatMs: cfg.heartbeat,
@@ -109,7 +109,7 @@ export async function serve(argv: string[]): Promise<number> {
       : `    database    ${resolve(dbFile)} (SQLite, durability ${cfg.durability})`,
     ...(cfg.webhookUrl.length > 0 ? [`    webhooks    ${cfg.webhookUrl.join(', ')} (retried for ${cfg.webhookRetryFor} ms)`] : []),
     `    ring timeout ${cfg.ringTimeout} ms${cfg.offlineRing > 0 ? ` (a callee not connected is waited for ${cfg.offlineRing} ms)` : ''}    queue assignment timeout ${cfg.assignTimeout} ms`,
-    `    ICE servers ${cfg.iceServers.length === 0 ? 'none (peers on one network only; see docs/operations.md)' : cfg.iceServers.map((s) => s.urls.join(' ')).join(', ')}${cfg.turnSecret ? ' (TURN credentials from --turn-secret)' : ''}`,
+    `    ICE servers ${cfg.iceServers.length === 0 ? 'none (peers on one network only; see docs/operations.md)' : cfg.iceServers.map((s) => s.urls.join(' ')).join(', ')}${cfg.turnSecret ? ' (TURN credentials from --turn-secret)' : ''}${cfg.iceRelayOnly ? ', relay only' : ''}`,
   ];
   if (cfg.dev) {
     const loopback = cfg.host === '127.0.0.1' || cfg.host === '::1' || cfg.host === 'localhost';

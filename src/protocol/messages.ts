@@ -85,6 +85,13 @@ export type CallOutcome = Static<typeof CallOutcome>;
 export const CallState = Type.Union([Type.Literal('ringing'), Type.Literal('active'), Type.Literal('ended')]);
 export type CallState = Static<typeof CallState>;
 
+/**
+ * Whether the media of an answered call connected, as its parties report it (`call.media`):
+ * 'connected' once media flowed, 'failed' when a party's client gave up on it. See rules/call-media.ts.
+ */
+export const CallMedia = Type.Union([Type.Literal('connected'), Type.Literal('failed')]);
+export type CallMedia = Static<typeof CallMedia>;
+
 /** A call record (CDR). Times are milliseconds since the epoch. */
 export const CallRecord = Type.Object({
   callID: Type.String(),
@@ -99,6 +106,8 @@ export const CallRecord = Type.Object({
   endedBy: Type.Union([Type.String(), Type.Null()]),
   /** Set on a call an agent placed to the customer a queue gave them: the queue, how long the customer waited, the agent. */
   queue: Type.Optional(Type.Object({ queID: Type.Integer(), waitedMs: Type.Integer(), agent: Type.String() })),
+  /** Whether media connected, once a party said so (`call.media`); absent when no party reported. */
+  media: Type.Optional(CallMedia),
 });
 export type CallRecord = Static<typeof CallRecord>;
 
@@ -143,6 +152,9 @@ export interface IceServer {
   username?: string;
   credential?: string;
 }
+
+/** RTCConfiguration.iceTransportPolicy: 'relay' uses TURN relays only (the operator's --ice-relay-only). */
+export type IceTransportPolicy = 'all' | 'relay';
 
 // ---------- requests (client → server) ----------
 function req<Op extends string, P extends Record<string, TSchema>>(op: Op, props: P) {
@@ -216,6 +228,8 @@ export const Requests = {
   'call.accept': req('call.accept', { callID: CallID, usrExtDat: Type.Optional(UsrExtDat) }),
   'call.reject': req('call.reject', { callID: CallID, usrExtDat: Type.Optional(UsrExtDat) }),
   'call.hangup': req('call.hangup', { callID: CallID, usrExtDat: Type.Optional(UsrExtDat) }),
+  /** A party of an active call says whether its media connected (the call record's `media`). */
+  'call.media': req('call.media', { callID: CallID, media: CallMedia }),
   'dnd.set': req('dnd.set', { dnd: Type.Boolean() }),
   'status.get': req('status.get', {
     userIDs: Type.Optional(Type.Array(UserID, { maxItems: Limits.statusQuery })),
@@ -296,13 +310,15 @@ export interface Results extends QueueResults {
   'call.accept': { callID: string; meeting: MeetInfo };
   'call.reject': { callID: string };
   'call.hangup': { callID: string };
+  /** `media`: what the record says now (a 'connected' is kept; see rules/call-media.ts). */
+  'call.media': { callID: string; media: CallMedia };
   'dnd.set': { dnd: boolean };
   'status.get': { users: UserStatus[] };
   'status.subscribe': { users: UserStatus[] };
   'status.unsubscribe': Record<string, never>;
   'calls.list': { calls: CallRecord[] };
-  /** `expiresAt`: when the TURN credentials stop working (ms), null when there are none. */
-  'ice.servers': { iceServers: IceServer[]; expiresAt: number | null };
+  /** `expiresAt`: when the TURN credentials stop working (ms), null when there are none. `iceTransportPolicy`: 'relay' with --ice-relay-only. */
+  'ice.servers': { iceServers: IceServer[]; expiresAt: number | null; iceTransportPolicy: IceTransportPolicy };
   'session.info': { call: SessionCall | null };
 }
 

@@ -9,6 +9,8 @@ import type {
   DataKind,
   EventName,
   IceServer,
+  IceTransportPolicy,
+  CallMedia,
   EventPayload,
   MeetInfo,
   Member,
@@ -558,6 +560,18 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   /** The STUN/TURN servers to use for media, with fresh TURN credentials. */
   async getIceServers(): Promise<IceServer[]> {
     return (await this.request('ice.servers', {})).iceServers;
+  }
+  /** The servers and whether to use relays only (the operator's --ice-relay-only): pass both to MediaRoom. */
+  async getIceConfig(): Promise<{ iceServers: IceServer[]; iceTransportPolicy: IceTransportPolicy }> {
+    const r = await this.request('ice.servers', {});
+    return { iceServers: r.iceServers, iceTransportPolicy: r.iceTransportPolicy === 'relay' ? 'relay' : 'all' };
+  }
+  /**
+   * Tells the server whether the call's media connected (the call record's `media`): send
+   * 'connected' on MediaRoom's `health` state 'connected', 'failed' on state 'failed'.
+   */
+  async reportCallMedia(callID: string, media: CallMedia): Promise<CallMedia> {
+    return (await this.request('call.media', { callID, media })).media;
   }
 
   // ---- presence ----

@@ -30,6 +30,6 @@ export type { RTCSDK, RTCSDKOptions, CRQueStatus, CRQueUser, CRQueueInfo, CRQueu
 export { CallroomError, ErrorCodes, errorName } from '../protocol/errors.js';
 /** Media needs WebRTC: these work in browsers (bundled code), not in Node itself. */
 export { LocalMedia, MediaRoom } from './media/index.js';
-export type { DeviceState, LocalMediaState, MediaRoomEvents, MediaRoomOptions } from './media/index.js';
+export type { DeviceState, LocalMediaState, MediaHealthReason, MediaHealthState, MediaRoomEvents, MediaRoomOptions } from './media/index.js';
 export type * from '../protocol/messages.js';
 export type * from '../protocol/queues.js';

@@ -15,6 +15,8 @@ export interface IceConfig {
   turnSecret?: string | undefined;
   /** How long the TURN credentials live (seconds, default one day). */
   turnTtlSeconds?: number | undefined;
+  /** --ice-relay-only: clients are asked to use TURN relays only (iceTransportPolicy 'relay'). */
+  relayOnly?: boolean | undefined;
 }
 
 export const DEFAULT_TURN_TTL_SECONDS = 24 * 3600;

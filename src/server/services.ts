@@ -4,7 +4,7 @@
  * the Redis-backed ones in cluster/. Methods that a cluster must answer from Redis may return a
  * promise; callers await them.
  */
-import type { CallRecord, SessionCall, DataKind, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload, UserStatus } from '../protocol/messages.js';
+import type { CallMedia, CallRecord, SessionCall, DataKind, MeetInfo, Member, MemberMedia, SignalKind, SignalPayload, UserStatus } from '../protocol/messages.js';
 import type { InviteArgs } from './calls/calls.js';
 import type { Session } from './sessions.js';
 
@@ -16,6 +16,8 @@ export interface CallService {
   accept(s: Session, callID: string, usrExtDat?: string): Promise<{ callID: string; meeting: MeetInfo }>;
   reject(s: Session, callID: string, usrExtDat?: string): Promise<{ callID: string }>;
   hangup(s: Session, callID: string, usrExtDat?: string): Promise<{ callID: string }>;
+  /** A party reports whether the call's media connected (rules/call-media.ts); CALL_NOT_FOUND unless active and theirs. */
+  media(s: Session, callID: string, report: CallMedia): Promise<{ callID: string; media: CallMedia }>;
   /** A session of `userID` ended (logout, kick, lost past the grace): its call ends by the contract. */
   userGone(userID: string): Promise<void>;
   /**

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type CallroomServer } from '../../src/server/app.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
+import type { IceConfig } from '../../src/server/ice.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/test/e2e → dist/web */
@@ -35,6 +36,8 @@ export interface ServerOpts {
   assignTimeoutMs?: number;
   /** How long the server holds a session whose connection dropped (default 20 s). */
   resumeGraceMs?: number;
+  /** STUN/TURN servers, TURN secret and relay-only for `ice.servers` (test/e2e/turn.test.ts). */
+  ice?: IceConfig;
 }
 
 export async function startServer(opts: ServerOpts = {}): Promise<E2EServer> {
@@ -50,6 +53,7 @@ export async function startServer(opts: ServerOpts = {}): Promise<E2EServer> {
     ringTimeoutMs: opts.ringTimeoutMs ?? 30_000,
     ...(opts.assignTimeoutMs !== undefined ? { assignTimeoutMs: opts.assignTimeoutMs } : {}),
     ...(opts.resumeGraceMs !== undefined ? { limits: { resumeGraceMs: opts.resumeGraceMs } } : {}),
+    ...(opts.ice ? { ice: opts.ice } : {}),
   });
   const { url } = await server.start();
   return {

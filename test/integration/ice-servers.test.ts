@@ -18,6 +18,7 @@ test('ice.servers: a logged-in client gets the STUN URLs and fresh coturn creden
     assert.ok(Number(expiry) >= before + 3600 && Number(expiry) <= before + 3601);
     assert.equal(turn.credential, createHmac('sha1', 'coturn-secret').update(turn.username!).digest('base64'));
     assert.equal(r.expiresAt, Number(expiry) * 1000);
+    assert.equal(r.iceTransportPolicy, 'all', 'every candidate type unless the operator asks for relays only');
     assert.deepEqual(await c.getIceServers(), r.iceServers);
   } finally {
     await t.close();
@@ -28,7 +29,22 @@ test('ice.servers: a server without ICE configuration answers with an empty list
   const t = await startServer();
   try {
     const c = await t.client('bob');
-    assert.deepEqual(await c.request('ice.servers', {}), { iceServers: [], expiresAt: null });
+    assert.deepEqual(await c.request('ice.servers', {}), { iceServers: [], expiresAt: null, iceTransportPolicy: 'all' });
+  } finally {
+    await t.close();
+  }
+});
+
+test("ice.servers: with relay-only media (--ice-relay-only) the answer says iceTransportPolicy 'relay', and getIceConfig passes it on", async () => {
+  const t = await startServer({ ice: { servers: [{ urls: ['turn:turn.example.com:3478'] }], turnSecret: 'coturn-secret', relayOnly: true } });
+  try {
+    const c = await t.client('carol');
+    const r = await c.request('ice.servers', {});
+    assert.equal(r.iceTransportPolicy, 'relay');
+    assert.match(r.iceServers[0]!.username!, /^\d+:carol$/);
+    const cfg = await c.getIceConfig();
+    assert.equal(cfg.iceTransportPolicy, 'relay');
+    assert.deepEqual(cfg.iceServers, r.iceServers);
   } finally {
     await t.close();
   }

@@ -68,3 +68,11 @@ test('config: a bad --ice-servers, or --turn-secret without a TURN URL, stops th
   assert.throws(() => parseServeConfig(['--dev', '--turn-secret', 'x'], {}), (err: unknown) => err instanceof ConfigError && /needs a turn: URL/.test(err.message));
   assert.throws(() => parseServeConfig(['--dev', '--ice-servers', 'stun:s.example.com', '--turn-secret', 'x'], {}), /needs a turn: URL/);
 });
+
+test('config: --ice-relay-only (CALLROOM_ICE_RELAY_ONLY) asks for relays only, and needs a turn: URL', () => {
+  assert.equal(parseServeConfig(['--dev'], {}).iceRelayOnly, false);
+  assert.equal(parseServeConfig(['--dev', '--ice-servers', 'turn:t.example.com', '--ice-relay-only'], {}).iceRelayOnly, true);
+  assert.equal(parseServeConfig(['--dev'], { CALLROOM_ICE_SERVERS: 'turn:t.example.com', CALLROOM_ICE_RELAY_ONLY: '1' }).iceRelayOnly, true);
+  assert.throws(() => parseServeConfig(['--dev', '--ice-relay-only'], {}), (err: unknown) => err instanceof ConfigError && /--ice-relay-only \(CALLROOM_ICE_RELAY_ONLY\) needs a turn: URL/.test(err.message));
+  assert.throws(() => parseServeConfig(['--dev', '--ice-servers', 'stun:s.example.com', '--ice-relay-only'], {}), /needs a turn: URL/);
+});

@@ -134,6 +134,18 @@ export function devicesArea(core: FacadeCore) {
   });
   av.on('screen', () => announce());
 
+  // Media that does not flow (MediaRoom `health`): NetStateChanged(0) at once, and the poller
+  // keeps 0 while it lasts; the server's call record hears whether media connected.
+  av.on('room', (r) => {
+    r?.on('health', ({ state }) => {
+      if (av.room !== r) return;
+      if (state === 'failed') stats.failed();
+      const c = core.loggedIn();
+      const callID = core.openCall.answeredCallID;
+      if (c && callID && state !== 'retrying') void c.reportCallMedia(callID, state).catch(() => undefined);
+    });
+  });
+
   core.onEnter(() => {
     announce();
     const self = core.selfID;

@@ -7,7 +7,7 @@
  * In Node (no WebRTC) every call here is a no-op and the status is 0 (unknown).
  */
 import { ErrorCodes } from '../../protocol/errors.js';
-import type { IceServer } from '../../protocol/messages.js';
+import type { IceServer, IceTransportPolicy } from '../../protocol/messages.js';
 import { TypedEmitter } from '../../shared/typed-emitter.js';
 import type { CallClient } from '../client.js';
 import { LocalMedia, type DeviceState, type MediaKind } from '../media/local-media.js';
@@ -100,20 +100,21 @@ export class FacadeMedia extends TypedEmitter<FacadeMediaEvents> {
     this.emit('status', kind, prev, next);
   }
 
-  /** Before entering: the ICE servers (none in Node, or when the server has none). */
-  async iceServers(c: CallClient): Promise<IceServer[]> {
-    return hasWebRTC() ? c.getIceServers().catch(() => []) : [];
+  /** Before entering: the ICE servers and policy (none in Node, or when the server has none). */
+  async iceServers(c: CallClient): Promise<{ iceServers: IceServer[]; iceTransportPolicy: IceTransportPolicy }> {
+    const none = { iceServers: [], iceTransportPolicy: 'all' as const };
+    return hasWebRTC() ? c.getIceConfig().catch(() => none) : none;
   }
 
   /**
    * Right after EnterMeeting succeeds, in the same turn (so that no signal from a member is
    * missed): connect to the members there, sending what is open.
    */
-  enter(c: CallClient, meetingID: number, members: { userID: string }[], iceServers: IceServer[]): void {
+  enter(c: CallClient, meetingID: number, members: { userID: string }[], ice: { iceServers: IceServer[]; iceTransportPolicy: IceTransportPolicy }): void {
     this.room?.close();
     this.room = null;
     if (!hasWebRTC() || !c.user) return;
-    const room = new MediaRoom({ client: c, meetingID, selfID: c.user.userID, local: this.ensureLocal(), iceServers });
+    const room = new MediaRoom({ client: c, meetingID, selfID: c.user.userID, local: this.ensureLocal(), ...ice });
     this.room = room;
     if (this.screenTrack) void room.shareScreen(this.screenTrack);
     this.emit('room', room);

@@ -18,6 +18,11 @@ export class SessionTracker {
    */
   private early: { callID: string; ended: boolean; answeredMs: number } | null = null;
 
+  /** The call answered and open now (its media is reported to the server), or null. */
+  get answeredCallID(): string | null {
+    return this.call && this.call.answeredMs !== null ? this.call.callID : null;
+  }
+
   info(): CRSessionInfo {
     return toCRSessionInfo(this.call, Date.now());
   }

@@ -43,6 +43,13 @@ export class StatsPoller {
     this.net = -1;
   }
 
+  /** A link gave up on media (MediaRoom `health` 'failed'): the network level is 0 now. */
+  failed(): void {
+    if (this.timer === null || this.net === 0) return;
+    this.net = 0;
+    this.hooks.net(0);
+  }
+
   private setEnergy(userID: string, level: number): void {
     const old = this.energy.get(userID) ?? 0;
     if (old === level) return;
@@ -54,6 +61,11 @@ export class StatsPoller {
     let worst = 10;
     let self = 0;
     for (const peer of room.peers) {
+      if (room.healthOf(peer) === 'failed') {
+        // No media with this member: nothing to measure, and the network is as bad as it gets.
+        worst = 0;
+        continue;
+      }
       const report = await room.getStats(peer).catch(() => null);
       if (!report || this.timer === null) continue;
       let level = 0;

@@ -4,3 +4,5 @@ export type { DeviceState, GetUserMedia, LocalMediaEvents, LocalMediaOptions, Lo
 export { MediaRoom, isPolite } from './room.js';
 export type { MediaRoomEvents, MediaRoomOptions, RoomSignalling } from './room.js';
 export { PeerLink } from './peer.js';
+export { MediaHealth, DEFAULT_MEDIA_TIMEOUT_MS } from './health.js';
+export type { MediaHealthReason, MediaHealthState, HealthLink, MediaHealthOptions } from './health.js';

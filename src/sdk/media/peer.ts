@@ -25,6 +25,8 @@ export interface PeerLinkOptions {
   send(kind: SignalKind, payload: SignalPayload): void;
   onTrack(track: MediaStreamTrack, stream: MediaStream): void;
   onState(state: RTCPeerConnectionState): void;
+  /** ICE gathering, ICE connection or connection state changed (MediaHealth reads them). */
+  onIceChange?(): void;
   onError(err: unknown): void;
 }
 
@@ -45,6 +47,9 @@ export class PeerLink {
   private settingRemoteAnswer = false;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Local candidates of the current ICE generation (reset by restartIce). */
+  private candidates = 0;
+  private _gatheredNothing = false;
 
   constructor(private readonly o: PeerLinkOptions) {
     this.peerID = o.peerID;
@@ -55,23 +60,87 @@ export class PeerLink {
     pc.onnegotiationneeded = () => void this.negotiate();
     pc.onicecandidate = (e) => {
       // End-of-candidates is implied; only real candidates are sent.
-      if (e.candidate && e.candidate.candidate) o.send('candidate', e.candidate.toJSON() as SignalPayload);
+      if (e.candidate && e.candidate.candidate) {
+        this.candidates++;
+        o.send('candidate', e.candidate.toJSON() as SignalPayload);
+      }
     };
+    pc.onicegatheringstatechange = () => {
+      const g = pc.iceGatheringState;
+      // A new generation (ours restarted, or the peer's offer restarted ICE) counts afresh.
+      if (g === 'gathering') {
+        this.candidates = 0;
+        this._gatheredNothing = false;
+      } else if (g === 'complete') this._gatheredNothing = this.candidates === 0;
+      o.onIceChange?.();
+    };
+    pc.oniceconnectionstatechange = () => o.onIceChange?.();
     pc.ontrack = (e) => {
       const t = e.track;
       if (!this.stream.getTracks().includes(t)) this.stream.addTrack(t);
       t.addEventListener('ended', () => this.stream.removeTrack(t));
       o.onTrack(t, this.stream);
     };
+    // A failed connection is restarted by MediaHealth (once), not here.
     pc.onconnectionstatechange = () => {
-      const s = pc.connectionState;
-      o.onState(s);
-      if (s === 'failed' && !this.closed) pc.restartIce();
+      o.onState(pc.connectionState);
+      o.onIceChange?.();
     };
   }
 
   get connectionState(): RTCPeerConnectionState {
     return this.pc.connectionState;
+  }
+
+  get iceConnectionState(): RTCIceConnectionState {
+    return this.pc.iceConnectionState;
+  }
+
+  /** ICE gathering of the current generation completed without a single local candidate. */
+  get gatheredNothing(): boolean {
+    return this._gatheredNothing;
+  }
+
+  /** Local candidates gathered in the current ICE generation. */
+  get localCandidates(): number {
+    return this.candidates;
+  }
+
+  /** Restarts ICE: new credentials and candidates, by a new offer (perfect negotiation). */
+  restartIce(): void {
+    if (this.closed) return;
+    this.candidates = 0;
+    this._gatheredNothing = false;
+    this.pc.restartIce();
+  }
+
+  /**
+   * Whether media arrives: bytes on the inbound RTP streams, or nothing negotiated to arrive (the
+   * peer has no device to send from, so there is nothing to wait for).
+   */
+  async mediaFlows(): Promise<boolean> {
+    const expected = this.pc.getTransceivers().some((t) => t.currentDirection === 'sendrecv' || t.currentDirection === 'recvonly');
+    if (!expected) return true;
+    const report = await this.pc.getStats();
+    let n = 0;
+    report.forEach((s: { type?: string; bytesReceived?: number }) => {
+      if (s.type === 'inbound-rtp') n += Number(s.bytesReceived ?? 0);
+    });
+    return n > 0;
+  }
+
+  /** The selected candidate pair's local and remote candidate types (host, srflx, prflx, relay), or null. */
+  async selectedCandidateTypes(): Promise<{ local: string; remote: string } | null> {
+    const report = await this.pc.getStats();
+    let pairID: string | undefined;
+    report.forEach((s: { type?: string; selectedCandidatePairId?: string }) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairID = s.selectedCandidatePairId;
+    });
+    const pair = pairID ? (report.get(pairID) as { localCandidateId?: string; remoteCandidateId?: string } | undefined) : undefined;
+    if (!pair || !pair.localCandidateId || !pair.remoteCandidateId) return null;
+    const local = report.get(pair.localCandidateId) as { candidateType?: string } | undefined;
+    const remote = report.get(pair.remoteCandidateId) as { candidateType?: string } | undefined;
+    return { local: local?.candidateType ?? 'unknown', remote: remote?.candidateType ?? 'unknown' };
   }
 
   /** Starts negotiation from this side: one transceiver per kind, sending what we have. */
@@ -195,6 +264,8 @@ export class PeerLink {
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
     this.pc.onconnectionstatechange = null;
+    this.pc.onicegatheringstatechange = null;
+    this.pc.oniceconnectionstatechange = null;
     this.pc.close();
     for (const t of this.stream.getTracks()) this.stream.removeTrack(t);
   }

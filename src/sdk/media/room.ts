@@ -8,17 +8,22 @@
  *   await local.start();                        // camera + microphone, or what there is
  *   const { members } = await client.enterMeeting(id);
  *   const room = new MediaRoom({ client, meetingID: id, selfID: client.user!.userID,
- *                                local, iceServers: await client.getIceServers() });
+ *                                local, ...(await client.getIceConfig()) });
  *   room.on('stream', ({ userID, stream }) => { videoOf(userID).srcObject = stream; });
  *   room.on('left', ({ userID }) => removeVideo(userID));
+ *   room.on('health', ({ state, reason }) => {   // connected | retrying | failed (+ reason)
+ *     if (state !== 'retrying') void client.reportCallMedia(callID, state);
+ *   });
  *   room.start(members);
  *
  * The member who enters opens a link to each member already there; those members answer. Which
  * side is polite (yields when offers cross) is decided by comparing user IDs.
  */
 import type { ClientEvents } from '../client.js';
-import type { IceServer, SignalKind, SignalPayload } from '../../protocol/messages.js';
+import type { IceServer, IceTransportPolicy, SignalKind, SignalPayload } from '../../protocol/messages.js';
 import { TypedEmitter } from '../../shared/typed-emitter.js';
+import { systemTimers, type Timers } from '../request-queue.js';
+import { DEFAULT_MEDIA_TIMEOUT_MS, MediaHealth, type MediaHealthReason, type MediaHealthState } from './health.js';
 import type { LocalMedia } from './local-media.js';
 import { PeerLink } from './peer.js';
 
@@ -35,6 +40,15 @@ export interface MediaRoomOptions {
   /** What to send; null for receive-only. */
   local: LocalMedia | null;
   iceServers?: IceServer[];
+  /** 'relay': TURN relays only (what `ice.servers` says when the operator set --ice-relay-only). */
+  iceTransportPolicy?: IceTransportPolicy;
+  /**
+   * How long a link may go without media after it was made, or after its ICE restart, before it
+   * is in trouble (see MediaHealth and the `health` event). Default 10 s.
+   */
+  mediaTimeoutMs?: number;
+  /** Timers for the media deadlines (tests); defaults to the global ones. */
+  timers?: Timers;
   /** Makes the RTCPeerConnection (tests and other runtimes); defaults to the global one. */
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
 }
@@ -44,6 +58,13 @@ export type MediaRoomEvents = {
   stream: [{ userID: string; stream: MediaStream; track: MediaStreamTrack }];
   /** A member's peer connection changed state (new, connecting, connected, disconnected, failed, closed). */
   connection: [{ userID: string; state: RTCPeerConnectionState }];
+  /**
+   * Whether media flows with a member: 'connected' once it does; 'retrying' when none flowed in
+   * time (or ICE failed, or gathered no candidate) and ICE is being restarted, once; 'failed' when
+   * the retry did not help either (the link stays open: it may still come back). `reason` says
+   * why for 'retrying' and 'failed'.
+   */
+  health: [{ userID: string; state: Exclude<MediaHealthState, 'checking'>; reason: MediaHealthReason | null }];
   /** A member left the room (or the room closed): drop their video. */
   left: [{ userID: string }];
   /** The room ended: closed by us, or the meeting was stopped. */
@@ -62,6 +83,7 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
   readonly meetingID: number;
   readonly selfID: string;
   private readonly links = new Map<string, PeerLink>();
+  private readonly health = new Map<string, MediaHealth>();
   private readonly offs: (() => void)[] = [];
   private readonly makePC: (config: RTCConfiguration) => RTCPeerConnection;
   private readonly config: RTCConfiguration;
@@ -75,7 +97,10 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     });
     this.meetingID = o.meetingID;
     this.selfID = o.selfID;
-    this.config = { iceServers: (o.iceServers ?? []).map((s) => ({ ...s })) };
+    this.config = {
+      iceServers: (o.iceServers ?? []).map((s) => ({ ...s })),
+      ...(o.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' as const } : {}),
+    };
     const G = (globalThis as { RTCPeerConnection?: new (c: RTCConfiguration) => RTCPeerConnection }).RTCPeerConnection;
     const make = o.createPeerConnection ?? (G ? (c: RTCConfiguration) => new G(c) : null);
     if (!make) throw new Error('MediaRoom needs WebRTC: no RTCPeerConnection here (pass createPeerConnection)');
@@ -136,6 +161,17 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     return this.links.get(userID)?.connectionState ?? null;
   }
 
+  /** Whether media flows with a member (see the `health` event); null without a link. */
+  healthOf(userID: string): MediaHealthState | null {
+    return this.health.get(userID)?.state ?? null;
+  }
+
+  /** The candidate types of the link's selected pair (e.g. both 'relay' with relay-only media), or null. */
+  async selectedCandidateTypes(userID: string): Promise<{ local: string; remote: string } | null> {
+    const l = this.links.get(userID);
+    return l ? l.selectedCandidateTypes() : null;
+  }
+
   /** Sends `track` (or nothing) on every link in place of what it sends of that kind (see PeerLink.replace). */
   async replaceTrack(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
     await Promise.all([...this.links.values()].map((l) => l.replace(kind, track).catch((error: unknown) => this.emit('error', { userID: l.peerID, error }))));
@@ -189,9 +225,19 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
         if (state === 'connected' && this.screen) void l!.replace('video', this.screen).catch((error: unknown) => this.emit('error', { userID: peerID, error }));
         this.emit('connection', { userID: peerID, state });
       },
+      onIceChange: () => this.health.get(peerID)?.changed(),
       onError: (error) => this.emit('error', { userID: peerID, error }),
     });
     this.links.set(peerID, l);
+    const h = new MediaHealth(l, {
+      timeoutMs: this.o.mediaTimeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS,
+      timers: this.o.timers ?? systemTimers,
+      report: (state, reason) => {
+        if (this.health.get(peerID) === h) this.emit('health', { userID: peerID, state, reason });
+      },
+    });
+    this.health.set(peerID, h);
+    h.start();
     return l;
   }
 
@@ -199,6 +245,8 @@ export class MediaRoom extends TypedEmitter<MediaRoomEvents> {
     const l = this.links.get(userID);
     if (!l) return;
     this.links.delete(userID);
+    this.health.get(userID)?.stop();
+    this.health.delete(userID);
     l.close();
     this.emit('left', { userID });
   }

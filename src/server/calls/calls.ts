@@ -5,7 +5,7 @@
  * exactly once with each online party told exactly once.
  */
 import { CallroomError } from '../../protocol/errors.js';
-import type { CallRecord, MeetInfo, SessionCall } from '../../protocol/messages.js';
+import type { CallMedia, CallRecord, MeetInfo, SessionCall } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
@@ -15,6 +15,7 @@ import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesF
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 import { calleeOfflineEvents, callEvents } from '../webhooks/events.js';
 import type { WebhookSink } from '../webhooks/types.js';
+import { applyMediaReport } from '../rules/call-media.js';
 
 export interface CallsDeps {
   store: Store;
@@ -217,6 +218,18 @@ export class Calls {
   async hangup(s: Session, callID: string, usrExtDat = ''): Promise<{ callID: string }> {
     await this.act(s, callID, 'hangup', usrExtDat);
     return { callID };
+  }
+
+  /** A party says whether the call's media connected (rules/call-media.ts). */
+  async media(s: Session, callID: string, report: CallMedia): Promise<{ callID: string; media: CallMedia }> {
+    const live = this.open.get(callID);
+    const next = live && applyMediaReport(live.record, s.userID, report);
+    if (!live || !next) throw new CallroomError('CALL_NOT_FOUND');
+    if (next !== live.record) {
+      live.record = next;
+      await this.deps.store.updateCall(next);
+    }
+    return { callID, media: next.media ?? report };
   }
 
   /** A party's request on its call: the transition the rulebook names, and its notices. */

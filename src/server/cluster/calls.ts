@@ -17,9 +17,10 @@
  * a node acknowledges a request only after its script returned.
  */
 import { CallroomError } from '../../protocol/errors.js';
-import type { CallRecord, MeetInfo, SessionCall } from '../../protocol/messages.js';
+import type { CallMedia, CallRecord, MeetInfo, SessionCall } from '../../protocol/messages.js';
 import type { InviteArgs } from '../calls/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
+import { applyMediaReport } from '../rules/call-media.js';
 import type { Clock } from '../clock.js';
 import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
 import { meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
@@ -59,6 +60,8 @@ interface InviteFactsRead {
 
 interface Loaded {
   record: CallRecord;
+  /** The record as stored (JSON): what a compare-and-set compares. */
+  raw: string;
   /** The meeting as the call was placed. */
   atInvite: MeetInfo;
   /** The meeting now, if it still exists. */
@@ -133,6 +136,18 @@ export class ClusterCalls implements CallService {
     return { callID };
   }
 
+  /** A party says whether the call's media connected (rules/call-media.ts). */
+  async media(s: Session, callID: string, report: CallMedia): Promise<{ callID: string; media: CallMedia }> {
+    for (let i = 0; i < CONFLICT_RETRIES; i++) {
+      const loaded = await this.load('load', callID);
+      const next = loaded && applyMediaReport(loaded.record, s.userID, report);
+      if (!loaded || !next) throw new CallroomError('CALL_NOT_FOUND');
+      if (next === loaded.record) return { callID, media: next.media ?? report };
+      if ((await this.deps.node.run('amend', callID, loaded.raw, JSON.stringify(next))) === 'OK') return { callID, media: next.media ?? report };
+    }
+    throw new CallroomError('SERVER_ERROR', 'the call could not be changed: too many concurrent changes; try again');
+  }
+
   private async act(s: Session, callID: string, op: CallRequest, usrExtDat: string) {
     const done = await this.transition(
       () => this.load('load', callID),
@@ -161,7 +176,7 @@ export class ClusterCalls implements CallService {
       const next = applyCallEvent(prev, d.event, Math.max(this.deps.clock.now(), prev.createdAt), d.by);
       const notices = noticesFor(prev, d.event, next, { usrExtDat, meeting: loaded.now ?? loaded.atInvite });
       const uninvite = next.state === 'ended' && !keepsInvitation(next) ? '1' : '';
-      const r = await this.deps.node.run('commit', prev.callID, prev.state, JSON.stringify(next), next.state, uninvite, ...flatten(notices));
+      const r = await this.deps.node.run('commit', prev.callID, prev.state, JSON.stringify(next), next.state, uninvite, loaded.raw, ...flatten(notices));
       if (r === 'OK') {
         if (next.state === 'ended') this.deps.onEnded?.(next);
         return { loaded, next };
@@ -175,6 +190,7 @@ export class ClusterCalls implements CallService {
     if (!r) return null;
     return {
       record: JSON.parse(r[0]!) as CallRecord,
+      raw: r[0]!,
       atInvite: JSON.parse(r[1]!) as MeetInfo,
       now: r[2] ? meetInfo(JSON.parse(r[2]) as MeetingFacts, this.deps.publicUrl()) : undefined,
     };

@@ -326,20 +326,21 @@ return load_call(id)
 
   /**
    * Compare-and-set of a call (ARGV: callID, state it was decided on, new record JSON, new state,
-   * '1' to withdraw the callee's invitation to the meeting or '', then notices as triples user,
-   * event, payload): if the stored state is still the expected one, writes the record, frees the
-   * parties and the ring timer as the new state says, and appends the notices. Returns 'OK' or
-   * 'CONFLICT'.
+   * '1' to withdraw the callee's invitation to the meeting or '', the record JSON it was decided
+   * on, then notices as triples user, event, payload): if the stored state and record are still
+   * the ones loaded (so that a change of another field meanwhile, such as `media`, is not lost),
+   * writes the record, frees the parties and the ring timer as the new state says, and appends
+   * the notices. Returns 'OK' or 'CONFLICT'.
    */
   commit: script(`
 local id, expect, recj, st = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local cur = redis.call('HGET', 'cr:call:' .. id, 'st')
+local currec = redis.call('HGET', 'cr:call:' .. id, 'rec')
 if not cur then
   -- a record written by the store alone (no state field yet): its state is in the record
-  local r = redis.call('HGET', 'cr:call:' .. id, 'rec')
-  if r then cur = cjson.decode(r).state end
+  if currec then cur = cjson.decode(currec).state end
 end
-if cur ~= expect then return 'CONFLICT' end
+if cur ~= expect or currec ~= ARGV[9] then return 'CONFLICT' end
 redis.call('HSET', 'cr:call:' .. id, 'rec', recj, 'st', st)
 local rec = cjson.decode(recj)
 if st ~= 'ringing' then redis.call('ZREM', 'cr:ring', id) end
@@ -351,9 +352,20 @@ if st == 'ended' then
   end
 end
 if ARGV[8] == '1' then redis.call('SREM', 'cr:minv:' .. rec.meetingID, rec.callee) end
-tell_from(9)
+tell_from(10)
 changed(rec.caller)
 changed(rec.callee)
+return 'OK'
+`),
+
+  /**
+   * Compare-and-set of a call record's fields that change no state (ARGV: callID, the record JSON
+   * it was decided on, new record JSON): 'OK', or 'CONFLICT' when the record changed meanwhile.
+   */
+  amend: script(`
+local cur = redis.call('HGET', 'cr:call:' .. ARGV[4], 'rec')
+if cur ~= ARGV[5] then return 'CONFLICT' end
+redis.call('HSET', 'cr:call:' .. ARGV[4], 'rec', ARGV[6])
 return 'OK'
 `),
 

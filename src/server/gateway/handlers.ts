@@ -107,6 +107,9 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
   'call.hangup'(ctx, req) {
     return ctx.core.calls.hangup(ctx.session, req.callID, req.usrExtDat);
   },
+  'call.media'(ctx, req) {
+    return ctx.core.calls.media(ctx.session, req.callID, req.media);
+  },
   async 'dnd.set'(ctx, req) {
     await ctx.core.presence.setDnd(ctx.session.userID, req.dnd);
     // An agent who turns DND off is offered customers again (queue rules: automatic assignment).
@@ -135,7 +138,7 @@ export const handlers: { [O in SessionOp]: Handler<O> } = {
     return { calls: await ctx.core.calls.listFor(ctx.session.userID, req.limit ?? 50, req.before) };
   },
   'ice.servers'(ctx) {
-    return iceServersFor(ctx.core.ice, ctx.session.userID, ctx.core.clock.now());
+    return { ...iceServersFor(ctx.core.ice, ctx.session.userID, ctx.core.clock.now()), iceTransportPolicy: ctx.core.ice.relayOnly ? 'relay' : 'all' };
   },
 };
 

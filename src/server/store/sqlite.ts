@@ -88,6 +88,8 @@ function addColumns(db: Database.Database): void {
   const cols = new Set((db.prepare('PRAGMA table_info(calls)').all() as { name: string }[]).map((c) => c.name));
   // The queue a call served (CallRecord.queue), as JSON.
   if (!cols.has('queue')) db.exec('ALTER TABLE calls ADD COLUMN queue TEXT');
+  // Whether the call's media connected (CallRecord.media): 'connected', 'failed' or NULL.
+  if (!cols.has('media')) db.exec('ALTER TABLE calls ADD COLUMN media TEXT');
 }
 
 /** Call records deleted per statement when pruning, so that no one commit holds the file long. */
@@ -129,6 +131,7 @@ interface CallRow {
   outcome: string | null;
   ended_by: string | null;
   queue: string | null;
+  media: string | null;
 }
 
 function rowToCall(r: CallRow): CallRecord {
@@ -144,6 +147,7 @@ function rowToCall(r: CallRow): CallRecord {
     outcome: r.outcome as CallRecord['outcome'],
     endedBy: r.ended_by,
     ...(r.queue ? { queue: JSON.parse(r.queue) as NonNullable<CallRecord['queue']> } : {}),
+    ...(r.media === 'connected' || r.media === 'failed' ? { media: r.media } : {}),
   };
 }
 
@@ -247,7 +251,7 @@ export class SqliteStore implements Store, OutboxStore {
       // Positional parameters: binding them costs less than named ones, on the hottest statements.
       insertCall: d.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateCall: d.prepare(
-        'UPDATE calls SET state = ?, answered_at = ?, ended_at = ?, outcome = ?, ended_by = ?, queue = ? WHERE call_id = ?',
+        'UPDATE calls SET state = ?, answered_at = ?, ended_at = ?, outcome = ?, ended_by = ?, queue = ?, media = ? WHERE call_id = ?',
       ),
       getCall: d.prepare('SELECT * FROM calls WHERE call_id = ?'),
       listAll: d.prepare('SELECT * FROM calls WHERE created_at < ? ORDER BY created_at DESC LIMIT ?'),
@@ -437,7 +441,7 @@ export class SqliteStore implements Store, OutboxStore {
 
   updateCall(c: CallRecord, outbox?: OutboxRow[]): Promise<void> {
     return this.write(() => {
-      this.stmt.updateCall.run(c.state, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.queue ? JSON.stringify(c.queue) : null, c.callID);
+      this.stmt.updateCall.run(c.state, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.queue ? JSON.stringify(c.queue) : null, c.media ?? null, c.callID);
       this.putOutbox(outbox);
     });
   }
