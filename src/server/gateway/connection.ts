@@ -50,6 +50,8 @@ export class Connection implements Attachment {
   private rateStrikes = 0;
   /** Requests being handled; a rate-limit close waits until each has been answered. */
   private inflight = 0;
+  /** The invites this connection sent that are still being handled, by call ID. */
+  private readonly invites = new Map<string, Promise<void>>();
   private closeWhenIdle: ErrorName | null = null;
   private loggingIn = false;
   alive = true;
@@ -180,8 +182,21 @@ export class Connection implements Attachment {
       core.metrics.rejectedFrames.inc({ reason: decoded.error });
       return this.respondError(decoded.id, decoded.error, decoded.message);
     }
+    const req = decoded.request;
+    // A request on a call whose invite this connection sent just before waits for that invite
+    // (a cancel sent back to back): the call is known as soon as its invite is read, whatever
+    // the invite still awaits (a password check, a Redis round trip).
+    const callID = req.op === 'call.accept' || req.op === 'call.reject' || req.op === 'call.hangup' || req.op === 'call.media' ? req.callID : null;
+    const invite = callID !== null ? this.invites.get(callID) : undefined;
+    const run = invite ? invite.then(() => this.dispatch(req)) : this.dispatch(req);
+    if (req.op === 'call.invite') {
+      this.invites.set(req.callID, run);
+      void run.finally(() => {
+        if (this.invites.get(req.callID) === run) this.invites.delete(req.callID);
+      });
+    }
     this.inflight += 1;
-    void this.dispatch(decoded.request).finally(() => {
+    void run.finally(() => {
       this.inflight -= 1;
       this.closeIfIdle();
     });
