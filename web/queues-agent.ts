@@ -267,6 +267,8 @@ export class AgentConsole {
     if (s) line.textContent = t('qInService', { name: nameOf(s), queue: this.rows.get(s.queID)?.queue.name ?? String(s.queID) });
     byId('agent-next').hidden = !this.dnd;
     say('agent-notice', render(this.note));
+    // A server without queues (a plain calling app) shows no console at all.
+    byId('agent-card').hidden = this.rows.size === 0 && this.offer === null && this.inService === null && this.note === null;
   }
 
   dispose(): void {

@@ -104,6 +104,8 @@ export class CustomerQueue {
       pos.dataset.position = String(p.position);
     }
     say('queue-notice', render(this.note));
+    // A server without queues (a plain calling app) shows no queue card at all.
+    byId('queue-card').hidden = this.queues.length === 0 && p === null && this.note === null;
   }
 
   dispose(): void {

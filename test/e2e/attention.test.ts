@@ -41,6 +41,10 @@ test('a call to a hidden tab: title and notification; unanswered, it is a missed
   const bob = await openUser(suite.browser, suite.srv.url, 'bob', { initScript: HIDDEN_TAB });
   suite.users.push(alice, bob);
 
+  // A server without call-centre queues shows no queue cards.
+  await bob.page.locator('#agent-card').waitFor({ state: 'hidden' });
+  await bob.page.locator('#queue-card').waitFor({ state: 'hidden' });
+
   // Permission is asked only when bob presses the button.
   const allow = bob.page.getByRole('button', { name: 'Alert me to calls' });
   await allow.waitFor();
