@@ -4,6 +4,17 @@
  * a message that says what to do.
  */
 
+/** The options every admin command takes to reach a running server (`callroom queue`, `callroom webhooks`). */
+export const ADMIN_OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  dev: { type: 'boolean' },
+  'api-key': { type: 'string' },
+  'api-secret': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export class AdminApiError extends Error {
   constructor(
     message: string,

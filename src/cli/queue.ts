@@ -1,7 +1,7 @@
 /** `callroom queue add|list|rm`: administers the queues of a running server over its REST API. */
 import { parseArgs } from 'node:util';
 import type { QueueInfo } from '../protocol/queues.js';
-import { AdminApi, AdminApiError } from './admin-api.js';
+import { ADMIN_OPTIONS, AdminApi, AdminApiError } from './admin-api.js';
 import { cliAdminToken } from './keys.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -111,17 +111,11 @@ export async function queue(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        url: { type: 'string' },
-        token: { type: 'string' },
-        dev: { type: 'boolean' },
-        'api-key': { type: 'string' },
-        'api-secret': { type: 'string' },
-        json: { type: 'boolean' },
+        ...ADMIN_OPTIONS,
         id: { type: 'string' },
         name: { type: 'string' },
         desc: { type: 'string' },
         prio: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 /** `callroom webhooks tail`: the recent webhook deliveries of a running server and their status (GET /v1/webhooks/deliveries). */
 import { parseArgs } from 'node:util';
-import { AdminApi, AdminApiError } from './admin-api.js';
+import { ADMIN_OPTIONS, AdminApi, AdminApiError } from './admin-api.js';
 import { cliAdminToken } from './keys.js';
 import { DEFAULT_URL } from './queue.js';
 
@@ -69,15 +69,9 @@ export async function webhooks(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        url: { type: 'string' },
-        token: { type: 'string' },
-        dev: { type: 'boolean' },
-        'api-key': { type: 'string' },
-        'api-secret': { type: 'string' },
-        json: { type: 'boolean' },
+        ...ADMIN_OPTIONS,
         limit: { type: 'string' },
         follow: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
