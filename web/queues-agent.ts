@@ -104,10 +104,10 @@ export class AgentConsole {
     this.serving = new Set(mine.serving.map((s) => s.queID));
     for (const q of queues) this.makeRow(q, mine.serving.find((s) => s.queID === q.queID)?.priority);
     this.inService = mine.inService;
-    // An offer known from queue.mine carries no deadline: the page shows it without a countdown.
+    // An offer known from queue.mine comes with its deadline (assignedDeadline): the countdown goes on.
     const o = this.offer;
     const same = o && mine.assigned && o.user.userID === mine.assigned.userID && o.user.queID === mine.assigned.queID;
-    this.showOffer(mine.assigned ? (same ? o : { user: mine.assigned, deadline: null }) : null);
+    this.showOffer(mine.assigned ? (same ? o : { user: mine.assigned, deadline: mine.assignedDeadline }) : null);
   }
 
   setDnd(on: boolean): void {

@@ -87,6 +87,8 @@ export interface QueueMine {
   queuing: QueuingInfo | null;
   serving: { queID: number; priority: number }[];
   assigned: QueueUser | null;
+  /** When the offer in `assigned` is withdrawn unless answered (server time, ms); null without one. */
+  assignedDeadline: number | null;
   inService: QueueUser | null;
 }
 

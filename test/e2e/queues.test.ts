@@ -154,11 +154,12 @@ test('an offer rejected and one not answered in time; Next customer with do not 
   await placeSays(frank, 'You are number 2 in Billing.');
   await agent.page.locator('#agent-offer-text', { hasText: /^frank from Billing/ }).waitFor();
   await countdown(agent);
-  // A reload of the agent's page shows the queue served and the offer again (queue.mine: no deadline, so no countdown).
+  // A reload of the agent's page shows the queue served and the offer again, with its countdown (queue.mine's assignedDeadline).
   await agent.page.reload();
   await onScreen(agent, 'home');
   await agent.page.getByRole('button', { name: `Stop serving ${q.name}` }).waitFor();
   await agent.page.locator('#agent-offer-text', { hasText: /^frank from Billing/ }).waitFor();
+  await countdown(agent);
   await agent.page.locator('#agent-notice', { hasText: 'The offer of frank was withdrawn: not answered in time.' }).waitFor({ timeout: ASSIGN_TIMEOUT_MS + 10_000 });
   assert.equal(await agent.page.locator('#agent-offer').isVisible(), false);
   await row(agent, q).locator('[data-count="waiting"]', { hasText: '2 waiting' }).waitFor();

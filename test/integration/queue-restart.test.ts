@@ -41,7 +41,8 @@ test('one node: after a SIGKILL and a restart, customers keep their places, the 
     const ai = inbox(agent);
     await agent.serveQueue(7, 1);
     await first.joinQueue(7);
-    assert.equal((await ai.take('queue.assigned')).user.userID, 'first', 'the first customer is offered to the idle agent');
+    const offered = await ai.take('queue.assigned');
+    assert.equal(offered.user.userID, 'first', 'the first customer is offered to the idle agent');
     await second.joinQueue(7);
     const before = { first: await first.myQueues(), second: await second.myQueues() };
     assert.equal(before.second.queuing?.queID, 7);
@@ -56,6 +57,7 @@ test('one node: after a SIGKILL and a restart, customers keep their places, the 
     assert.deepEqual(after.first.queuing && { queID: after.first.queuing.queID, position: after.first.queuing.position }, before.first.queuing && { queID: 7, position: before.first.queuing.position }, 'the offered customer is still in line');
     assert.equal(after.second.queuing?.position, before.second.queuing?.position, 'the second customer kept their place');
     assert.equal(after.agent.assigned?.userID, 'first', 'the offer still stands');
+    assert.equal(after.agent.assignedDeadline, offered.deadline, 'with its deadline');
     assert.deepEqual(after.agent.serving, [{ queID: 7, priority: 1 }], 'the agent still serves the queue');
 
     // Another agent arriving now is offered the second customer, never the first.

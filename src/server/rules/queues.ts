@@ -195,6 +195,7 @@ export function queueMine(b: QueueBook, u: string, now: number): QueueMine {
     queuing: w ? queuingInfo(b, w, now) : null,
     serving: a ? servedQueues(a).map((queID) => ({ queID, priority: a.queues[String(queID)]! })) : [],
     assigned: offered ? queueUser(offered, now) : null,
+    assignedDeadline: offered?.deadline ?? null,
     inService: s ? { queID: s.q, userID: s.u, nickName: s.nick, waitedMs: s.waitedMs, usrExtDat: s.ext } : null,
   };
 }
