@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { describeMachine } from './machine.js';
-import { closeAll, launchBrowser, onScreen, openUser, remoteVideoShown, startServer, type UserPage } from '../test/e2e/harness.js';
+import { closeAll, dial, launchBrowser, onScreen, openUser, remoteVideoShown, startServer, type UserPage } from '../test/e2e/harness.js';
 
 const HELP = `Usage: npm run bench:media -- [--calls <n>] [--json]
 
@@ -38,8 +38,7 @@ function figures(ms: number[]): { median: number; worst: number; best: number } 
 }
 
 async function oneCall(alice: UserPage, bob: UserPage): Promise<{ callee: number; caller: number }> {
-  await alice.page.getByLabel('User ID').fill('bob');
-  await alice.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await dial(alice, 'bob');
   await onScreen(bob, 'incoming');
   const accept = bob.page.getByRole('button', { name: 'Accept' });
   await accept.waitFor();

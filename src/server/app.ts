@@ -118,11 +118,11 @@ export function createServer(opts: ServerOptions): CallroomServer {
   const ringTimeoutMs = opts.ringTimeoutMs ?? 30_000;
   let boundPort = opts.port;
   let publicUrl = opts.publicUrl ?? '';
-  if (opts.webhooks && opts.webhooks.urls.length > 0 && (opts.cluster || !isOutboxStore(opts.store))) {
+  const webhookOpts = opts.webhooks && opts.webhooks.urls.length > 0 ? opts.webhooks : null;
+  if (webhookOpts && (opts.cluster || !isOutboxStore(opts.store))) {
     throw new Error('webhooks need the SQLite store of a single node (cluster mode does not deliver them yet)');
   }
-  const webhooks =
-    opts.webhooks && opts.webhooks.urls.length > 0 && isOutboxStore(opts.store) ? new Webhooks({ store: opts.store, clock, log, metrics }, opts.webhooks) : null;
+  const webhooks = webhookOpts && isOutboxStore(opts.store) ? new Webhooks({ store: opts.store, clock, log, metrics }, webhookOpts) : null;
 
   const meetings = new Meetings({
     store: opts.store,

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { onScreen, openUser, screenshot, softphonePages, type UserPage } from './harness.js';
+import { dial, onScreen, openUser, screenshot, softphonePages, type UserPage } from './harness.js';
 
 const suite = softphonePages();
 
@@ -31,8 +31,7 @@ const notes = (u: UserPage) => u.page.evaluate(() => (globalThis as unknown as {
 const titleIs = (u: UserPage, want: string) => u.page.waitForFunction((w) => document.title === w, want);
 
 async function callBob(alice: UserPage): Promise<void> {
-  await alice.page.getByLabel('User ID').fill('bob');
-  await alice.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await dial(alice, 'bob');
   await onScreen(alice, 'outgoing');
 }
 

@@ -5,16 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inboundGrows, onScreen, openUser, remoteVideoShown, screenshot, softphonePages, type UserPage } from './harness.js';
+import { connectCall, inboundGrows, onScreen, openUser, remoteVideoShown, screenshot, softphonePages, type UserPage } from './harness.js';
 
 const suite = softphonePages();
 
 async function call(alice: UserPage, bob: UserPage): Promise<void> {
-  await alice.page.getByLabel('User ID').fill('bob');
-  await alice.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
-  await onScreen(bob, 'incoming');
-  await bob.page.getByRole('button', { name: 'Accept' }).click();
-  await Promise.all([onScreen(alice, 'call'), onScreen(bob, 'call')]);
+  await connectCall(alice, bob);
   await remoteVideoShown(bob, 'alice');
   await alice.page.locator('#btn-mute:not([disabled])').waitFor();
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   type UserPage,
+  connectCall,
   inbound,
   inboundGrows,
   noticeSays,
@@ -33,12 +34,7 @@ function refuse(noMic: boolean): string {
 const suite = softphonePages();
 
 async function connect(caller: UserPage, callee: UserPage): Promise<void> {
-  await caller.page.getByLabel('User ID').fill(callee.name);
-  await caller.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
-  await onScreen(callee, 'incoming');
-  await callee.page.getByRole('button', { name: 'Accept' }).click();
-  await onScreen(caller, 'call');
-  await onScreen(callee, 'call');
+  await connectCall(caller, callee);
 }
 
 async function hangUp(u: UserPage, other: UserPage): Promise<void> {

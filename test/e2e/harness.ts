@@ -148,6 +148,20 @@ export async function noticeSays(u: UserPage, text: string | RegExp): Promise<vo
   );
 }
 
+/** `from` calls the user `to` by typing the ID and pressing Call. */
+export async function dial(from: UserPage, to: string): Promise<void> {
+  await from.page.getByLabel('User ID').fill(to);
+  await from.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+}
+
+/** `caller` calls `callee`, who accepts (the button's name in the callee's language); both reach the call screen. */
+export async function connectCall(caller: UserPage, callee: UserPage, acceptLabel = 'Accept'): Promise<void> {
+  await dial(caller, callee.name);
+  await onScreen(callee, 'incoming');
+  await callee.page.getByRole('button', { name: acceptLabel }).click();
+  await Promise.all([onScreen(caller, 'call'), onScreen(callee, 'call')]);
+}
+
 /** Waits for the screen named (login, home, outgoing, incoming, call). */
 export async function onScreen(u: UserPage, screen: string): Promise<void> {
   await u.page.waitForFunction((s) => document.body.dataset.screen === s, screen);

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import {
   closeAll,
+  dial,
   launchBrowser,
   noticeSays,
   onScreen,
@@ -43,11 +44,6 @@ after(async () => {
   await srv?.close();
 });
 
-async function call(from: UserPage, to: string): Promise<void> {
-  await from.page.getByLabel('User ID').fill(to);
-  await from.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
-}
-
 async function ringing(callee: UserPage, caller: string): Promise<void> {
   await onScreen(callee, 'incoming');
   await callee.page.getByRole('heading', { name: `${caller} is calling` }).waitFor();
@@ -70,10 +66,10 @@ test('do not disturb: the caller is told, the callee does not ring, presence sho
 });
 
 test('busy: calling someone whose phone is ringing says they are busy; cancelling stops the ringing at once', { timeout: 60_000 }, async () => {
-  await call(alice, 'bob');
+  await dial(alice, 'bob');
   await ringing(bob, 'alice');
   await alice.page.waitForFunction(() => document.body.dataset.tone === 'ringback');
-  await call(carol, 'bob');
+  await dial(carol, 'bob');
   await noticeSays(carol, 'bob is busy in another call.');
   await screenshot(carol, '11-outcome-busy-phone.png');
   // Alice cancels while it rings.
@@ -86,7 +82,7 @@ test('busy: calling someone whose phone is ringing says they are busy; cancellin
 });
 
 test('rejected: the callee rejects, the caller is told, both stop ringing', { timeout: 60_000 }, async () => {
-  await call(alice, 'bob');
+  await dial(alice, 'bob');
   await ringing(bob, 'alice');
   // By keyboard: Accept has the focus, Reject is the next control.
   assert.equal(await bob.page.evaluate(() => document.activeElement?.id), 'btn-accept');
@@ -101,14 +97,14 @@ test('rejected: the callee rejects, the caller is told, both stop ringing', { ti
 });
 
 test('offline: calling someone who is not logged in says so', { timeout: 60_000 }, async () => {
-  await call(alice, 'dave');
+  await dial(alice, 'dave');
   await noticeSays(alice, 'dave is offline.');
   await onScreen(alice, 'home');
   assert.equal(await tone(alice), '');
 });
 
 test('no answer: after the ring timeout the caller hears "did not answer", the callee sees a missed call', { timeout: 60_000 }, async () => {
-  await call(carol, 'bob');
+  await dial(carol, 'bob');
   await ringing(bob, 'carol');
   await noticeSays(carol, 'bob did not answer.');
   await noticeSays(bob, 'Missed call from carol.');

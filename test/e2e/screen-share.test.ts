@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { onScreen, openUser, remoteVideoShown, screenshot, softphonePages, type UserPage } from './harness.js';
+import { connectCall, onScreen, openUser, remoteVideoShown, screenshot, softphonePages, type UserPage } from './harness.js';
 
 const suite = softphonePages();
 
@@ -18,11 +18,7 @@ test('Share screen: the other side sees the screen, labelled, then the camera ag
   const alice = await openUser(suite.browser, suite.srv.url, 'alice');
   const bob = await openUser(suite.browser, suite.srv.url, 'bob');
   suite.users.push(alice, bob);
-  await alice.page.getByLabel('User ID').fill('bob');
-  await alice.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
-  await onScreen(bob, 'incoming');
-  await bob.page.getByRole('button', { name: 'Accept' }).click();
-  await Promise.all([onScreen(alice, 'call'), onScreen(bob, 'call')]);
+  await connectCall(alice, bob);
   await remoteVideoShown(bob, 'alice');
   const camera = await sizeAt(bob, 'alice');
 

@@ -17,6 +17,7 @@ import type { Browser } from 'playwright-core';
 import { startCoturn, type Coturn } from '../helpers/coturn.js';
 import {
   closeAll,
+  connectCall,
   inboundGrows,
   launchBrowser,
   onScreen,
@@ -88,12 +89,7 @@ function healthOf(u: UserPage): Promise<Health[]> {
 
 /** `caller` calls `callee` by ID; the callee accepts (by the button's name in its language). */
 async function placeCall(caller: UserPage, callee: UserPage, acceptLabel: string): Promise<void> {
-  await caller.page.getByLabel('User ID').fill(callee.name);
-  await caller.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
-  await onScreen(callee, 'incoming');
-  await callee.page.getByRole('button', { name: acceptLabel }).click();
-  await onScreen(callee, 'call');
-  await onScreen(caller, 'call');
+  await connectCall(caller, callee, acceptLabel);
 }
 
 /** The newest call record as the page's user sees it (`calls.list`), once its `field` is `value`. */

@@ -53,8 +53,7 @@ export interface OutboxRow {
   createdAt: number;
 }
 
-export interface StoredDelivery extends OutboxRow {
-  seq: number;
+export interface DeliveryUpdate {
   status: DeliveryStatus;
   attempts: number;
   nextAt: number;
@@ -63,13 +62,9 @@ export interface StoredDelivery extends OutboxRow {
   sentAt: number | null;
 }
 
-export interface DeliveryUpdate {
-  status: DeliveryStatus;
-  attempts: number;
-  nextAt: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  sentAt: number | null;
+/** An outbox row as stored, with where its delivery stands. */
+export interface StoredDelivery extends OutboxRow, DeliveryUpdate {
+  seq: number;
 }
 
 /** The outbox as the delivery worker uses it (sqlite.ts implements it on one node). */
