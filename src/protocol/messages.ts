@@ -92,6 +92,19 @@ export type CallState = Static<typeof CallState>;
 export const CallMedia = Type.Union([Type.Literal('connected'), Type.Literal('failed')]);
 export type CallMedia = Static<typeof CallMedia>;
 
+/**
+ * What a call starts with: 'video' (camera and microphone, the default) or 'audio' (the
+ * microphone only; either party may turn the camera on during the call).
+ */
+export const CallType = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
+export type CallType = Static<typeof CallType>;
+/** The type of a call whose invite named none, and of records stored before calls had a type. */
+export const DEFAULT_CALL_TYPE: CallType = 'video';
+/** A stored call type read back: 'audio' or 'video'; anything else (a record older than call types) is video. */
+export function readCallType(v: unknown): CallType {
+  return v === 'audio' || v === 'video' ? v : DEFAULT_CALL_TYPE;
+}
+
 /** A call record (CDR). Times are milliseconds since the epoch. */
 export const CallRecord = Type.Object({
   callID: Type.String(),
@@ -104,6 +117,8 @@ export const CallRecord = Type.Object({
   endedAt: Type.Union([Type.Integer(), Type.Null()]),
   outcome: Type.Union([CallOutcome, Type.Null()]),
   endedBy: Type.Union([Type.String(), Type.Null()]),
+  /** What the call started with (the invite's `callType`); records older than call types read as 'video'. */
+  callType: CallType,
   /** Set on a call an agent placed to the customer a queue gave them: the queue, how long the customer waited, the agent. */
   queue: Type.Optional(Type.Object({ queID: Type.Integer(), waitedMs: Type.Integer(), agent: Type.String() })),
   /** Whether media connected, once a party said so (`call.media`); absent when no party reported. */
@@ -224,6 +239,8 @@ export const Requests = {
     meetingID: MeetingID,
     pswd: Type.Optional(Pswd),
     usrExtDat: Type.Optional(UsrExtDat),
+    /** 'audio': a call that starts with the microphone only. Default 'video'. */
+    callType: Type.Optional(CallType),
   }),
   'call.accept': req('call.accept', { callID: CallID, usrExtDat: Type.Optional(UsrExtDat) }),
   'call.reject': req('call.reject', { callID: CallID, usrExtDat: Type.Optional(UsrExtDat) }),
@@ -343,6 +360,8 @@ export const Events = {
     caller: Member,
     meeting: MeetInfo,
     usrExtDat: Type.String(),
+    /** The invite's call type: the ringing screen says "Audio call" or "Video call". */
+    callType: CallType,
     /** Set on a call that waited for the callee to connect (--offline-ring): ms it rings yet. */
     ringsForMs: Type.Optional(Type.Integer({ minimum: 0 })),
   }),

@@ -6,6 +6,7 @@
 import { CallroomError, closeCodeFor, ErrorCodes, errorName } from '../protocol/errors.js';
 import type {
   CallRecord,
+  CallType,
   DataKind,
   EventName,
   IceServer,
@@ -529,11 +530,15 @@ export class CallClient extends TypedEmitter<ClientEvents> {
   }
 
   // ---- calls ----
-  /** Calls `callee` into `meeting`. `callID` defaults to a fresh UUID. */
+  /**
+   * Calls `callee` into `meeting`. `callID` defaults to a fresh UUID. `callType: 'audio'` places
+   * an audio call (the callee's `call.incoming` says so; the camera may be turned on later); the
+   * default is 'video'.
+   */
   call(
     callee: string,
     meeting: Pick<MeetInfo, 'ID'> & { pswd?: string },
-    opts: { usrExtDat?: string; callID?: string } = {},
+    opts: { usrExtDat?: string; callID?: string; callType?: CallType } = {},
   ): Promise<Results['call.invite']> {
     return this.request('call.invite', {
       callID: opts.callID ?? newCallID(),
@@ -541,6 +546,7 @@ export class CallClient extends TypedEmitter<ClientEvents> {
       meetingID: meeting.ID,
       ...(meeting.pswd ? { pswd: meeting.pswd } : {}),
       ...(opts.usrExtDat !== undefined ? { usrExtDat: opts.usrExtDat } : {}),
+      ...(opts.callType !== undefined ? { callType: opts.callType } : {}),
     });
   }
   accept(callID: string, usrExtDat?: string): Promise<Results['call.accept']> {

@@ -146,7 +146,7 @@ describe('restart', () => {
       // As if the process had died mid-call: open records, nobody left to end them.
       const store = await crashed.openStore();
       const t = clock.now() - 5_000;
-      const base = { caller: uid('x'), callee: uid('y'), meetingID: 1, answeredAt: null, endedAt: null, outcome: null, endedBy: null };
+      const base = { caller: uid('x'), callee: uid('y'), meetingID: 1, answeredAt: null, endedAt: null, outcome: null, endedBy: null, callType: 'video' as const };
       const m = await store.createMeeting({ pswd: 'p', subject: '', creator: base.caller, createdAt: t });
       await store.insertCall({ ...base, meetingID: m.id, callID: `crash-ringing-${t}`, state: 'ringing', createdAt: t });
       await store.insertCall({ ...base, caller: uid('v'), callee: uid('w'), meetingID: m.id, callID: `crash-active-${t}`, state: 'active', createdAt: t, answeredAt: t + 1_000 });

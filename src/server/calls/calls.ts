@@ -5,7 +5,7 @@
  * exactly once with each online party told exactly once.
  */
 import { CallroomError } from '../../protocol/errors.js';
-import type { CallMedia, CallRecord, MeetInfo, SessionCall } from '../../protocol/messages.js';
+import type { CallMedia, CallRecord, CallType, MeetInfo, SessionCall } from '../../protocol/messages.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
@@ -50,6 +50,8 @@ export interface InviteArgs {
   meetingID: number;
   pswd?: string | undefined;
   usrExtDat?: string | undefined;
+  /** Default 'video'. */
+  callType?: CallType | undefined;
 }
 
 export class Calls {
@@ -163,7 +165,7 @@ export class Calls {
 
     this.lastCreatedAt = Math.max(receivedAt, this.lastCreatedAt + 1);
     const live: LiveCall = {
-      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, this.lastCreatedAt),
+      record: newCall(a.callID, caller.userID, a.callee, a.meetingID, this.lastCreatedAt, a.callType),
       meeting: meetings.info(a.meetingID)!,
       timer: null,
       announced: false,

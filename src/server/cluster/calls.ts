@@ -26,7 +26,7 @@ import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesF
 import { meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { CallService } from '../services.js';
 import type { Session } from '../sessions.js';
-import type { Store } from '../store/types.js';
+import { storedCall, type Store } from '../store/types.js';
 import type { ClusterNode } from './node.js';
 import type { ClusterSessions } from './sessions.js';
 
@@ -98,7 +98,7 @@ export class ClusterCalls implements CallService {
         calleeInCall: f.calleeCall !== '',
       });
       if (failed) throw new CallroomError(failed.name, failed.message);
-      const record = newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt);
+      const record = newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt, a.callType);
       const meeting = meetInfo(f.meeting!, this.deps.publicUrl());
       const incoming = incomingNotice(record, { userID: caller.userID, nickName: caller.nickName }, meeting, a.usrExtDat ?? '');
       const r = await node.run(
@@ -189,7 +189,7 @@ export class ClusterCalls implements CallService {
     const r = (await this.deps.node.run(script, key)) as string[] | null;
     if (!r) return null;
     return {
-      record: JSON.parse(r[0]!) as CallRecord,
+      record: storedCall(r[0]!),
       raw: r[0]!,
       atInvite: JSON.parse(r[1]!) as MeetInfo,
       now: r[2] ? meetInfo(JSON.parse(r[2]) as MeetingFacts, this.deps.publicUrl()) : undefined,

@@ -132,11 +132,13 @@ export function keepsInvitation(ended: CallRecord): boolean {
 }
 
 /**
- * What the callee is told when a call starts ringing. `ringsForMs`: a call that waited for its
- * callee to connect (`--offline-ring`) rings on their new session for the time it has left.
+ * What the callee is told when a call starts ringing: who calls, into which meeting, and the call's
+ * type (an audio call rings as one). `ringsForMs`: a call that waited for its callee to connect
+ * (`--offline-ring`) rings on their new session for the time it has left.
  */
 export function incomingNotice(rec: CallRecord, caller: Member, meeting: MeetInfo, usrExtDat: string, ringsForMs?: number): Notice {
-  return { userID: rec.callee, ev: 'call.incoming', payload: { callID: rec.callID, caller, meeting, usrExtDat, ...(ringsForMs !== undefined ? { ringsForMs } : {}) } };
+  const { callID, callType } = rec;
+  return { userID: rec.callee, ev: 'call.incoming', payload: { callID, caller, meeting, usrExtDat, callType, ...(ringsForMs !== undefined ? { ringsForMs } : {}) } };
 }
 
 /**

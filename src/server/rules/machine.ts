@@ -9,7 +9,7 @@
  *
  * An event the table does not list for the current state is an illegal transition and throws.
  */
-import type { CallOutcome, CallRecord, CallState } from '../../protocol/messages.js';
+import { DEFAULT_CALL_TYPE, type CallOutcome, type CallRecord, type CallState, type CallType } from '../../protocol/messages.js';
 
 export type CallEvent = 'accept' | 'reject' | 'cancel' | 'timeout' | 'hangup' | 'lost';
 
@@ -70,6 +70,7 @@ export function newCall(
   callee: string,
   meetingID: number,
   at: number,
+  callType: CallType = DEFAULT_CALL_TYPE,
 ): CallRecord {
   return {
     callID,
@@ -82,5 +83,6 @@ export function newCall(
     endedAt: null,
     outcome: null,
     endedBy: null,
+    callType,
   };
 }

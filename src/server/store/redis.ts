@@ -19,7 +19,7 @@
  */
 import { Redis } from 'ioredis';
 import type { CallRecord } from '../../protocol/messages.js';
-import { DuplicateCallError, type CallQuery, type MeetingRecord, type NewMeeting, type Store } from './types.js';
+import { DuplicateCallError, storedCall, type CallQuery, type MeetingRecord, type NewMeeting, type Store } from './types.js';
 
 export class RedisStore implements Store {
   readonly kind = 'redis';
@@ -106,7 +106,7 @@ export class RedisStore implements Store {
 
   async getCall(callID: string): Promise<CallRecord | undefined> {
     const j = await this.redis.hget(`cr:call:${callID}`, 'rec');
-    return j ? (JSON.parse(j) as CallRecord) : undefined;
+    return j ? storedCall(j) : undefined;
   }
 
   private async records(ids: string[]): Promise<CallRecord[]> {
@@ -114,7 +114,7 @@ export class RedisStore implements Store {
     const p = this.redis.pipeline();
     for (const id of ids) p.hget(`cr:call:${id}`, 'rec');
     const rs = (await p.exec()) ?? [];
-    return rs.map(([, v]) => v as string | null).filter((v): v is string => !!v).map((v) => JSON.parse(v) as CallRecord);
+    return rs.map(([, v]) => v as string | null).filter((v): v is string => !!v).map(storedCall);
   }
 
   async listCalls(q: CallQuery): Promise<CallRecord[]> {

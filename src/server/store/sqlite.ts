@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CheckpointerData } from './checkpointer.js';
-import type { CallRecord } from '../../protocol/messages.js';
+import { readCallType, type CallRecord } from '../../protocol/messages.js';
 import type { DeliveryUpdate, OutboxRow, OutboxStore, StoredDelivery } from '../webhooks/types.js';
 import { DuplicateCallError, type CallQuery, type MeetingRecord, type NewMeeting, type Store } from './types.js';
 
@@ -90,6 +90,8 @@ function addColumns(db: Database.Database): void {
   if (!cols.has('queue')) db.exec('ALTER TABLE calls ADD COLUMN queue TEXT');
   // Whether the call's media connected (CallRecord.media): 'connected', 'failed' or NULL.
   if (!cols.has('media')) db.exec('ALTER TABLE calls ADD COLUMN media TEXT');
+  // What the call started with (CallRecord.callType): 'audio' or 'video'; NULL (older rows) reads as 'video'.
+  if (!cols.has('call_type')) db.exec('ALTER TABLE calls ADD COLUMN call_type TEXT');
 }
 
 /** Call records deleted per statement when pruning, so that no one commit holds the file long. */
@@ -132,6 +134,7 @@ interface CallRow {
   ended_by: string | null;
   queue: string | null;
   media: string | null;
+  call_type: string | null;
 }
 
 function rowToCall(r: CallRow): CallRecord {
@@ -146,6 +149,7 @@ function rowToCall(r: CallRow): CallRecord {
     endedAt: r.ended_at,
     outcome: r.outcome as CallRecord['outcome'],
     endedBy: r.ended_by,
+    callType: readCallType(r.call_type),
     ...(r.queue ? { queue: JSON.parse(r.queue) as NonNullable<CallRecord['queue']> } : {}),
     ...(r.media === 'connected' || r.media === 'failed' ? { media: r.media } : {}),
   };
@@ -249,7 +253,7 @@ export class SqliteStore implements Store, OutboxStore {
       allMeetings: d.prepare('SELECT id, pswd, subject, creator, created_at, last_active_at FROM meetings'),
       allInvitees: d.prepare('SELECT meeting_id, user_id FROM meeting_invitees'),
       // Positional parameters: binding them costs less than named ones, on the hottest statements.
-      insertCall: d.prepare(`INSERT INTO calls (${CALL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertCall: d.prepare(`INSERT INTO calls (${CALL_COLUMNS}, call_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       updateCall: d.prepare(
         'UPDATE calls SET state = ?, answered_at = ?, ended_at = ?, outcome = ?, ended_by = ?, queue = ?, media = ? WHERE call_id = ?',
       ),
@@ -429,7 +433,7 @@ export class SqliteStore implements Store, OutboxStore {
   insertCall(c: CallRecord, outbox?: OutboxRow[]): Promise<void> {
     return this.write(() => {
       try {
-        this.stmt.insertCall.run(c.callID, c.caller, c.callee, c.meetingID, c.state, c.createdAt, c.answeredAt, c.endedAt, c.outcome, c.endedBy);
+        this.stmt.insertCall.run(c.callID, c.caller, c.callee, c.meetingID, c.state, c.createdAt, c.answeredAt, c.endedAt, c.outcome, c.endedBy, c.callType);
       } catch (err) {
         if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new DuplicateCallError(c.callID);
         throw err;

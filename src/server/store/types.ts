@@ -3,7 +3,7 @@
  * Redis. Every write resolves only once it is durable, so the server acknowledges nothing it
  * could lose.
  */
-import type { CallRecord } from '../../protocol/messages.js';
+import { readCallType, type CallRecord } from '../../protocol/messages.js';
 import type { OutboxRow } from '../webhooks/types.js';
 
 export interface MeetingRecord {
@@ -76,4 +76,13 @@ export class DuplicateCallError extends Error {
     super(`call ${callID} already exists`);
     this.name = 'DuplicateCallError';
   }
+}
+
+/**
+ * A call record from its stored JSON (the cluster's `cr:call:<id>` hash). A record written before
+ * calls had a type reads back as a video call.
+ */
+export function storedCall(json: string): CallRecord {
+  const rec = JSON.parse(json) as CallRecord;
+  return { ...rec, callType: readCallType(rec.callType) };
 }
