@@ -66,7 +66,8 @@ class Session {
     this.phone.on('state', (s) => {
       this.showState(s);
       this.attention.phoneState(s);
-      if (s.kind === 'incoming') this.preview.show();
+      // An audio call opens no camera, not even for the preview.
+      if (s.kind === 'incoming' && s.callType === 'video') this.preview.show();
       else this.preview.hide();
     });
     this.phone.on('notice', (m) => {
@@ -131,14 +132,16 @@ class Session {
         showScreen('home', byId('call-user'));
         break;
       case 'outgoing':
-        byId('outgoing-title').textContent = t('calling', { name: s.peer.nickName });
+        byId('outgoing-title').textContent = t(s.callType === 'audio' ? 'callingAudio' : 'calling', { name: s.peer.nickName });
+        byId('screen-outgoing').dataset.callType = s.callType;
         byId('outgoing-avatar').textContent = s.peer.nickName.slice(0, 1).toUpperCase();
         byId('outgoing-state').hidden = !s.invited;
         showScreen('outgoing', byId('btn-cancel'));
         break;
       case 'incoming':
         byId('incoming-title').textContent = t('incomingCall', { name: s.peer.nickName });
-        byId('incoming-from').textContent = t('incomingFrom', { id: s.peer.userID });
+        byId('incoming-from').textContent = t(s.callType === 'audio' ? 'incomingAudioFrom' : 'incomingVideoFrom', { id: s.peer.userID });
+        byId('screen-incoming').dataset.callType = s.callType;
         byId('incoming-avatar').textContent = s.peer.nickName.slice(0, 1).toUpperCase();
         showScreen('incoming', byId('btn-accept'));
         break;
@@ -279,7 +282,9 @@ function wire(): void {
     e.preventDefault();
     const input = byId<HTMLInputElement>('call-user');
     const id = input.value.trim();
-    if (id && session) void session.phone.call(id);
+    // Two submit buttons: Call (video) and Audio call.
+    const audio = (e as SubmitEvent).submitter?.id === 'btn-audio-call';
+    if (id && session) void session.phone.call(id, id, audio ? 'audio' : 'video');
   });
   byId('btn-new-room').addEventListener('click', () => void session?.phone.newRoom());
   byId('join-form').addEventListener('submit', (e) => {

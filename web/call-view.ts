@@ -96,6 +96,8 @@ export class CallView {
     if (s.kind !== 'call' && s.kind !== 'room') return;
     // A call's answer time can be corrected (from its record) while it is shown: follow it.
     if (s.kind === 'call') this.since = s.answeredAt;
+    // An audio call starts without the camera (its button turns it on); the style sheet and tests read it.
+    byId('screen-call').dataset.callType = s.kind === 'call' ? s.callType : 'video';
     if (was.kind !== s.kind) {
       if (s.kind === 'room') this.since = Date.now();
       if (s.kind === 'call') this.ensureTile(s.peer.userID, s.peer.nickName);

@@ -1,4 +1,4 @@
-/** Recent calls, from the server's call records: who, which way, the outcome in words, how long, when. */
+/** Recent calls, from the server's call records: who, which way, audio or video, the outcome in words, how long, when. */
 import type { CallClient } from '../src/sdk/client.js';
 import type { CallRecord } from '../src/protocol/messages.js';
 import { el } from './dom.js';
@@ -39,12 +39,12 @@ export class History {
       const { key, word } = recordOutcome(c, this.me);
       const parts = [word];
       if (c.answeredAt !== null && c.endedAt !== null) parts.push(formatDuration(c.endedAt - c.answeredAt));
-      const who = el('span', { class: 'h-who' }, el('span', { class: `h-dir ${outgoing ? 'out' : 'in'}`, 'aria-hidden': 'true' }, outgoing ? '↗' : '↙'), t(outgoing ? 'hOutgoing' : 'hIncoming', { name: other }));
+      const who = el('span', { class: 'h-who' }, el('span', { class: `h-dir ${outgoing ? 'out' : 'in'}`, 'aria-hidden': 'true' }, outgoing ? '↗' : '↙'), t(outgoing ? 'hOutgoing' : 'hIncoming', { name: other }), ' ', el('span', { class: `h-type ${c.callType}` }, t(c.callType === 'audio' ? 'hAudio' : 'hVideo')));
       const outcome = el('span', { class: `h-outcome ${key}` }, parts.join(' · '));
       const when = el('time', { class: 'h-when', datetime: new Date(c.createdAt).toISOString() }, formatWhen(c.createdAt));
       const again = el('button', { type: 'button', class: 'call-btn small', 'aria-label': t('callUser', { name: other }) }, t('callButton'));
       again.addEventListener('click', () => this.onCall(other));
-      this.list.append(el('li', { 'data-call': c.callID, 'data-outcome': c.outcome ?? 'open', 'data-with': other }, who, outcome, when, again));
+      this.list.append(el('li', { 'data-call': c.callID, 'data-outcome': c.outcome ?? 'open', 'data-with': other, 'data-call-type': c.callType }, who, outcome, when, again));
     }
   }
 

@@ -7,7 +7,7 @@
 import { chosenDevices } from './device-choice.js';
 import type { CallClient } from '../src/sdk/client.js';
 import { CallroomError } from '../src/protocol/errors.js';
-import type { CallRecord, EventPayload, IceServer, IceTransportPolicy, MeetInfo, Member } from '../src/protocol/messages.js';
+import type { CallRecord, CallType, EventPayload, IceServer, IceTransportPolicy, MeetInfo, Member } from '../src/protocol/messages.js';
 import { newCallID } from '../src/sdk/client.js';
 import { LocalMedia } from '../src/sdk/media/local-media.js';
 import { MediaRoom } from '../src/sdk/media/room.js';
@@ -27,10 +27,11 @@ const PEER_LEFT_GRACE_MS = 3_000;
 
 export type PhoneState =
   | { kind: 'idle' }
-  | { kind: 'outgoing'; callID: string; peer: Peer; invited: boolean }
-  | { kind: 'incoming'; callID: string; peer: Peer; meeting: MeetInfo }
+  /** `callType`: 'audio' calls start with the microphone only (the camera can be turned on during the call). */
+  | { kind: 'outgoing'; callID: string; peer: Peer; invited: boolean; callType: CallType }
+  | { kind: 'incoming'; callID: string; peer: Peer; meeting: MeetInfo; callType: CallType }
   /** `answeredAt`: when the call was answered, by this browser's clock (from the server's record once known). */
-  | { kind: 'call'; callID: string; peer: Peer; meeting: MeetInfo; answeredAt: number; creator: boolean }
+  | { kind: 'call'; callID: string; peer: Peer; meeting: MeetInfo; answeredAt: number; creator: boolean; callType: CallType }
   | { kind: 'room'; meeting: MeetInfo };
 
 export type PhoneEvents = {
@@ -154,7 +155,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     const s = this.state;
     if (s.kind !== 'call') return null;
     const answeredAt = this.answeredAtServer ?? Math.round(s.answeredAt + (this.client.serverNow() - Date.now()));
-    return { callID: s.callID, peer: s.peer, meeting: s.meeting, answeredAt, creator: s.creator };
+    return { callID: s.callID, peer: s.peer, meeting: s.meeting, answeredAt, creator: s.creator, callType: s.callType };
   }
 
   /** The room this page is in (not a call's meeting), for a reload. */
@@ -173,9 +174,10 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     if (!resumed) return this.notice(msg('outLost', { name: c.peer.nickName }));
     this.answeredAtServer = c.answeredAt;
     this.ownMeeting = c.creator ? c.meeting.ID : null;
-    this.set({ kind: 'call', callID: c.callID, peer: c.peer, meeting: c.meeting, answeredAt: this.toLocal(c.answeredAt), creator: c.creator });
+    const callType = c.callType ?? 'video';
+    this.set({ kind: 'call', callID: c.callID, peer: c.peer, meeting: c.meeting, answeredAt: this.toLocal(c.answeredAt), creator: c.creator, callType });
     const still = () => this.state.kind === 'call' && this.state.callID === c.callID;
-    void this.startLocal();
+    void this.startLocal(callType);
     const rec = await this.record(c.callID);
     if (!still()) return;
     if (!rec || rec.state !== 'active') {
@@ -202,7 +204,8 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   }
 
   // ---- calling out ----
-  async call(userID: string, nickName = userID): Promise<void> {
+  /** Calls `userID`: a video call, or with `callType` 'audio' one that opens the microphone only. */
+  async call(userID: string, nickName = userID, callType: CallType = 'video'): Promise<void> {
     const id = userID.trim();
     if (!id) return;
     if (this.state.kind === 'room') await this.leaveRoom(false);
@@ -211,15 +214,15 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     const callID = newCallID();
     const peer = { userID: id, nickName };
     this.notice(null);
-    this.set({ kind: 'outgoing', callID, peer, invited: false });
-    void this.startLocal();
+    this.set({ kind: 'outgoing', callID, peer, invited: false, callType });
+    void this.startLocal(callType);
     const still = () => this.state.kind === 'outgoing' && this.state.callID === callID;
     let meeting: MeetInfo;
     try {
       meeting = await this.client.createMeeting({ subject: `${this.me.userID} → ${id}` });
       this.ownMeeting = meeting.ID;
       if (!still()) return this.dropOwnMeeting();
-      await this.client.call(id, meeting, { callID });
+      await this.client.call(id, meeting, { callID, callType });
     } catch (err) {
       if (!still()) return;
       const e = err instanceof CallroomError ? err : new CallroomError('UNKNOWN', String(err));
@@ -232,7 +235,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       await this.surely(() => this.client.hangup(callID));
       return;
     }
-    this.set({ kind: 'outgoing', callID, peer, invited: true });
+    this.set({ kind: 'outgoing', callID, peer, invited: true, callType });
     this.tones.play('ringback');
   }
 
@@ -262,7 +265,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     const s = this.state;
     if (s.kind !== 'outgoing' || s.callID !== e.callID) return;
     this.tones.stop();
-    this.set({ kind: 'call', callID: s.callID, peer: s.peer, meeting: e.meeting, answeredAt: Date.now(), creator: true });
+    this.set({ kind: 'call', callID: s.callID, peer: s.peer, meeting: e.meeting, answeredAt: Date.now(), creator: true, callType: s.callType });
     void this.syncAnsweredAt(s.callID);
     await this.joinMedia(e.meeting.ID, undefined, () => this.state.kind === 'call' && this.state.callID === e.callID);
   }
@@ -284,7 +287,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       return;
     }
     this.notice(null);
-    this.set({ kind: 'incoming', callID: e.callID, peer: { userID: e.caller.userID, nickName: e.caller.nickName || e.caller.userID }, meeting: e.meeting });
+    // A server older than call types names none: its calls are video calls.
+    const callType = e.callType ?? 'video';
+    this.set({ kind: 'incoming', callID: e.callID, peer: { userID: e.caller.userID, nickName: e.caller.nickName || e.caller.userID }, meeting: e.meeting, callType });
     this.tones.play('ringtone');
   }
 
@@ -294,9 +299,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     this.tones.stop();
     this.tones.unlock();
     if (this.meetingID !== null) await this.leaveRoom(false, true);
-    this.set({ kind: 'call', callID: s.callID, peer: s.peer, meeting: s.meeting, answeredAt: Date.now(), creator: false });
+    this.set({ kind: 'call', callID: s.callID, peer: s.peer, meeting: s.meeting, answeredAt: Date.now(), creator: false, callType: s.callType });
     const still = () => this.state.kind === 'call' && this.state.callID === s.callID;
-    void this.startLocal();
+    void this.startLocal(s.callType);
     try {
       await this.client.accept(s.callID);
     } catch (err) {
@@ -428,11 +433,16 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   }
 
   // ---- media ----
-  private startLocal(): Promise<unknown> {
+  /**
+   * Opens this device's microphone and, but for an audio call, its camera (the camera button opens
+   * it later: the room sends it as soon as it opens). Once per call or room: later calls of it
+   * (joinMedia) wait for the same start.
+   */
+  private startLocal(callType: CallType = 'video'): Promise<unknown> {
     if (!this.local) {
       const chosen = chosenDevices();
       this.local = new LocalMedia({ deviceIds: { ...(chosen.audioinput ? { audio: chosen.audioinput } : {}), ...(chosen.videoinput ? { video: chosen.videoinput } : {}) } });
-      this.localReady = this.local.start({ audio: true, video: true });
+      this.localReady = this.local.start({ audio: true, video: callType === 'video' });
     }
     return this.localReady;
   }
@@ -445,7 +455,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   private async joinMedia(meetingID: number, pswd: string | undefined, still: () => boolean): Promise<MeetInfo | null> {
     let ice: { iceServers: IceServer[]; iceTransportPolicy: IceTransportPolicy } = { iceServers: [], iceTransportPolicy: 'all' };
     try {
-      [ice] = await Promise.all([this.client.getIceConfig().catch(() => ice), this.startLocal()]);
+      [ice] = await Promise.all([this.client.getIceConfig().catch(() => ice), this.startLocal(this.state.kind === 'call' ? this.state.callType : 'video')]);
     } catch {
       /* media problems are shown by the view; the call goes on */
     }

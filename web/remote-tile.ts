@@ -38,6 +38,8 @@ export class RemoteTile {
   private readonly live: HTMLElement;
   /** Removes the track listeners of the current stream. */
   private watching = new AbortController();
+  /** The tracks of the current stream already listened to. */
+  private followed = new WeakSet<MediaStreamTrack>();
 
   constructor(
     readonly userID: string,
@@ -85,17 +87,24 @@ export class RemoteTile {
     if (this.stream !== stream) {
       this.watching.abort();
       this.watching = new AbortController();
+      this.followed = new WeakSet();
       this.stream = stream;
       const signal = this.watching.signal;
-      const follow = (track: MediaStreamTrack) => {
-        for (const ev of ['mute', 'unmute', 'ended']) track.addEventListener(ev, () => this.render(), { signal });
-      };
-      stream.getTracks().forEach(follow);
-      stream.addEventListener('addtrack', (e) => (follow(e.track), this.render()), { signal });
+      stream.addEventListener('addtrack', (e) => (this.follow(e.track), this.render()), { signal });
       stream.addEventListener('removetrack', () => this.render(), { signal });
     }
+    // Tracks added to the same stream later (video turned on during an audio call) are followed too.
+    stream.getTracks().forEach((track) => this.follow(track));
     this.render();
     void this.video.play().catch(() => undefined);
+  }
+
+  /** Re-renders when `track` mutes, unmutes or ends (once per track). */
+  private follow(track: MediaStreamTrack): void {
+    if (this.followed.has(track)) return;
+    this.followed.add(track);
+    const signal = this.watching.signal;
+    for (const ev of ['mute', 'unmute', 'ended']) track.addEventListener(ev, () => this.render(), { signal });
   }
 
   /** What they said of their microphone and camera (`meeting.media`); a change is said aloud. */

@@ -4,7 +4,7 @@
  * the page logs in resuming that session, within the server's resume grace, instead of afresh.
  * What is read back is checked field by field: storage is an edge like any other.
  */
-import type { MeetInfo } from '../src/protocol/messages.js';
+import type { CallType, MeetInfo } from '../src/protocol/messages.js';
 
 const KEY = 'callroom.resume';
 
@@ -16,6 +16,8 @@ export interface SavedCall {
   answeredAt: number;
   /** Whether this side made the call (and its meeting, which it destroys at the end). */
   creator: boolean;
+  /** An audio call reopens the microphone only after a reload. Absent (saved by an older page): video. */
+  callType?: CallType;
 }
 
 export interface ResumeState {
@@ -48,7 +50,8 @@ function isCall(v: unknown): v is SavedCall {
     isStr(v.peer.nickName) &&
     isMeeting(v.meeting) &&
     isInt(v.answeredAt) &&
-    typeof v.creator === 'boolean'
+    typeof v.creator === 'boolean' &&
+    (v.callType === undefined || v.callType === 'audio' || v.callType === 'video')
   );
 }
 

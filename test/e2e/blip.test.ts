@@ -95,7 +95,7 @@ test('a few seconds of network blip in the middle of a browser call do not end i
 
   // The call, from the pages.
   await alice.page.getByLabel('User ID').fill('bob');
-  await alice.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await alice.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
   await onScreen(bob, 'incoming');
   await bob.page.getByRole('button', { name: 'Accept' }).click();
   await Promise.all([onScreen(alice, 'call'), onScreen(bob, 'call'), silent(alice), silent(bob)]);
@@ -204,7 +204,7 @@ test('a silent outage (packets held, no reset) shows the banner within 10 s; the
   users.push(frank);
   await erin.page.locator('#contacts li[data-user="frank"] .presence', { hasText: 'Online' }).waitFor();
   await erin.page.getByLabel('User ID').fill('frank');
-  await erin.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await erin.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
   await onScreen(frank, 'incoming');
   await frank.page.getByRole('button', { name: 'Accept' }).click();
   await Promise.all([onScreen(erin, 'call'), onScreen(frank, 'call')]);

@@ -37,7 +37,7 @@ test('A calls B from the page: ring, accept, video and audio both ways, hang up,
 
   // Alice calls Bob by typing his ID.
   await alice.page.getByLabel('User ID').fill('bob');
-  await alice.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await alice.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
   await onScreen(alice, 'outgoing');
   await alice.page.getByRole('heading', { name: 'Calling bob…' }).waitFor();
   await alice.page.waitForFunction(() => document.body.dataset.tone === 'ringback');

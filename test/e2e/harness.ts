@@ -151,7 +151,7 @@ export async function noticeSays(u: UserPage, text: string | RegExp): Promise<vo
 /** `from` calls the user `to` by typing the ID and pressing Call. */
 export async function dial(from: UserPage, to: string): Promise<void> {
   await from.page.getByLabel('User ID').fill(to);
-  await from.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await from.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
 }
 
 /** `caller` calls `callee`, who accepts (the button's name in the callee's language); both reach the call screen. */

@@ -66,7 +66,7 @@ test('on a phone on its side the call buttons are on screen; the focus goes to e
   suite.users.push(fay, gus);
 
   await fay.page.getByLabel('User ID').fill('gus');
-  await fay.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await fay.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
   await onScreen(fay, 'outgoing');
   // Ringing out: Cancel (this screen's hang up) has the focus.
   await focusOn(fay, 'btn-cancel');

@@ -71,7 +71,7 @@ test('both pages reloaded mid-call resume their sessions and the call goes on, w
   await alice.page.locator('#contacts li[data-user="bob"] .presence', { hasText: 'Online' }).waitFor();
 
   await alice.page.getByLabel('User ID').fill('bob');
-  await alice.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await alice.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
   await onScreen(bob, 'incoming');
   await bob.page.getByRole('button', { name: 'Accept' }).click();
   await Promise.all([onScreen(alice, 'call'), onScreen(bob, 'call'), silent(alice), silent(bob)]);

@@ -51,7 +51,7 @@ test("the other side's camera off, mute and camera on again are shown on the cal
   suite.users.push(carol, dave);
 
   await carol.page.getByLabel('User ID').fill('dave');
-  await carol.page.locator('#call-form').getByRole('button', { name: 'Call' }).click();
+  await carol.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
   await onScreen(dave, 'incoming');
   await dave.page.getByRole('button', { name: 'Accept' }).click();
   await onScreen(dave, 'call');
