@@ -200,7 +200,7 @@ describe('call contract, modern API', () => {
     await bob.c.hangup(callID);
   });
 
-  test('call delivered: the caller gets callID and meeting, the callee call.incoming with caller, meeting and usrExtDat', async () => {
+  test('call delivered: the caller gets callID and meeting, the callee call.incoming with caller, meeting, usrExtDat and the call type', async () => {
     const { alice, bob, meeting } = await pair();
     const callID = `call-${uid('x')}`;
     const result = await alice.c.call(bob.id, meeting, { callID, usrExtDat: '{"topic":"lunch"}' });
@@ -212,6 +212,7 @@ describe('call contract, modern API', () => {
       caller: { userID: alice.id, nickName: 'Alice' },
       meeting,
       usrExtDat: '{"topic":"lunch"}',
+      callType: 'video',
     });
     await nothingMore(alice, bob);
     await alice.c.hangup(callID);
