@@ -43,7 +43,7 @@ describe('webhooks (one node)', { skip: !single && 'webhooks are delivered on a 
     await rcv?.close();
   });
 
-  test('a call and its parties: user.online, call.ringing, call.missed (rejected), call.ended with the record; signed, in order', async () => {
+  test('a call and its parties: user.online, call.ringing, call.missed (rejected), call.ended with the record (an audio call says so); signed, in order', async () => {
     const [a, b] = [uid('alice'), uid('bob')];
     const alice = await ts.client(a);
     const bob = await ts.client(b);
@@ -53,15 +53,16 @@ describe('webhooks (one node)', { skip: !single && 'webhooks are delivered on a 
     }
     const bi = inbox(bob);
     const m = await alice.createMeeting();
-    const { callID } = await alice.call(b, m);
+    const { callID } = await alice.call(b, m, { callType: 'audio' });
     await bi.take('call.incoming');
     await bob.reject(callID);
     const ended = verified(await rcv.waitFor((r) => r.event.type === 'call.ended' && (r.event.data.call as { callID: string }).callID === callID, 'call.ended'));
     assert.deepEqual(ofCall(rcv, callID), ['call.ringing', 'call.missed', 'call.ended'], 'in the order they happened');
     const rec = await ts.store.getCall(callID);
     assert.deepEqual(ended.data.call, rec, 'call.ended carries the full call record, as stored');
+    assert.equal((ended.data.call as { callType: string }).callType, 'audio');
     const ringing = verified(rcv.accepted().find((r) => r.event.type === 'call.ringing' && r.event.data.callID === callID)!);
-    assert.deepEqual(ringing.data, { callID, caller: a, callee: b, meetingID: m.ID, createdAt: rec!.createdAt });
+    assert.deepEqual(ringing.data, { callID, caller: a, callee: b, meetingID: m.ID, createdAt: rec!.createdAt, callType: 'audio' });
     const missed = verified(rcv.accepted().find((r) => r.event.type === 'call.missed' && r.event.data.callID === callID)!);
     assert.deepEqual(missed.data, { callID, caller: a, callee: b, reason: 'rejected', at: rec!.endedAt });
 

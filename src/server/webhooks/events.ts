@@ -21,8 +21,8 @@ export function callEvents(prev: CallRecord | null, next: CallRecord): KeyedEven
   const key = `call:${next.callID}`;
   if (prev === null) {
     if (next.state !== 'ringing') return [];
-    const { callID, caller, callee, meetingID, createdAt } = next;
-    return [make('call.ringing', key, createdAt, { callID, caller, callee, meetingID, createdAt })];
+    const { callID, caller, callee, meetingID, createdAt, callType } = next;
+    return [make('call.ringing', key, createdAt, { callID, caller, callee, meetingID, createdAt, callType })];
   }
   if (prev.state === 'ended' || next.state !== 'ended') return [];
   const at = next.endedAt ?? next.createdAt;

@@ -3,7 +3,7 @@
  * outbox row is one event for one URL, written in the same commit as the change it reports, and
  * kept until it is delivered (or its retry time is over).
  */
-import type { CallRecord } from '../../protocol/messages.js';
+import type { CallRecord, CallType } from '../../protocol/messages.js';
 
 export type WebhookEventType =
   | 'call.ringing'
@@ -18,7 +18,7 @@ export type WebhookEventType =
 export type MissedReason = 'no_answer' | 'rejected' | 'cancelled' | 'lost' | 'callee_offline';
 
 export interface WebhookData {
-  'call.ringing': { callID: string; caller: string; callee: string; meetingID: number; createdAt: number };
+  'call.ringing': { callID: string; caller: string; callee: string; meetingID: number; createdAt: number; callType: CallType };
   'call.missed': { callID: string; caller: string; callee: string; reason: MissedReason; at: number };
   'call.ended': { call: CallRecord };
   'user.online': { userID: string };
