@@ -60,7 +60,7 @@ class Session {
     this.phone = new Phone(client, tones, me);
     const call = (id: string) => void this.phone.call(id);
     this.contacts = new Contacts(client, user.userID, byId('contacts'), call);
-    this.history = new History(client, user.userID, byId('history'), call);
+    this.history = new History(client, user.userID, byId('history'), (id, callType) => void this.phone.call(id, id, callType));
     this.view = new CallView(client);
     this.queues = new QueueViews(client, this.phone, user.dnd);
     this.phone.on('state', (s) => {

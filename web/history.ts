@@ -1,6 +1,6 @@
 /** Recent calls, from the server's call records: who, which way, audio or video, the outcome in words, how long, when. */
 import type { CallClient } from '../src/sdk/client.js';
-import type { CallRecord } from '../src/protocol/messages.js';
+import type { CallRecord, CallType } from '../src/protocol/messages.js';
 import { el } from './dom.js';
 import { formatDuration, formatWhen } from './format.js';
 import { t } from './i18n.js';
@@ -14,7 +14,8 @@ export class History {
     private readonly client: CallClient,
     private readonly me: string,
     private readonly list: HTMLElement,
-    private readonly onCall: (userID: string) => void,
+    /** Calls back: with the type of the call in that row (an audio call is called back as one). */
+    private readonly onCall: (userID: string, callType: CallType) => void,
   ) {}
 
   /** Loads the latest records; resolves with the other parties' IDs. */
@@ -42,8 +43,8 @@ export class History {
       const who = el('span', { class: 'h-who' }, el('span', { class: `h-dir ${outgoing ? 'out' : 'in'}`, 'aria-hidden': 'true' }, outgoing ? '↗' : '↙'), t(outgoing ? 'hOutgoing' : 'hIncoming', { name: other }), ' ', el('span', { class: `h-type ${c.callType}` }, t(c.callType === 'audio' ? 'hAudio' : 'hVideo')));
       const outcome = el('span', { class: `h-outcome ${key}` }, parts.join(' · '));
       const when = el('time', { class: 'h-when', datetime: new Date(c.createdAt).toISOString() }, formatWhen(c.createdAt));
-      const again = el('button', { type: 'button', class: 'call-btn small', 'aria-label': t('callUser', { name: other }) }, t('callButton'));
-      again.addEventListener('click', () => this.onCall(other));
+      const again = el('button', { type: 'button', class: 'call-btn small', 'aria-label': t(c.callType === 'audio' ? 'audioCallUser' : 'callUser', { name: other }) }, t('callButton'));
+      again.addEventListener('click', () => this.onCall(other, c.callType));
       this.list.append(el('li', { 'data-call': c.callID, 'data-outcome': c.outcome ?? 'open', 'data-with': other, 'data-call-type': c.callType }, who, outcome, when, again));
     }
   }

@@ -120,6 +120,13 @@ test('an audio call rings as audio and sends no video; a camera turned on during
     assert.equal(await row.locator('.h-type').textContent(), 'Audio');
   }
   await screenshot(ann, '84-history-audio.png');
+
+  // Calling back from the history row places an audio call again.
+  await ann.page.getByRole('button', { name: 'Audio call ben' }).first().click();
+  await onScreen(ben, 'incoming');
+  assert.equal(await ben.page.locator('#incoming-from').textContent(), 'Audio call from ann');
+  await ben.page.getByRole('button', { name: 'Reject' }).click();
+  await Promise.all([onScreen(ann, 'home'), onScreen(ben, 'home')]);
 });
 
 test('a video call rings as a video call with the camera preview; the Chinese page names each type', { timeout: 120_000 }, async () => {
