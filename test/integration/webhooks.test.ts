@@ -228,16 +228,17 @@ describe('--offline-ring (one node): a call to a user who is not connected waits
     await rcv?.close();
   });
 
-  test('the backend logs the callee in on call.ringing; the call rings on the new session with the time left and is answered', async () => {
+  test('the backend logs the callee in on call.ringing; the call rings on the new session with the time left (and its type) and is answered', async () => {
     const [a, b] = [uid('alice'), uid('bob')];
     const alice = await ts.client(a);
     const ai = inbox(alice);
     const m = await alice.createMeeting();
     // Success means "delivered or waiting": bob is not connected.
-    const { callID } = await alice.call(b, m, { usrExtDat: 'hello' });
+    const { callID } = await alice.call(b, m, { usrExtDat: 'hello', callType: 'audio' });
     // The "backend": on call.ringing for bob, it wakes bob's app, which logs in.
     const ringing = verified(await rcv.waitFor((r) => r.event.type === 'call.ringing' && r.event.data.callee === b, 'call.ringing for the offline callee'));
     assert.equal(ringing.data.callID, callID);
+    assert.equal(ringing.data.callType, 'audio', 'the push can say it is an audio call');
     assert.equal(await ts.isInCall(b), true, 'bob is reserved for the call while it waits');
     const bob = await ts.connect();
     const bi = inbox(bob);
@@ -246,6 +247,7 @@ describe('--offline-ring (one node): a call to a user who is not connected waits
     assert.equal(incoming.callID, callID);
     assert.equal(incoming.caller.userID, a);
     assert.equal(incoming.usrExtDat, 'hello');
+    assert.equal(incoming.callType, 'audio', 'a waiting call rings as its type');
     assert.ok(typeof incoming.ringsForMs === 'number' && incoming.ringsForMs > 0 && incoming.ringsForMs <= 20_000, `rings for the time left: ${incoming.ringsForMs}`);
     await bob.accept(callID);
     assert.equal((await ai.take('call.accepted')).callID, callID);
