@@ -292,6 +292,8 @@ export interface SessionCall {
   /** When the call was placed (ms, server time). */
   createdAt: number;
   answeredAt: number | null;
+  /** Whether it is an audio or a video call (the record's callType). */
+  callType: CallType;
 }
 
 // ---------- results (the `result` of an ok response) ----------

@@ -1,6 +1,6 @@
 /**
  * Audio-only calls: the invite's `callType` rings as that type (`call.incoming`), is kept in the
- * call record (`calls.list`, GET /v1/calls) through every transition, defaults to video, and an
+ * call record (`calls.list`, GET /v1/calls) through every transition and told by `session.info`, defaults to video, and an
  * unknown type is refused with BAD_ARGUMENT (5) before anything happens. Both modes.
  */
 import { after, before, describe, test } from 'node:test';
@@ -61,6 +61,7 @@ describe('call types (audio or video)', () => {
     await bob.c.accept(callID);
     await alice.in.take('call.accepted');
     assert.equal((await recordOf(bob.c, callID)).callType, 'audio', 'active');
+    for (const p of [alice, bob]) assert.equal((await p.c.sessionInfo())?.callType, 'audio', `session.info tells ${p.id} it is an audio call`);
 
     await alice.c.hangup(callID);
     await bob.in.take('call.hungup');

@@ -162,5 +162,6 @@ export function sessionCall(rec: CallRecord, meeting: MeetInfo, me: string, peer
     meetingPswd: meeting.pswd,
     createdAt: rec.createdAt,
     answeredAt: rec.answeredAt,
+    callType: rec.callType,
   };
 }
