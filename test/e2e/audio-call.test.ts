@@ -3,7 +3,8 @@
  * callee's page (no camera preview), neither page opens its camera and no video is sent; then
  * each side turns its camera on during the call and the other side decodes its video (the link
  * renegotiates); both histories say "Audio". A video call rings as one, with the preview; the
- * Chinese page says it too.
+ * Chinese page says it too. A page reloaded during an audio call comes back to it without the
+ * camera.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -161,4 +162,31 @@ test('a video call rings as a video call with the camera preview; the Chinese pa
   await dee.page.locator('#history li[data-with="cid"]').nth(1).waitFor();
   const types = await dee.page.locator('#history li[data-with="cid"] .h-type').allTextContents();
   assert.deepEqual(types, ['语音', '视频']);
+});
+
+test('a page reloaded during an audio call comes back to it with the microphone only; its camera can still be turned on', { timeout: 120_000 }, async () => {
+  const eve = await openUser(suite.browser, suite.srv.url, 'eve', { initScript: GUM_SPY });
+  const fox = await openUser(suite.browser, suite.srv.url, 'fox', { initScript: GUM_SPY });
+  suite.users.push(eve, fox);
+  await eve.page.getByLabel('User ID').fill('fox');
+  await eve.page.getByRole('button', { name: 'Audio call' }).click();
+  await onScreen(fox, 'incoming');
+  await fox.page.getByRole('button', { name: 'Accept' }).click();
+  await Promise.all([onScreen(eve, 'call'), onScreen(fox, 'call')]);
+  await inboundGrows(eve, 'fox', 'audio', 'packetsReceived');
+
+  // Fox reloads: the page resumes its session and the same audio call (the spy starts afresh).
+  await fox.page.reload();
+  await fox.page.waitForFunction(() => (globalThis as unknown as { callroom: { client: { user: unknown } | null } }).callroom.client?.user != null);
+  await onScreen(fox, 'call');
+  assert.equal(await fox.page.locator('#screen-call').getAttribute('data-call-type'), 'audio');
+  await Promise.all([inboundGrows(fox, 'eve', 'audio', 'packetsReceived'), inboundGrows(eve, 'fox', 'audio', 'packetsReceived')]);
+  assert.equal(await askedForCamera(fox), false, 'the reloaded page opened the microphone only');
+  assert.equal((await videoFigures(fox, 'eve')).bytesSent, 0);
+
+  await fox.page.getByRole('button', { name: 'Camera on' }).click();
+  await remoteVideoShown(eve, 'fox');
+  await inboundGrows(eve, 'fox', 'video', 'framesDecoded');
+  await eve.page.getByRole('button', { name: 'Hang up' }).click();
+  await Promise.all([onScreen(eve, 'home'), onScreen(fox, 'home')]);
 });
