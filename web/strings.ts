@@ -119,7 +119,7 @@ export const en = {
   localVideo: 'Your camera',
   // adding a person to the call (web/add-person.ts)
   addPerson: 'Add person',
-  addPersonLabel: 'User ID to add to the call',
+  addPersonLabel: 'Who to add to the call (their ID)',
   addPersonButton: 'Add',
   addRinging: 'Ringing {name}…',
   addJoined: '{name} joined the call.',
@@ -412,7 +412,7 @@ export const zh: Strings = {
   qInvalid: '该队列不存在（或已删除）。',
   qError: '队列请求失败：{message}',
   addPerson: '添加成员',
-  addPersonLabel: '要加入通话的用户 ID',
+  addPersonLabel: '邀请谁加入通话（对方的 ID）',
   addPersonButton: '添加',
   addRinging: '正在呼叫 {name}…',
   addJoined: '{name} 加入了通话。',
