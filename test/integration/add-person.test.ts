@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallClient, ErrorCodes, type MeetInfo } from '../../src/sdk/index.js';
 import { Inbox, flush, inbox, rejectsWith, startServer, uid, type TestServer } from '../helpers/server.js';
+import { facadeParty } from '../helpers/facade.js';
 
 const CALL_EVENTS = ['call.incoming', 'call.accepted', 'call.rejected', 'call.hungup'] as const;
 
@@ -229,6 +230,44 @@ describe('adding a person to the current call', () => {
     await carol.c.hangup(ac);
     await alice.in.takeWhere('call.hungup', (e) => e.callID === ac);
     assert.equal(await alice.c.sessionInfo(), null);
+  });
+});
+
+describe('adding a person with the facade', () => {
+  const { ts } = scene();
+
+  test('Call into the meeting of the active call adds a person; a fifth gets CallFail 907; GetSessionInfo follows the oldest call', async () => {
+    const [alice, bob, carol, dave, erin] = await Promise.all(['alice', 'bob', 'carol', 'dave', 'erin'].map((n) => facadeParty(ts(), n)));
+    alice!.f.CreateMeeting('room', 'ck-create');
+    const [meetObj] = await alice!.cb.take('CreateMeetingSuccess');
+    const connect = async (to: typeof bob) => {
+      const callID = alice!.f.Call(to!.id, meetObj, '', 'ck-call');
+      assert.deepEqual(await alice!.cb.take('CallSuccess'), [callID, 'ck-call']);
+      const [inID, inMeet, callerID] = await to!.cb.take('NotifyCallIn');
+      assert.deepEqual([inID, inMeet.ID, callerID], [callID, meetObj.ID, alice!.id]);
+      to!.f.AcceptCall(callID, inMeet, '', 'ck-accept');
+      await to!.cb.take('AcceptCallSuccess');
+      assert.equal((await alice!.cb.take('NotifyCallAccepted'))[0], callID);
+      return callID;
+    };
+    const ab = await connect(bob);
+    const ac = await connect(carol);
+    const ad = await connect(dave);
+    const ae = alice!.f.Call(erin!.id, meetObj, '', 'ck-call');
+    assert.deepEqual(await alice!.cb.take('CallFail'), [ae, 907, 'ck-call']);
+    await flush(alice!.f.client!);
+    assert.equal(alice!.f.GetSessionInfo().callID, ab);
+    assert.equal(alice!.f.GetSessionInfo().peerID, bob!.id);
+    bob!.f.HangupCall(ab, '', 'ck-hangup');
+    await bob!.cb.take('HangupCallSuccess');
+    assert.equal((await alice!.cb.take('NotifyCallHangup'))[0], ab);
+    assert.equal(alice!.f.GetSessionInfo().callID, ac);
+    for (const id of [ac, ad]) {
+      alice!.f.HangupCall(id, '', 'ck-hangup');
+      await alice!.cb.take('HangupCallSuccess');
+    }
+    assert.equal(alice!.f.GetSessionInfo().callID, '');
+    assert.equal(erin!.cb.log.filter((x) => x.name === 'NotifyCallIn').length, 0);
   });
 });
 
