@@ -137,6 +137,8 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     if (!peer) return false;
     this.legs.delete(callID);
     this.departed.add(peer.userID);
+    // A person this page added who has left is no longer listed as joined.
+    if (this.added.some((a) => a.callID === callID)) this.setAdded(this.added.filter((a) => a.callID !== callID));
     const s = this.state;
     if (s.kind === 'call' && s.callID === callID) {
       const [next] = this.legs.entries();
