@@ -267,7 +267,7 @@ export class Calls {
     );
   }
 
-  /** The user's open calls, oldest first. */
+  /** The user's open calls (in the order they were indexed). */
   private callsOf(userID: string): LiveCall[] {
     return [...(this.byUser.get(userID) ?? [])];
   }
