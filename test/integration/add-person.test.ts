@@ -7,7 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallClient, ErrorCodes, type MeetInfo } from '../../src/sdk/index.js';
-import { Inbox, flush, inbox, rejectsWith, startServer, uid, type TestServer } from '../helpers/server.js';
+import { Inbox, flush, inbox, next, rejectsWith, startServer, uid, type TestServer } from '../helpers/server.js';
+import { startProxy } from '../helpers/proxy.js';
 import { facadeParty } from '../helpers/facade.js';
 
 const CALL_EVENTS = ['call.incoming', 'call.accepted', 'call.rejected', 'call.hungup'] as const;
@@ -283,5 +284,73 @@ describe('adding a person: the ring timeout of an added call', () => {
     await nothingMore(alice, bob, carol);
     assert.equal((await recordOf(alice.c, ab)).state, 'active');
     await alice.c.hangup(ab);
+  });
+});
+
+describe('adding a person: connections and restarts', () => {
+  test('a connection that drops past the resume grace ends every call of its user, each as lost', async () => {
+    const ts = await startServer({ limits: { resumeGraceMs: 300 } });
+    const proxy = await startProxy(ts.url);
+    try {
+      const alice = new CallClient({ url: proxy.url });
+      await alice.login(await ts.token('alice'));
+      const [bob, carol] = await Promise.all(['bob', 'carol'].map((u) => ts.client(u)));
+      const bobIn = inbox(bob!);
+      const carolIn = inbox(carol!);
+      const m = await alice.createMeeting();
+      const callInto = async (to: CallClient, toIn: Inbox, id: string) => {
+        const { callID } = await alice.call(id, m);
+        await toIn.takeWhere('call.incoming', (e) => e.callID === callID);
+        const accepted = next(alice, 'call.accepted');
+        await to.accept(callID);
+        await accepted;
+        return callID;
+      };
+      const ab = await callInto(bob!, bobIn, 'bob');
+      const ac = await callInto(carol!, carolIn, 'carol');
+      proxy.block(true);
+      proxy.dropAll();
+      assert.equal((await bobIn.takeWhere('call.hungup', (e) => e.callID === ab)).reason, 'lost');
+      assert.equal((await carolIn.takeWhere('call.hungup', (e) => e.callID === ac)).reason, 'lost');
+      assert.equal(await ts.isInCall('bob'), false);
+      assert.equal(await ts.isInCall('carol'), false);
+      alice.close();
+    } finally {
+      await proxy.close();
+      await ts.close();
+    }
+  });
+
+  test('a call with a person added survives a server restart: both calls go on and end on their own', async () => {
+    const ts = await startServer({ limits: { resumeGraceMs: 5_000 } });
+    try {
+      const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((u) => ts.client(u)));
+      const m = await alice!.createMeeting();
+      const callInto = async (to: CallClient, id: string) => {
+        const incoming = next(to, 'call.incoming');
+        const { callID } = await alice!.call(id, m);
+        await incoming;
+        await to.accept(callID);
+        return callID;
+      };
+      const ab = await callInto(bob!, 'bob');
+      const ac = await callInto(carol!, 'carol');
+      const back = [alice!, bob!, carol!].map((c) => next(c, 'reconnected', 20_000));
+      await ts.restart();
+      await Promise.all(back);
+      assert.equal((await alice!.sessionInfo())?.callID, ab);
+      const bobHung = next(bob!, 'call.hungup');
+      await alice!.hangup(ab);
+      assert.equal((await bobHung).callID, ab);
+      assert.equal(await ts.isInCall('carol'), true);
+      assert.equal((await alice!.sessionInfo())?.callID, ac);
+      const aliceHung = next(alice!, 'call.hungup');
+      await carol!.hangup(ac);
+      assert.equal((await aliceHung).callID, ac);
+      const recs = await alice!.listCalls({ limit: 5 });
+      assert.deepEqual(recs.filter((r) => r.callID === ab || r.callID === ac).map((r) => r.outcome), ['completed', 'completed']);
+    } finally {
+      await ts.close();
+    }
   });
 });
