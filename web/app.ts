@@ -6,6 +6,7 @@ import { Attention } from './attention.js';
 import { installShortcuts } from './shortcuts.js';
 import { IncomingPreview } from './preview.js';
 import { CallClient, type LoginResult } from '../src/sdk/client.js';
+import { AddPersonPanel } from './add-person.js';
 import { CallView } from './call-view.js';
 import { ConnectionNotice } from './connection.js';
 import { Contacts } from './contacts.js';
@@ -46,6 +47,7 @@ class Session {
   readonly contacts: Contacts;
   readonly history: History;
   readonly view: CallView;
+  private readonly addPerson: AddPersonPanel;
   readonly connection: ConnectionNotice;
   readonly attention = new Attention();
   private readonly preview = new IncomingPreview();
@@ -62,6 +64,7 @@ class Session {
     this.contacts = new Contacts(client, user.userID, byId('contacts'), call);
     this.history = new History(client, user.userID, byId('history'), (id, callType) => void this.phone.call(id, id, callType));
     this.view = new CallView(client);
+    this.addPerson = new AddPersonPanel(this.phone);
     this.queues = new QueueViews(client, this.phone, user.dnd);
     this.phone.on('state', (s) => {
       this.showState(s);
@@ -126,6 +129,7 @@ class Session {
 
   showState(s: PhoneState): void {
     this.connection.render();
+    this.addPerson.show(s);
     switch (s.kind) {
       case 'idle':
         this.view.reset();
@@ -164,6 +168,7 @@ class Session {
     this.contacts.render();
     this.history.render();
     this.view.renderText();
+    this.addPerson.render();
     this.attention.render();
     this.queues.render();
     if (this.phone.state.kind === 'outgoing' || this.phone.state.kind === 'incoming') this.showState(this.phone.state);
@@ -174,6 +179,7 @@ class Session {
     this.phone.dispose();
     this.connection.dispose();
     this.view.dispose();
+    this.addPerson.dispose();
     this.contacts.dispose();
     this.history.dispose();
     this.attention.dispose();

@@ -1,5 +1,6 @@
 /**
- * The in-call screen: the others' video large (one tile each; a 1:1 call fills the screen), this
+ * The in-call screen: the others' video large (one tile each; a 1:1 call fills the screen, a call
+ * with people added is a grid of two or three), this
  * camera small in a corner, the duration, the connection state, what is wrong with the devices,
  * and the buttons: mute, camera off, hang up (or leave, in a room).
  */
@@ -172,6 +173,7 @@ export class CallView {
     this.tiles.set(userID, tile);
     this.box.append(tile.root);
     this.box.dataset.count = String(this.tiles.size);
+    if (this.tiles.size > 1) this.renderText();
     return tile;
   }
 
@@ -202,7 +204,9 @@ export class CallView {
   renderText(): void {
     const s = this.state;
     if (s.kind !== 'call' && s.kind !== 'room') return;
-    byId('call-title').textContent = s.kind === 'call' ? s.peer.nickName : t('roomTitle', { id: s.meeting.ID });
+    // A call with people added: everyone's name (each tile is one person).
+    const people = [...this.tiles.keys()].map((u) => this.names.get(u) ?? u);
+    byId('call-title').textContent = s.kind === 'call' ? (people.length > 1 ? people.join(', ') : s.peer.nickName) : t('roomTitle', { id: s.meeting.ID });
     this.hangBtn.textContent = s.kind === 'call' ? t('hangUp') : t('leaveRoom');
     const states = [...this.tiles.values()].map((x) => x.state);
     let status = t('connecting');

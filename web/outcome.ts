@@ -34,6 +34,8 @@ export function inviteFailure(code: number, name: string, message: string, dnd: 
       return message.includes('yourself') ? msg('outYourself') : msg('outError', { message });
     case 800:
       return msg('outRoomGone');
+    case 907:
+      return msg('addFull');
     default:
       return msg('outError', { message });
   }

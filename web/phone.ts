@@ -22,6 +22,17 @@ export interface Peer {
   nickName: string;
 }
 
+/**
+ * A person this page called into the current call ("Add person"): ringing, joined (their own
+ * call with this page is active), or not coming (`why`: declined, no answer, busy…).
+ */
+export interface Added {
+  callID: string;
+  peer: Peer;
+  state: 'ringing' | 'joined' | 'failed';
+  why?: Msg;
+}
+
 /** How long to wait for the hang-up of a party that left the meeting before ending the call here. */
 const PEER_LEFT_GRACE_MS = 3_000;
 
@@ -42,6 +53,8 @@ export type PhoneEvents = {
   media: [{ room: MediaRoom; local: LocalMedia; members: Member[] }];
   /** A call ended or a room was left: the history may have changed. */
   ended: [];
+  /** The people added to the current call by this page, and how each invitation stands. */
+  added: [Added[]];
 };
 
 export class Phone extends TypedEmitter<PhoneEvents> {
@@ -52,6 +65,16 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   /** Meetings this page created for its calls, destroyed when the call ends. */
   private ownMeeting: number | null = null;
   private readonly offs: (() => void)[] = [];
+  /**
+   * In a call: this page's open calls with the people in it, by callID (the first, and one for
+   * each person added here or who added this page). The call screen stays while any is open or
+   * anyone is left in the meeting whose own call with this page has not ended.
+   */
+  private readonly legs = new Map<string, Peer>();
+  /** People whose call with this page ended while the meeting went on. */
+  private readonly departed = new Set<string>();
+  /** The people this page added to the call, in order. */
+  private added: Added[] = [];
 
   constructor(
     private readonly client: CallClient,
@@ -77,8 +100,84 @@ export class Phone extends TypedEmitter<PhoneEvents> {
   }
 
   private set(s: PhoneState): void {
+    if (s.kind === 'call') this.legs.set(s.callID, s.peer);
+    else if (this.legs.size > 0 || this.added.length > 0 || this.departed.size > 0) {
+      this.legs.clear();
+      this.departed.clear();
+      this.setAdded([]);
+    }
     this.state = s;
     this.emit('state', s);
+  }
+
+  private setAdded(list: Added[]): void {
+    this.added = list;
+    this.emit('added', list);
+  }
+
+  private updateAdded(callID: string, change: Partial<Added>): void {
+    this.setAdded(this.added.map((a) => (a.callID === callID ? { ...a, ...change } : a)));
+  }
+
+  /** The others in the meeting whose call with this page has not ended. */
+  private othersLeft(): string[] {
+    return (this.room?.peers ?? []).filter((u) => !this.departed.has(u) || [...this.legs.values()].some((p) => p.userID === u));
+  }
+
+  /** Whether the call goes on without the leg just ended: another open, ringing, or someone still here. */
+  private goesOn(): boolean {
+    return this.legs.size > 0 || this.added.some((a) => a.state === 'ringing') || this.othersLeft().length > 0;
+  }
+
+  /**
+   * One of this page's calls ended while in a call: forget it; if another is left, the screen
+   * follows that one (title, a reload); if nobody is left, the caller ends the call screen.
+   */
+  private legEnded(callID: string): boolean {
+    const peer = this.legs.get(callID);
+    if (!peer) return false;
+    this.legs.delete(callID);
+    this.departed.add(peer.userID);
+    // A person this page added who has left is no longer listed as joined.
+    if (this.added.some((a) => a.callID === callID)) this.setAdded(this.added.filter((a) => a.callID !== callID));
+    const s = this.state;
+    if (s.kind === 'call' && s.callID === callID) {
+      const [next] = this.legs.entries();
+      if (next) {
+        this.state = { ...s, callID: next[0], peer: next[1] };
+        this.emit('state', this.state);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Calls another person into the current call (the same meeting, the same call type): a call of its own, shown as
+   * ringing until they answer, decline or cannot come.
+   */
+  async addPerson(userID: string): Promise<void> {
+    const s = this.state;
+    const id = userID.trim();
+    if (s.kind !== 'call' || !id) return;
+    const callID = newCallID();
+    const peer = { userID: id, nickName: id };
+    this.setAdded([...this.added.filter((a) => a.peer.userID !== id), { callID, peer, state: 'ringing' }]);
+    try {
+      await this.client.call(id, s.meeting, { callID, callType: s.callType });
+    } catch (err) {
+      const e = err instanceof CallroomError ? err : new CallroomError('UNKNOWN', String(err));
+      let dnd = false;
+      if (e.code === 602) dnd = (await this.client.getStatus([id]).catch(() => []))[0]?.dnd ?? false;
+      this.updateAdded(callID, { state: 'failed', why: inviteFailure(e.code, id, e.message, dnd) });
+    }
+  }
+
+  /** Withdraws an invitation still ringing, or clears a failed one from the list. */
+  async cancelAdd(callID: string): Promise<void> {
+    const a = this.added.find((x) => x.callID === callID);
+    if (!a) return;
+    this.setAdded(this.added.filter((x) => x.callID !== callID));
+    if (a.state === 'ringing') await this.surely(() => this.client.hangup(callID)).catch(() => undefined);
   }
 
   /**
@@ -186,6 +285,13 @@ export class Phone extends TypedEmitter<PhoneEvents> {
       const lasted = rec?.endedAt != null && rec.answeredAt !== null ? formatDuration(rec.endedAt - rec.answeredAt) : null;
       return this.finish(rec?.outcome === 'completed' && lasted !== null ? msg('outHungUpByOther', { name, duration: lasted }) : msg('outLost', { name }));
     }
+    // People added to this call (calls of this page in the same meeting) carry on too.
+    for (const o of (await this.client.listCalls({ limit: 20 }).catch(() => null)) ?? []) {
+      if (o.state !== 'active' || o.meetingID !== c.meeting.ID || o.callID === c.callID) continue;
+      const u = o.caller === this.me.userID ? o.callee : o.caller;
+      if (still()) this.legs.set(o.callID, { userID: u, nickName: u });
+    }
+    if (!still()) return;
     const cur: PhoneState = this.state as PhoneState; // moved on by the awaits above
     if (rec.answeredAt !== null && cur.kind === 'call') {
       this.answeredAtServer = rec.answeredAt;
@@ -251,7 +357,9 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     }
     if (s.kind === 'call') {
       const duration = formatDuration(Date.now() - s.answeredAt);
-      const sent = this.surely(() => this.client.hangup(s.callID));
+      // Every call of this page in the meeting ends (invitations still ringing are cancelled).
+      const ids = [...this.legs.keys(), ...this.added.filter((a) => a.state === 'ringing').map((a) => a.callID)];
+      const sent = Promise.all(ids.map((id) => this.surely(() => this.client.hangup(id))));
       this.finish(msg('outHungUpByMe', { duration }), false);
       await sent;
       await this.recordDuration(s.callID, (d) => msg('outHungUpByMe', { duration: d }));
@@ -263,6 +371,13 @@ export class Phone extends TypedEmitter<PhoneEvents> {
 
   private async onAccepted(e: EventPayload<'call.accepted'>): Promise<void> {
     const s = this.state;
+    const add = this.added.find((a) => a.callID === e.callID && a.state === 'ringing');
+    if (s.kind === 'call' && add) {
+      this.legs.set(e.callID, add.peer);
+      this.departed.delete(add.peer.userID);
+      this.updateAdded(e.callID, { state: 'joined' });
+      return;
+    }
     if (s.kind !== 'outgoing' || s.callID !== e.callID) return;
     this.tones.stop();
     this.set({ kind: 'call', callID: s.callID, peer: s.peer, meeting: e.meeting, answeredAt: Date.now(), creator: true, callType: s.callType });
@@ -272,6 +387,12 @@ export class Phone extends TypedEmitter<PhoneEvents> {
 
   private onRejected(e: EventPayload<'call.rejected'>): void {
     const s = this.state;
+    const add = this.added.find((a) => a.callID === e.callID && a.state === 'ringing');
+    if (s.kind === 'call' && add) {
+      this.updateAdded(e.callID, { state: 'failed', why: rejectedNotice(e.code, add.peer.nickName) });
+      if (!this.goesOn()) this.finish(msg('outHungUpByMe', { duration: formatDuration(Date.now() - s.answeredAt) }));
+      return;
+    }
     if (s.kind !== 'outgoing' || s.callID !== e.callID) return;
     this.finish(rejectedNotice(e.code, s.peer.nickName));
   }
@@ -324,6 +445,11 @@ export class Phone extends TypedEmitter<PhoneEvents> {
 
   private onHungup(e: EventPayload<'call.hungup'>): void {
     const s = this.state;
+    // One call of several: its person leaves; the call screen goes on while anyone is left.
+    if (s.kind === 'call' && this.legs.size > 1 && this.legEnded(e.callID)) return;
+    if (s.kind === 'call' && s.callID === e.callID && this.legEnded(e.callID)) {
+      if (this.goesOn()) return;
+    }
     if ((s.kind === 'incoming' || s.kind === 'call' || s.kind === 'outgoing') && s.callID === e.callID) {
       if (s.kind === 'incoming') {
         this.tones.stop();
@@ -349,14 +475,19 @@ export class Phone extends TypedEmitter<PhoneEvents> {
    */
   private onMemberLeft(meetingID: number, userID: string): void {
     const s = this.state;
-    if (s.kind !== 'call' || meetingID !== this.meetingID || userID !== s.peer.userID) return;
+    if (s.kind !== 'call' || meetingID !== this.meetingID) return;
+    const mine = [...this.legs.entries()].find(([, p]) => p.userID === userID);
+    const name = mine?.[1].nickName ?? userID;
     setTimeout(() => {
       const now = this.state;
-      if (now.kind !== 'call' || now.callID !== s.callID) return;
+      if (now.kind !== 'call' || now.meeting.ID !== meetingID) return;
       // Back in the meeting meanwhile (a page reloaded mid-call leaves and enters again).
-      if (this.room?.peers.includes(s.peer.userID)) return;
-      const sent = this.surely(() => this.client.hangup(s.callID));
-      this.finish(msg('outPeerLeft', { name: s.peer.nickName, duration: formatDuration(Date.now() - s.answeredAt) }), false);
+      if (this.room?.peers.includes(userID)) return;
+      const open = mine && this.legs.has(mine[0]) ? mine[0] : null;
+      const sent = open ? this.surely(() => this.client.hangup(open)) : Promise.resolve();
+      if (open) this.legEnded(open);
+      if (this.goesOn()) return;
+      this.finish(msg('outPeerLeft', { name, duration: formatDuration(Date.now() - now.answeredAt) }), false);
       void sent.then(() => this.emit('ended'));
     }, PEER_LEFT_GRACE_MS);
   }

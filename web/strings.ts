@@ -121,6 +121,14 @@ export const en = {
   saidCameraOff: '{name} turned their camera off.',
   saidCameraOn: '{name} turned their camera on.',
   localVideo: 'Your camera',
+  // adding a person to the call (web/add-person.ts)
+  addPerson: 'Add person',
+  addPersonLabel: 'Who to add to the call (their ID)',
+  addPersonButton: 'Add',
+  addRinging: 'Ringing {name}…',
+  addJoined: '{name} joined the call.',
+  addFull: 'The call is full: at most 4 people.',
+  addCancel: 'Cancel',
   // outcomes (notices)
   outBusy: '{name} is busy in another call.',
   outDnd: '{name} does not want to be disturbed right now.',
@@ -415,4 +423,11 @@ export const zh: Strings = {
   qAlreadyOther: '你已经在另一个队列排队：请先离开那个队列。',
   qInvalid: '该队列不存在（或已删除）。',
   qError: '队列请求失败：{message}',
+  addPerson: '添加成员',
+  addPersonLabel: '邀请谁加入通话（对方的 ID）',
+  addPersonButton: '添加',
+  addRinging: '正在呼叫 {name}…',
+  addJoined: '{name} 加入了通话。',
+  addFull: '通话已满：最多 4 人。',
+  addCancel: '取消',
 };

@@ -16,7 +16,9 @@ const OK: InviteFacts = {
   calleeID: 'bob',
   callIDTaken: false,
   meetingAccess: null,
-  callerInCall: false,
+  meetingID: 7,
+  callerCalls: [],
+  meetingParties: [],
   calleeOnline: true,
   calleeDnd: false,
   calleeInCall: false,
@@ -28,15 +30,16 @@ test('rules: an invite with every check passing may ring', () => {
 
 test('rules: the invite checks fail in the contract order, the first failing one answering', () => {
   // Every check failing at once: each row removes the failure above it and expects the next.
-  const all: InviteFacts = { ...OK, calleeID: 'alice', callIDTaken: true, meetingAccess: 'WRONG_PASSWORD', callerInCall: true, calleeOnline: false, calleeDnd: true, calleeInCall: true };
+  const all: InviteFacts = { ...OK, calleeID: 'alice', callIDTaken: true, meetingAccess: 'WRONG_PASSWORD', callerCalls: [{ state: 'ringing', meetingID: 7 }], meetingParties: ['a', 'b', 'c', 'd'], calleeOnline: false, calleeDnd: true, calleeInCall: true };
   const steps: [Partial<InviteFacts>, string][] = [
     [{}, 'BAD_ARGUMENT'],
     [{ calleeID: 'bob' }, 'BAD_ARGUMENT'],
     [{ calleeID: 'bob', callIDTaken: false }, 'MEETING_NOT_FOUND'],
     [{ calleeID: 'bob', callIDTaken: false, meetingAccess: null }, 'ALREADY_IN_CALL'],
-    [{ calleeID: 'bob', callIDTaken: false, meetingAccess: null, callerInCall: false }, 'PEER_OFFLINE'],
-    [{ calleeID: 'bob', callIDTaken: false, meetingAccess: null, callerInCall: false, calleeOnline: true }, 'PEER_BUSY'],
-    [{ calleeID: 'bob', callIDTaken: false, meetingAccess: null, callerInCall: false, calleeOnline: true, calleeDnd: false }, 'PEER_BUSY'],
+    [{ calleeID: 'bob', callIDTaken: false, meetingAccess: null, callerCalls: [] }, 'LIMIT_REACHED'],
+    [{ calleeID: 'bob', callIDTaken: false, meetingAccess: null, callerCalls: [], meetingParties: [] }, 'PEER_OFFLINE'],
+    [{ calleeID: 'bob', callIDTaken: false, meetingAccess: null, callerCalls: [], meetingParties: [], calleeOnline: true }, 'PEER_BUSY'],
+    [{ calleeID: 'bob', callIDTaken: false, meetingAccess: null, callerCalls: [], meetingParties: [], calleeOnline: true, calleeDnd: false }, 'PEER_BUSY'],
   ];
   for (const [fix, want] of steps) assert.equal(checkInvite({ ...all, ...fix })?.name, want, JSON.stringify(fix));
 });
@@ -45,6 +48,23 @@ test('rules: a caller who may not use the meeting gets 800 whatever the reason, 
   for (const denied of ['MEETING_NOT_FOUND', 'WRONG_PASSWORD'] as const) {
     assert.equal(checkInvite({ ...OK, meetingAccess: denied })?.name, 'MEETING_NOT_FOUND');
   }
+});
+
+test('rules: a caller whose calls are all active in the meeting may add a person to it; ringing or elsewhere is 601', () => {
+  const active = { state: 'active', meetingID: 7 } as const;
+  assert.equal(checkInvite({ ...OK, callerCalls: [active], meetingParties: ['alice', 'carol'] }), null);
+  assert.equal(checkInvite({ ...OK, callerCalls: [active, active], meetingParties: ['alice', 'carol', 'alice', 'dave'] }), null);
+  assert.equal(checkInvite({ ...OK, callerCalls: [active, active], meetingParties: ['alice', 'carol', 'alice', 'dave', 'carol', 'erin'] })?.name, 'LIMIT_REACHED');
+  assert.equal(checkInvite({ ...OK, callerCalls: [active, { state: 'ringing', meetingID: 7 }] })?.name, 'ALREADY_IN_CALL');
+  assert.equal(checkInvite({ ...OK, callerCalls: [{ state: 'active', meetingID: 8 }] })?.name, 'ALREADY_IN_CALL');
+});
+
+test('rules: a call has at most four people, counting the parties of every open call in the meeting', () => {
+  // carol and dave talk in meeting 7 without alice: alice calling bob into it makes four.
+  assert.equal(checkInvite({ ...OK, meetingParties: ['carol', 'dave'] }), null);
+  assert.equal(checkInvite({ ...OK, meetingParties: ['carol', 'dave', 'carol', 'erin'] })?.name, 'LIMIT_REACHED');
+  // A party of several calls counts once.
+  assert.equal(checkInvite({ ...OK, meetingParties: ['alice', 'carol', 'alice', 'dave', 'carol', 'dave'] }), null);
 });
 
 const meeting: MeetInfo = { ID: 7, pswd: 'p', subject: '', pubMeetUrl: 'http://x/?meeting=7', creator: 'alice', memberCount: 0, startTime: 1 };

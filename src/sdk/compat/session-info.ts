@@ -2,14 +2,20 @@
  * The user's open call, for `GetSessionInfo()`: asked of the server after each login and each
  * reconnection (`session.info`), and kept current in between from the call events, from this
  * facade's own successful Call / AcceptCall / RejectCall / HangupCall, and from reconnections (a
- * session the server did not resume has no call: its calls ended with the old one).
+ * session the server did not resume has no call: its calls ended with the old one). A user in a
+ * call with people added has several open calls: `GetSessionInfo()` reports the oldest, as the
+ * server's `session.info` does, and the next one once it ends.
  */
 import type { MeetInfo } from '../../protocol/messages.js';
 import type { CallClient } from '../client.js';
 import { fromSessionCall, toCRSessionInfo, type CRSessionInfo, type OpenCall } from './queue-objects.js';
 
 export class SessionTracker {
-  private call: OpenCall | null = null;
+  /** The open calls, oldest first. */
+  private calls: OpenCall[] = [];
+  private get call(): OpenCall | null {
+    return this.calls[0] ?? null;
+  }
   /** Bumped by every change, so that an answer from the server older than a change is dropped. */
   private gen = 0;
   /**
@@ -46,24 +52,27 @@ export class SessionTracker {
    */
   async learnPeerName(c: CallClient, callID: string): Promise<void> {
     const s = await c.sessionInfo();
-    if (s && s.callID === callID && this.call?.callID === callID) this.call = { ...this.call, peerName: s.peerName };
+    if (s && s.callID === callID) this.calls = this.calls.map((x) => (x.callID === callID ? { ...x, peerName: s.peerName } : x));
   }
 
   /** A call placed (by us, `peerName` unknown until the server is asked) or received. */
   ringing(callID: string, peerID: string, peerName: string, meeting: Pick<MeetInfo, 'ID'> & Partial<MeetInfo>): void {
     const early = this.early?.callID === callID ? this.early : null;
     if (early?.ended) return;
-    this.set({ callID, peerID, peerName, meetingID: meeting.ID, meetingPswd: meeting.pswd ?? '', answeredMs: early ? early.answeredMs : null });
+    const call = { callID, peerID, peerName, meetingID: meeting.ID, meetingPswd: meeting.pswd ?? '', answeredMs: early ? early.answeredMs : null };
+    // A person added to the call: another open call, after the ones already known.
+    this.change([...this.calls.filter((x) => x.callID !== callID), call]);
   }
 
   answered(callID: string): void {
-    if (this.call?.callID !== callID) this.early = { callID, ended: false, answeredMs: Date.now() };
-    else if (this.call.answeredMs === null) this.set({ ...this.call, answeredMs: Date.now() });
+    const known = this.calls.find((x) => x.callID === callID);
+    if (!known) this.early = { callID, ended: false, answeredMs: Date.now() };
+    else if (known.answeredMs === null) this.change(this.calls.map((x) => (x === known ? { ...x, answeredMs: Date.now() } : x)));
   }
 
   ended(callID: string): void {
-    if (this.call?.callID !== callID) this.early = { callID, ended: true, answeredMs: 0 };
-    else this.set(null);
+    if (!this.calls.some((x) => x.callID === callID)) this.early = { callID, ended: true, answeredMs: 0 };
+    else this.change(this.calls.filter((x) => x.callID !== callID));
   }
 
   /** Listens to `c`'s call events; a session not resumed had its call ended by the server. */
@@ -77,9 +86,14 @@ export class SessionTracker {
     c.on('call.hungup', (e) => this.ended(e.callID));
   }
 
+  /** What the server said (one call, or none): the whole picture. */
   private set(call: OpenCall | null): void {
+    this.change(call ? [call] : []);
+  }
+
+  private change(calls: OpenCall[]): void {
     this.gen += 1;
-    this.call = call;
+    this.calls = calls;
     this.early = null;
   }
 }

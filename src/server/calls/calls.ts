@@ -11,7 +11,7 @@ import type { Meetings } from '../meetings/meetings.js';
 import type { Presence } from '../presence/presence.js';
 import type { Session, SessionRegistry } from '../sessions.js';
 import { DuplicateCallError, type Store } from '../store/types.js';
-import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, ringFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
+import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, oldestCall, ringFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 import { calleeOfflineEvents, callEvents } from '../webhooks/events.js';
 import type { WebhookSink } from '../webhooks/types.js';
@@ -57,8 +57,13 @@ export interface InviteArgs {
 export class Calls {
   /** Calls that have not ended, by callID. */
   private readonly open = new Map<string, LiveCall>();
-  /** The open call of each user (a user is in at most one). */
-  private readonly byUser = new Map<string, LiveCall>();
+  /**
+   * The open calls of each user: one, or several when people were added to a call (all active,
+   * all in one meeting; see `mayAddToCall` in rules/calls.ts).
+   */
+  private readonly byUser = new Map<string, Set<LiveCall>>();
+  /** The open calls in each meeting, for the size of a call. */
+  private readonly byMeeting = new Map<number, Set<LiveCall>>();
   /**
    * The createdAt of the newest call. Call times are unique and increasing (a call created in
    * the same millisecond as the one before gets the next millisecond), so that "newest first"
@@ -79,7 +84,7 @@ export class Calls {
     for (const record of open) {
       this.lastCreatedAt = Math.max(this.lastCreatedAt, record.createdAt);
       const meeting = meetings.info(record.meetingID);
-      if (!meeting || this.byUser.has(record.caller) || this.byUser.has(record.callee)) {
+      if (!meeting) {
         const lost = applyCallEvent(record, 'lost', Math.max(now, record.createdAt), null);
         await this.deps.store.updateCall(lost, this.outbox(record, lost));
         continue;
@@ -87,9 +92,7 @@ export class Calls {
       const live: LiveCall = { record, meeting, timer: null, announced: true };
       sessions.hold(record.caller);
       sessions.hold(record.callee);
-      this.open.set(record.callID, live);
-      this.byUser.set(record.caller, live);
-      this.byUser.set(record.callee, live);
+      this.index(live);
       if (record.state === 'ringing') {
         const left = record.createdAt + this.deps.ringTimeoutMs - now;
         live.timer = clock.setTimeout(() => void this.timeout(live), Math.max(0, left));
@@ -102,8 +105,7 @@ export class Calls {
             // Past the grace: whoever is not back is gone, and nothing more is held for them.
             if (sessions.isOnline(u)) continue;
             sessions.release(u);
-            const live = this.byUser.get(u);
-            if (live && live.record.callID === record.callID) void this.userGone(u);
+            if (this.byUser.has(u)) void this.userGone(u);
           }
         }
       }, graceMs);
@@ -113,15 +115,16 @@ export class Calls {
 
   loggedIn(s: Session, resuming: boolean): void {
     const held = this.deps.sessions.release(s.userID);
-    const mine = this.byUser.get(s.userID);
-    if (mine && mine.record.callee === s.userID && mine.record.state === 'ringing' && !mine.announced) {
+    const calls = this.callsOf(s.userID);
+    const mine = calls.find((c) => c.record.callee === s.userID && c.record.state === 'ringing' && !c.announced);
+    if (mine) {
       // A call waiting for this callee rings on the new session; one whose invite is still being
       // written is announced by the invite itself.
       if (mine.waiting) this.announceWaiting(mine);
       for (const h of held) s.send(h.ev, h.payload as never);
       return;
     }
-    if (!resuming && mine) {
+    if (!resuming && calls.length > 0) {
       void this.userGone(s.userID);
       return;
     }
@@ -129,7 +132,7 @@ export class Calls {
   }
 
   async sessionInfo(userID: string): Promise<SessionCall | null> {
-    const live = this.byUser.get(userID);
+    const live = oldestCall(this.callsOf(userID).map((c) => ({ createdAt: c.record.createdAt, c })))?.c;
     if (!live) return null;
     const peer = live.record.caller === userID ? live.record.callee : live.record.caller;
     return sessionCall(live.record, live.meeting, userID, this.deps.sessions.get(peer)?.nickName);
@@ -151,7 +154,9 @@ export class Calls {
       calleeID: a.callee,
       callIDTaken: this.open.has(a.callID),
       meetingAccess: meetings.access(a.meetingID, caller.userID, a.pswd),
-      callerInCall: this.byUser.has(caller.userID),
+      meetingID: a.meetingID,
+      callerCalls: this.callsOf(caller.userID).map((c) => ({ state: c.record.state, meetingID: c.record.meetingID })),
+      meetingParties: [...(this.byMeeting.get(a.meetingID) ?? [])].flatMap((c) => [c.record.caller, c.record.callee]),
       calleeOnline: sessions.isOnline(a.callee),
       offlineRing: (this.deps.offlineRingMs ?? 0) > 0,
       calleeDnd: this.deps.presence().hasDnd(a.callee),
@@ -171,9 +176,7 @@ export class Calls {
       announced: false,
     };
     // Reserve both parties before the first await, so that racing invites see them busy.
-    this.open.set(a.callID, live);
-    this.byUser.set(caller.userID, live);
-    this.byUser.set(a.callee, live);
+    this.index(live);
     try {
       await Promise.all([this.deps.store.insertCall(live.record, this.outbox(null, live.record)), meetings.invite(a.meetingID, a.callee)]);
     } catch (err) {
@@ -253,15 +256,36 @@ export class Calls {
     }
   }
 
-  /** A user is gone (logged out, kicked, disconnected): their open call ends as lost. */
+  /** A user is gone (logged out, kicked, disconnected): each of their open calls ends as lost. */
   async userGone(userID: string): Promise<void> {
-    const live = this.byUser.get(userID);
-    if (!live) return;
-    try {
-      await this.transition(live, 'lost', userID, '');
-    } catch (err) {
-      this.deps.onError?.(err, live.record);
+    await Promise.all(
+      this.callsOf(userID).map(async (live) => {
+        try {
+          await this.transition(live, 'lost', userID, '');
+        } catch (err) {
+          this.deps.onError?.(err, live.record);
+        }
+      }),
+    );
+  }
+
+  /** The user's open calls (in the order they were indexed). */
+  private callsOf(userID: string): LiveCall[] {
+    return [...(this.byUser.get(userID) ?? [])];
+  }
+
+  /** Indexes an open call by callID, by each party and by meeting (before the first await). */
+  private index(live: LiveCall): void {
+    const { callID, caller, callee, meetingID } = live.record;
+    this.open.set(callID, live);
+    for (const u of [caller, callee]) {
+      const set = this.byUser.get(u) ?? new Set<LiveCall>();
+      set.add(live);
+      this.byUser.set(u, set);
     }
+    const m = this.byMeeting.get(meetingID) ?? new Set<LiveCall>();
+    m.add(live);
+    this.byMeeting.set(meetingID, m);
   }
 
   /**
@@ -301,10 +325,16 @@ export class Calls {
   private release(live: LiveCall): void {
     live.timer?.cancel();
     live.timer = null;
-    const { callID, caller, callee } = live.record;
+    const { callID, caller, callee, meetingID } = live.record;
     if (this.open.get(callID) === live) this.open.delete(callID);
-    if (this.byUser.get(caller) === live) this.byUser.delete(caller);
-    if (this.byUser.get(callee) === live) this.byUser.delete(callee);
+    for (const u of [caller, callee]) {
+      const set = this.byUser.get(u);
+      set?.delete(live);
+      if (set?.size === 0) this.byUser.delete(u);
+    }
+    const m = this.byMeeting.get(meetingID);
+    m?.delete(live);
+    if (m?.size === 0) this.byMeeting.delete(meetingID);
   }
 
   private refreshPresence(live: LiveCall): void {

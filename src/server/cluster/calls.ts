@@ -22,7 +22,7 @@ import type { InviteArgs } from '../calls/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 import { applyMediaReport } from '../rules/call-media.js';
 import type { Clock } from '../clock.js';
-import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, sessionCall, type CallRequest, type Notice } from '../rules/calls.js';
+import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, oldestCall, sessionCall, type CallRequest, type Notice, type OpenCallFact } from '../rules/calls.js';
 import { meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { CallService } from '../services.js';
 import type { Session } from '../sessions.js';
@@ -52,10 +52,18 @@ const CONFLICT_RETRIES = 8;
 interface InviteFactsRead {
   taken: boolean;
   meeting: MeetingFacts | null;
-  callerCall: string;
+  /** Lua's cjson writes an empty list as {}. */
+  callerCalls: OpenCallFact[] | Record<string, never>;
+  callerKey: string;
+  meetingParties: string[] | Record<string, never>;
+  meetingKey: string;
   calleeSid: string;
   calleeDnd: boolean;
-  calleeCall: string;
+  calleeInCall: boolean;
+}
+
+function list<T>(x: T[] | Record<string, never>): T[] {
+  return Array.isArray(x) ? x : [];
 }
 
 interface Loaded {
@@ -92,10 +100,12 @@ export class ClusterCalls implements CallService {
         calleeID: a.callee,
         callIDTaken: f.taken,
         meetingAccess: meetingAccess(f.meeting ?? undefined, caller.userID, a.pswd),
-        callerInCall: f.callerCall !== '',
+        meetingID: a.meetingID,
+        callerCalls: list(f.callerCalls),
+        meetingParties: list(f.meetingParties),
         calleeOnline: f.calleeSid !== '',
         calleeDnd: f.calleeDnd,
-        calleeInCall: f.calleeCall !== '',
+        calleeInCall: f.calleeInCall,
       });
       if (failed) throw new CallroomError(failed.name, failed.message);
       const record = newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt, a.callType);
@@ -112,6 +122,8 @@ export class ClusterCalls implements CallService {
         JSON.stringify(record),
         JSON.stringify(meeting),
         JSON.stringify(incoming.payload),
+        f.callerKey,
+        f.meetingKey,
       );
       if (r === 'OK') {
         this.deps.onDelivered?.(clock.now() - receivedAt);
@@ -185,7 +197,7 @@ export class ClusterCalls implements CallService {
     throw new CallroomError('SERVER_ERROR', 'the call could not be changed: too many concurrent changes; try again');
   }
 
-  private async load(script: 'load' | 'loaduser', key: string): Promise<Loaded | null> {
+  private async load(script: 'load', key: string): Promise<Loaded | null> {
     const r = (await this.deps.node.run(script, key)) as string[] | null;
     if (!r) return null;
     return {
@@ -196,13 +208,22 @@ export class ClusterCalls implements CallService {
     };
   }
 
-  /** The user is gone for good: their open call ends as lost, by the contract. */
+  /** The user's open callIDs (several when people were added to their call). */
+  private callIDsOf(userID: string): Promise<string[]> {
+    return this.deps.node.redis.smembers(`cr:usercall:${userID}`);
+  }
+
+  /** The user is gone for good: each of their open calls ends as lost, by the contract. */
   async lose(userID: string): Promise<void> {
-    try {
-      await this.transition(() => this.load('loaduser', userID), () => ({ event: 'lost', by: userID }), '');
-    } catch (err) {
-      this.deps.onError?.(err, `user:${userID}`);
-    }
+    await Promise.all(
+      (await this.callIDsOf(userID)).map(async (id) => {
+        try {
+          await this.transition(() => this.load('load', id), () => ({ event: 'lost', by: userID }), '');
+        } catch (err) {
+          this.deps.onError?.(err, `user:${userID}`);
+        }
+      }),
+    );
   }
 
   /**
@@ -228,8 +249,9 @@ export class ClusterCalls implements CallService {
   }
 
   async sessionInfo(userID: string): Promise<SessionCall | null> {
-    const loaded = await this.load('loaduser', userID);
-    if (!loaded || loaded.record.state === 'ended') return null;
+    const all = await Promise.all((await this.callIDsOf(userID)).map((id) => this.load('load', id)));
+    const loaded = oldestCall(all.filter((l): l is Loaded => l !== null && l.record.state !== 'ended').map((l) => ({ createdAt: l.record.createdAt, l })))?.l;
+    if (!loaded) return null;
     const { record } = loaded;
     const peer = record.caller === userID ? record.callee : record.caller;
     const { redis } = this.deps.node;

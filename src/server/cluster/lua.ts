@@ -21,7 +21,8 @@
  *   cr:nodes (zset heartbeat), cr:nodegrace (hash node → resume grace), cr:nodesess:<node> (set of sids)
  *   cr:user:<u> {sid, node}   the user's current session      cr:online (set of users)
  *   cr:sess:<sid> {u, nick, node, seq, bytes, meeting, sub}, cr:log:<sid> (list of frames)
- *   cr:usercall:<u> → callID  cr:ring (zset callID → deadline or claim lease)  cr:orphan (callID → first seen without a party)
+ *   cr:usercall:<u> (set of the user's open callIDs: one, or several in a call people were added to)
+ *   cr:mcall:<mid> (set of the open callIDs in the meeting)  cr:ring (zset callID → deadline or claim lease)  cr:orphan (callID → first seen without a party)
  *   cr:mmem:<mid> (hash u → {sid, nick})   cr:lastfacts (hash u → the status facts last published)
  */
 
@@ -154,6 +155,13 @@ local function load_call(id)
   return { h[1], h[2], mj }
 end
 
+-- The members of set k, sorted and joined: what an invite was decided on, compared by reserve.
+local function set_key(k)
+  local ids = redis.call('SMEMBERS', k)
+  table.sort(ids)
+  return table.concat(ids, ',')
+end
+
 -- Writes the notices given as triples (user, event, payload) from ARGV[i] on.
 local function tell_from(i)
   while ARGV[i] do
@@ -196,7 +204,7 @@ if old and rsid == old then
     return out
   end
 end
-local call = redis.call('GET', 'cr:usercall:' .. u) or ''
+local call = redis.call('SRANDMEMBER', 'cr:usercall:' .. u) or ''
 if old then
   local onode = redis.call('HGET', 'cr:sess:' .. old, 'node')
   if onode and node_alive(onode) and onode ~= node then
@@ -227,7 +235,7 @@ if at and at ~= node then return '' end
 if not drop_session(sid) then
   if redis.call('EXISTS', 'cr:user:' .. u) == 1 then return '' end
 end
-return redis.call('GET', 'cr:usercall:' .. u) or ''
+return redis.call('SRANDMEMBER', 'cr:usercall:' .. u) or ''
 `),
 
   /** Appends events to sessions (ARGV: triples sid, event, payload). */
@@ -269,37 +277,62 @@ return frames_after(ARGV[4], tonumber(ARGV[5])) or false
 
   /**
    * The facts an invite is checked on (ARGV: callID, caller, callee, meetingID), as JSON:
-   * {taken, meeting (meeting_facts for the caller) or null, callerCall, calleeSid, calleeDnd, calleeCall}.
+   * {taken, meeting (meeting_facts for the caller) or null, callerCalls (state and meetingID of
+   * each open call of the caller), callerKey, meetingParties (caller and callee of each open call
+   * in the meeting), meetingKey, calleeSid, calleeDnd, calleeInCall}. The keys are the callIDs
+   * the lists were read from (set_key), for reserve to compare.
    */
   invitefacts: script(`
 local id, caller, callee, mid = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local mine, parties = {}, {}
+for _, cid in ipairs(redis.call('SMEMBERS', 'cr:usercall:' .. caller)) do
+  local j = redis.call('HGET', 'cr:call:' .. cid, 'rec')
+  if j then
+    local r = cjson.decode(j)
+    mine[#mine + 1] = { state = redis.call('HGET', 'cr:call:' .. cid, 'st') or r.state, meetingID = r.meetingID }
+  end
+end
+for _, cid in ipairs(redis.call('SMEMBERS', 'cr:mcall:' .. mid)) do
+  local j = redis.call('HGET', 'cr:call:' .. cid, 'rec')
+  if j then
+    local r = cjson.decode(j)
+    parties[#parties + 1] = r.caller
+    parties[#parties + 1] = r.callee
+  end
+end
 return J({
   taken = redis.call('EXISTS', 'cr:call:' .. id) == 1,
   meeting = meeting_facts(mid, caller) or cjson.null,
-  callerCall = redis.call('GET', 'cr:usercall:' .. caller) or '',
+  callerCalls = mine,
+  callerKey = set_key('cr:usercall:' .. caller),
+  meetingParties = parties,
+  meetingKey = set_key('cr:mcall:' .. mid),
   calleeSid = redis.call('HGET', 'cr:user:' .. callee, 'sid') or '',
   calleeDnd = redis.call('SISMEMBER', 'cr:dnd', callee) == 1,
-  calleeCall = redis.call('GET', 'cr:usercall:' .. callee) or '',
+  calleeInCall = redis.call('EXISTS', 'cr:usercall:' .. callee) == 1,
 })
 `),
 
   /**
    * Creates a ringing call if the facts it was allowed on still hold (ARGV: callID, caller,
-   * callee, meetingID, callee's sid, ring deadline, record JSON, meet JSON, call.incoming payload):
-   * reserves both parties, arms the ring timer, adds the callee to the meeting's invitees and
-   * tells the callee. Returns 'OK' or 'CONFLICT'.
+   * callee, meetingID, callee's sid, ring deadline, record JSON, meet JSON, call.incoming payload,
+   * the caller's open calls and the meeting's as invitefacts keyed them): reserves both parties,
+   * arms the ring timer, adds the callee to the meeting's invitees and tells the callee. The open
+   * calls compared by their callIDs are the same facts: a call's parties and meeting never change,
+   * and a caller's call can only have ended since (a ringing one was refused). 'OK' or 'CONFLICT'.
    */
   reserve: script(`
 local id, caller, callee, mid, csid, deadline, recj, meetj, incoming = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-if redis.call('EXISTS', 'cr:call:' .. id) == 1 or redis.call('EXISTS', 'cr:usercall:' .. caller) == 1
-  or redis.call('EXISTS', 'cr:usercall:' .. callee) == 1 or redis.call('HGET', 'cr:user:' .. callee, 'sid') ~= csid
+if redis.call('EXISTS', 'cr:call:' .. id) == 1 or set_key('cr:usercall:' .. caller) ~= ARGV[13]
+  or set_key('cr:mcall:' .. mid) ~= ARGV[14] or redis.call('EXISTS', 'cr:usercall:' .. callee) == 1 or redis.call('HGET', 'cr:user:' .. callee, 'sid') ~= csid
   or redis.call('SISMEMBER', 'cr:dnd', callee) == 1 or redis.call('EXISTS', 'cr:meeting:' .. mid) == 0 then
   return 'CONFLICT'
 end
 local created = cjson.decode(recj).createdAt
 redis.call('HSET', 'cr:call:' .. id, 'rec', recj, 'st', 'ringing', 'meet', meetj)
-redis.call('SET', 'cr:usercall:' .. caller, id)
-redis.call('SET', 'cr:usercall:' .. callee, id)
+redis.call('SADD', 'cr:usercall:' .. caller, id)
+redis.call('SADD', 'cr:usercall:' .. callee, id)
+redis.call('SADD', 'cr:mcall:' .. mid, id)
 redis.call('SADD', 'cr:minv:' .. mid, callee)
 redis.call('ZADD', 'cr:ring', deadline, id)
 redis.call('SADD', 'cr:open', id)
@@ -315,13 +348,6 @@ return 'OK'
   /** ARGV: callID. {record JSON, meet JSON at invite, meeting facts JSON now or ''} or false. */
   load: script(`
 return load_call(ARGV[4])
-`),
-
-  /** ARGV: user. The user's open call, as load returns it, or false. */
-  loaduser: script(`
-local id = redis.call('GET', 'cr:usercall:' .. ARGV[4])
-if not id then return false end
-return load_call(id)
 `),
 
   /**
@@ -347,9 +373,8 @@ if st ~= 'ringing' then redis.call('ZREM', 'cr:ring', id) end
 if st == 'ended' then
   redis.call('SREM', 'cr:open', id)
   redis.call('HDEL', 'cr:orphan', id)
-  for _, u in ipairs({ rec.caller, rec.callee }) do
-    if redis.call('GET', 'cr:usercall:' .. u) == id then redis.call('DEL', 'cr:usercall:' .. u) end
-  end
+  for _, u in ipairs({ rec.caller, rec.callee }) do redis.call('SREM', 'cr:usercall:' .. u, id) end
+  redis.call('SREM', 'cr:mcall:' .. rec.meetingID, id)
 end
 if ARGV[8] == '1' then redis.call('SREM', 'cr:minv:' .. rec.meetingID, rec.callee) end
 tell_from(10)
@@ -402,7 +427,7 @@ for _, node in ipairs(nodes) do
     local u = redis.call('HGET', 'cr:sess:' .. sid, 'u')
     if drop_session(sid) then
       lost[#lost + 1] = u
-      lost[#lost + 1] = redis.call('GET', 'cr:usercall:' .. u) or ''
+      lost[#lost + 1] = redis.call('SRANDMEMBER', 'cr:usercall:' .. u) or ''
     end
   end
   redis.call('DEL', 'cr:nodesess:' .. node)

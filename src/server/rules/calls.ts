@@ -3,7 +3,8 @@
  * calls/calls.ts; a cluster, cluster/calls.ts). Storage (memory + SQLite, or Redis) only reads the
  * facts these functions take and commits what they return.
  *
- * - `checkInvite`: the invite checks, in the contract's order (docs/protocol.md, "Call contract").
+ * - `checkInvite`: the invite checks, in the contract's order (docs/protocol.md, "Call contract"),
+ *   adding a person to the current call included (`mayAddToCall`, `MAX_CALL_PARTIES`).
  * - `eventForRequest`: which transition of the machine (machine.ts) a party's request is.
  * - `NOTICES`: the table of what each transition tells whom (event, code, reason).
  * - `noticesFor`: that table applied to one transition of one call.
@@ -20,13 +21,27 @@ export interface InviteFacts {
   callIDTaken: boolean;
   /** Result of `meetingAccess` for the caller (null: allowed). */
   meetingAccess: ErrorName | null;
-  callerInCall: boolean;
+  /** The meeting the invite is into. */
+  meetingID: number;
+  /** The caller's open calls (ringing or active): their states and meetings. */
+  callerCalls: readonly OpenCallFact[];
+  /** The parties (caller and callee) of every open call in the meeting, repeats allowed. */
+  meetingParties: readonly string[];
   calleeOnline: boolean;
   /** A callee who is not connected may be waited for (`--offline-ring` > 0; one node only). */
   offlineRing?: boolean;
   calleeDnd: boolean;
   calleeInCall: boolean;
 }
+
+/** One open call of the caller, as the invite check sees it. */
+export interface OpenCallFact {
+  state: CallRecord['state'];
+  meetingID: number;
+}
+
+/** The most people in one call: the parties of the open calls in its meeting (docs/protocol.md). */
+export const MAX_CALL_PARTIES = 4;
 
 export interface RuleError {
   name: ErrorName;
@@ -42,10 +57,29 @@ export function checkInvite(f: InviteFacts): RuleError | null {
   if (f.calleeID === f.callerID) return { name: 'BAD_ARGUMENT', message: 'you cannot call yourself' };
   if (f.callIDTaken) return { name: 'BAD_ARGUMENT', message: 'this callID is already in use' };
   if (f.meetingAccess !== null) return { name: 'MEETING_NOT_FOUND' };
-  if (f.callerInCall) return { name: 'ALREADY_IN_CALL' };
+  if (!mayAddToCall(f.callerCalls, f.meetingID)) return { name: 'ALREADY_IN_CALL' };
+  if (new Set([...f.meetingParties, f.callerID, f.calleeID]).size > MAX_CALL_PARTIES) {
+    return { name: 'LIMIT_REACHED', message: `a call has at most ${MAX_CALL_PARTIES} people, and this one is full` };
+  }
   if (!f.calleeOnline && f.offlineRing !== true) return { name: 'PEER_OFFLINE' };
   if (f.calleeDnd || f.calleeInCall) return { name: 'PEER_BUSY' };
   return null;
+}
+
+/**
+ * Whether a caller with these open calls may place a call into `meetingID`: with none, or when
+ * every one of them is active and in that meeting (adding a person to the current call). A caller
+ * with a call still ringing, or in a call in another meeting, is already in a call (601).
+ */
+export function mayAddToCall(callerCalls: readonly OpenCallFact[], meetingID: number): boolean {
+  return callerCalls.every((c) => c.state === 'active' && c.meetingID === meetingID);
+}
+
+/** The call `session.info` reports of a user in several (a call with people added): the oldest. */
+export function oldestCall<T extends { createdAt: number }>(calls: Iterable<T>): T | null {
+  let best: T | null = null;
+  for (const c of calls) if (best === null || c.createdAt < best.createdAt) best = c;
+  return best;
 }
 
 export type CallRequest = 'accept' | 'reject' | 'hangup';
