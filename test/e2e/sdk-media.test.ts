@@ -13,13 +13,17 @@ import { bundlePages } from './harness.js';
 const pages = bundlePages();
 const sdkPage = () => pages.page();
 
-test('MediaRoom: offers that cross are settled (perfect negotiation), and a camera opened later is renegotiated', { timeout: 90_000 }, async () => {
-  const page = await sdkPage();
-  await page.evaluate(async () => {
+/**
+ * Two MediaRooms a and b in one page (`window.t`), on in-page "clients" whose signals reach each
+ * other a task later, as they would over the network. `a` sends audio; `b` audio, and video
+ * unless `bVideo` is false (it opens its camera later).
+ */
+async function roomPair(page: Page, bVideo = true): Promise<void> {
+  await page.evaluate(async (bVideo) => {
     type Fn = (p: unknown) => void;
     const W = window as unknown as Record<string, any>;
     const { MediaRoom, LocalMedia } = W.Callroom;
-    // Two in-page "clients" whose signals reach each other, out of order with the offers.
+    const sigs: string[] = [];
     const make = (self: string) => {
       const listeners = new Map<string, Set<Fn>>();
       return {
@@ -35,6 +39,7 @@ test('MediaRoom: offers that cross are settled (perfect negotiation), and a came
         },
         async signal(meetingID: number, _to: string, kind: string, payload: unknown) {
           const peer = this.peer;
+          sigs.push(`${self}>${kind}`);
           setTimeout(() => peer.emit('meeting.signal', { meetingID, from: self, kind, payload: JSON.parse(JSON.stringify(payload)) }), 0);
         },
       };
@@ -46,23 +51,46 @@ test('MediaRoom: offers that cross are settled (perfect negotiation), and a came
     const la = new LocalMedia();
     const lb = new LocalMedia();
     await la.start({ audio: true, video: false });
-    await lb.start({ audio: true, video: true });
+    await lb.start({ audio: true, video: bVideo });
     const ra = new MediaRoom({ client: a, meetingID: 1, selfID: 'a', local: la });
     const rb = new MediaRoom({ client: b, meetingID: 1, selfID: 'b', local: lb });
     const got: Record<string, string[]> = { a: [], b: [] };
     ra.on('stream', (e: { track: MediaStreamTrack }) => got.a!.push(e.track.kind));
     rb.on('stream', (e: { track: MediaStreamTrack }) => got.b!.push(e.track.kind));
-    W.t = { ra, rb, la, lb, got };
+    // Each link's negotiation as it stands, for a failure message: mid:kind:direction/current:sending.
+    const transceivers = () => {
+      const d = (r: any) => [...r.links.values()].map((l: any) => ({
+        peer: l.peerID, signaling: l.pc.signalingState, ice: l.pc.iceConnectionState,
+        tr: l.pc.getTransceivers().map((x: RTCRtpTransceiver) => `${x.mid}:${x.receiver.track.kind}:${x.direction}/${x.currentDirection}:${x.sender.track ? 'S' : '-'}`),
+      }));
+      return { a: d(ra), b: d(rb) };
+    };
+    W.t = { a, b, ra, rb, la, lb, got, sigs, transceivers };
+  }, bVideo);
+}
+
+/** Both links connected. On a timeout, the error says what each link's negotiation got to. */
+async function connected(page: Page): Promise<void> {
+  await page
+    .waitForFunction(() => {
+      const t = (window as unknown as { t: { ra: { connectionState(id: string): string }; rb: { connectionState(id: string): string } } }).t;
+      return t.ra.connectionState('b') === 'connected' && t.rb.connectionState('a') === 'connected';
+    })
+    .catch(async (err: unknown) => {
+      throw new Error(`not connected: ${await page.evaluate(() => JSON.stringify({ ...(window as any).t.transceivers(), sigs: (window as any).t.sigs }))}`, { cause: err });
+    });
+}
+
+test('MediaRoom: offers that cross are settled (perfect negotiation), and a camera opened later is renegotiated', { timeout: 90_000 }, async () => {
+  const page = await sdkPage();
+  await roomPair(page);
+  await page.evaluate(() => {
+    const { ra, rb } = (window as any).t;
     // Both open at once: each makes an offer, the offers cross.
     ra.start([{ userID: 'b' }]);
     rb.start([{ userID: 'a' }]);
   });
-  const connected = () =>
-    page.waitForFunction(() => {
-      const t = (window as unknown as { t: { ra: { connectionState(id: string): string }; rb: { connectionState(id: string): string } } }).t;
-      return t.ra.connectionState('b') === 'connected' && t.rb.connectionState('a') === 'connected';
-    });
-  await connected();
+  await connected(page);
   // a receives b's audio and video; b receives a's audio only.
   await page.waitForFunction(() => {
     const got = (window as unknown as { t: { got: Record<string, string[]> } }).t.got;
@@ -72,7 +100,7 @@ test('MediaRoom: offers that cross are settled (perfect negotiation), and a came
   // a opens its camera: the link renegotiates and b receives video too.
   await page.evaluate(() => (window as unknown as { t: { la: { setCameraEnabled(on: boolean): Promise<string> } } }).t.la.setCameraEnabled(true));
   await page.waitForFunction(() => (window as unknown as { t: { got: Record<string, string[]> } }).t.got.b!.includes('video'));
-  await connected();
+  await connected(page);
   await page.waitForFunction(
     () => {
       const t = (window as any).t;
@@ -94,6 +122,29 @@ test('MediaRoom: offers that cross are settled (perfect negotiation), and a came
   );
 });
 
+test('MediaRoom: a device that opens after a member joined, before their offer, goes in the answer: one offer, nothing crosses', { timeout: 90_000 }, async () => {
+  const page = await sdkPage();
+  await roomPair(page, false);
+  await page.evaluate(async () => {
+    const { b, ra, lb } = (window as any).t;
+    // b is told a joined (b makes the link and waits for a's offer); b's camera opens now, before
+    // that offer arrives. Then a opens its link.
+    b.emit('meeting.memberJoined', { meetingID: 1, member: { userID: 'a' } });
+    await lb.setCameraEnabled(true);
+    ra.start([{ userID: 'b' }]);
+  });
+  await connected(page);
+  await page.waitForFunction(() => {
+    const got = (window as unknown as { t: { got: Record<string, string[]> } }).t.got;
+    return got.a!.includes('video') && got.a!.includes('audio') && got.b!.includes('audio');
+  });
+  const t = await page.evaluate(() => (window as any).t.transceivers() as { a: { tr: string[] }[]; b: { tr: string[] }[] });
+  // One audio and one video transceiver on each side, both sending from b: no m-line of b's own.
+  assert.deepEqual(t.b[0]!.tr, ['0:audio:sendrecv/sendrecv:S', '1:video:sendrecv/sendonly:S'], JSON.stringify(t));
+  assert.equal(t.a[0]!.tr.length, 2, JSON.stringify(t));
+  assert.deepEqual(await page.evaluate(() => (window as any).t.sigs.filter((s: string) => s !== 'a>candidate' && s !== 'b>candidate')), ['a>offer', 'b>answer']);
+});
+
 test('RTCSDK facade: the guide\'s call flow, then OpenMic and OpenVideo after entering: both receive video', { timeout: 90_000 }, async () => {
   const [pa, pb] = [await sdkPage(), await sdkPage()];
   const setup = async (page: Page, user: string) =>
@@ -106,7 +157,9 @@ test('RTCSDK facade: the guide\'s call flow, then OpenMic and OpenVideo after en
       W.log = log;
       W.kinds = [];
       const onEntered = () => {
+        W.roomAtEnter = sdk.media;
         sdk.media.on('stream', (e: { track: MediaStreamTrack }) => W.kinds.push(e.track.kind));
+        sdk.media.on('connection', (e: { userID: string; state: string }) => log.push(['connection', e.userID, e.state]));
         sdk.OpenMic(user);
         sdk.OpenVideo(user);
       };
@@ -129,10 +182,24 @@ test('RTCSDK facade: the guide\'s call flow, then OpenMic and OpenVideo after en
   await setup(pa, 'alice');
   await pa.evaluate(() => (window as unknown as { RTCSDK: { CreateMeeting(): void } }).RTCSDK.CreateMeeting());
   for (const [p, me] of [[pa, 'alice'], [pb, 'bob']] as const) {
-    await p.waitForFunction(() => {
-      const k = (window as unknown as { kinds: string[] }).kinds;
-      return k.includes('audio') && k.includes('video');
-    });
+    await p
+      .waitForFunction(() => {
+        const k = (window as unknown as { kinds: string[] }).kinds;
+        return k.includes('audio') && k.includes('video');
+      })
+      .catch(async (err: unknown) => {
+        // What the page saw, so that a failure says where the call stopped.
+        const seen = await Promise.all([pa, pb].map((q) => q.evaluate(() => {
+          const W = window as unknown as Record<string, any>;
+          const links = [...(W.RTCSDK.media?.links?.values() ?? [])].map((l: any) => ({
+            peer: l.peerID,
+            sig: l.pc.signalingState,
+            tr: l.pc.getTransceivers().map((t: RTCRtpTransceiver) => `${t.mid}:${t.receiver.track.kind}:${t.direction}/${t.currentDirection}:${t.sender.track ? 'S' : '-'}`),
+          }));
+          return JSON.stringify({ kinds: W.kinds, log: W.log, sameRoom: W.RTCSDK.media === W.roomAtEnter, links });
+        })));
+        throw new Error(`${me}: no audio and video from the other side: alice ${seen[0]} bob ${seen[1]}`, { cause: err });
+      });
     await p.waitForFunction(() => (window as unknown as { RTCSDK: { GetVideoStatus(): number } }).RTCSDK.GetVideoStatus() === 3);
     const log = (await p.evaluate(() => (window as unknown as { log: unknown[][] }).log)) as [string, string, number, number][];
     // The other member's changes arrive too (meeting.media); this user's own are these.

@@ -207,29 +207,47 @@ export class PeerLink {
     if (d && !this.closed) this.o.send('answer', { type: d.type, sdp: d.sdp });
   }
 
-  /** Before answering: put our tracks on the transceivers the offer created, so we send too. */
+  /**
+   * Before answering: put our tracks on the transceivers the offer made, so we send too. A track
+   * still on a transceiver of ours that was never negotiated (our own offer crossed theirs and
+   * was rolled back) moves to the offered one, and ours is dropped: one pair of m-lines, not two.
+   */
   private async attachToOffered(): Promise<void> {
     const local = this.o.local;
     if (!local) return;
     for (const kind of KINDS) {
       const track = local.track(kind);
-      if (track) await this.attach(track, false);
+      if (!track) continue;
+      const list = this.pc.getTransceivers().filter((t) => t.direction !== 'stopped' && kindOf(t) === kind);
+      if (list.some((t) => t.mid !== null && t.sender.track === track)) continue;
+      const offered = list.find((t) => t.mid !== null && t.sender.track === null);
+      if (!offered) continue;
+      await this.sendOn(offered, track);
+      for (const t of list) if (t.mid === null && t.sender.track === track) t.stop();
     }
   }
 
   /**
    * Starts sending `track` (a device opened after the link was made): on the transceiver of its
-   * kind when there is one, which renegotiates if its direction changes.
+   * kind when there is one, which renegotiates if its direction changes. A link that has no
+   * transceiver yet waits for the other side's offer (attachToOffered takes the track then):
+   * one made now would be a second offer crossing theirs.
    */
-  async attach(track: MediaStreamTrack, allowNew = true): Promise<void> {
+  async attach(track: MediaStreamTrack): Promise<void> {
     if (this.closed) return;
-    const list = this.pc.getTransceivers().filter((t) => t.direction !== 'stopped' && kindOf(t) === track.kind);
+    const all = this.pc.getTransceivers().filter((t) => t.direction !== 'stopped');
+    const list = all.filter((t) => kindOf(t) === track.kind);
     if (list.some((t) => t.sender.track === track)) return;
     const tr = list.find((t) => t.sender.track === null);
     if (!tr) {
-      if (allowNew) this.pc.addTransceiver(track, { direction: 'sendrecv', streams: this.o.local ? [this.o.local.stream] : [] });
+      if (all.length > 0) this.pc.addTransceiver(track, { direction: 'sendrecv', streams: this.o.local ? [this.o.local.stream] : [] });
       return;
     }
+    await this.sendOn(tr, track);
+  }
+
+  /** Sends `track` on `tr`, which then sends as well as it receives (a renegotiation if it did not). */
+  private async sendOn(tr: RTCRtpTransceiver, track: MediaStreamTrack): Promise<void> {
     await tr.sender.replaceTrack(track);
     if (this.o.local) tr.sender.setStreams?.(this.o.local.stream);
     if (tr.direction === 'recvonly') tr.direction = 'sendrecv';
