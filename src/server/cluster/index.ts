@@ -17,6 +17,9 @@ import { ClusterQueues } from './queues.js';
 import type { Metrics } from '../http/metrics.js';
 import type { QueueRuleConfig } from '../rules/queues.js';
 import { ClusterSessions } from './sessions.js';
+import { presenceEvents } from '../webhooks/events.js';
+import { outboxRows } from '../webhooks/worker.js';
+import { outboxArg, RedisOutbox, type WebhookReport } from './outbox.js';
 
 export type { ClusterOptions } from './node.js';
 
@@ -31,6 +34,10 @@ export interface ClusterDeps {
   clock: Clock;
   log: Logger;
   ringTimeoutMs: number;
+  /** How long a call to a user who is not connected waits for them (0: 603 at once). */
+  offlineRingMs?: number;
+  /** Webhooks on: the URLs each event goes to (the outbox is in Redis, see outbox.ts). */
+  webhookUrls?: string[];
   meetingTtlMs: number;
   resumeGraceMs: number;
   /** Bytes of unacknowledged events kept per session (as on one node: Limits.maxQueuedBytes). */
@@ -52,6 +59,8 @@ export interface ClusterServices {
   meetings: ClusterMeetings;
   presence: ClusterPresence;
   queues: ClusterQueues;
+  /** The webhook outbox in Redis, when webhooks are on. */
+  outbox: RedisOutbox | null;
   /** A user's tokens before `notBefore` (s) were revoked here: every node learns it and ends the user's session. */
   revoked(userID: string, notBefore: number): void;
   start(): Promise<void>;
@@ -67,13 +76,20 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     ...(d.onScript ? { onScript: d.onScript } : {}),
   });
   const onError = (err: unknown) => d.log.error({ err }, 'cluster operation failed');
-  const sessions = new ClusterSessions(node);
+  // Webhooks: the events of a change are decided here (webhooks/events.ts) and appended by its script.
+  const urls = d.webhookUrls ?? [];
+  const report: WebhookReport | undefined = urls.length > 0 ? (events) => outboxArg(outboxRows(urls, events)) : undefined;
+  const outbox = report ? new RedisOutbox(node) : null;
+  const presenceReport = (userID: string, online: boolean) => (report ? report(presenceEvents(userID, online, d.clock.now())) : '');
+  const sessions = new ClusterSessions(node, presenceReport);
   const calls = new ClusterCalls({
     node,
     store: d.store,
     clock: d.clock,
     sessions,
     ringTimeoutMs: d.ringTimeoutMs,
+    ...(d.offlineRingMs ? { offlineRingMs: d.offlineRingMs } : {}),
+    ...(report ? { report } : {}),
     publicUrl: d.publicUrl,
     ...(d.onDelivered ? { onDelivered: d.onDelivered } : {}),
     ...(d.onEnded ? { onEnded: d.onEnded } : {}),
@@ -81,7 +97,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
   });
   const meetings = new ClusterMeetings({ node, store: d.store, clock: d.clock, ttlMs: d.meetingTtlMs, publicUrl: d.publicUrl, onError });
   const presence = new ClusterPresence(node, onError);
-  const queues = new ClusterQueues({ node, store: d.store, clock: d.clock, log: d.log, metrics: d.metrics, config: d.queueConfig });
+  const queues = new ClusterQueues({ node, store: d.store, clock: d.clock, log: d.log, metrics: d.metrics, config: d.queueConfig, ...(report ? { report } : {}) });
 
   // Logins elsewhere: a resume there takes a session over, a new login there kicks it.
   node.onMessage((m: ClusterMessage) => {
@@ -103,7 +119,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
   };
   // Dead nodes: their sessions end once the node timeout and the resume grace have passed.
   node.every(async () => {
-    const r = (await node.run('reap', d.resumeGraceMs)) as string[];
+    const r = (await node.run('reap', d.resumeGraceMs, report ? await offlineReports(node, presenceReport, d.clock.now()) : '')) as string[];
     const bar = r.indexOf('|');
     const reaped = r.slice(0, bar);
     if (reaped.length > 0) d.log.warn({ nodes: reaped }, 'cluster: nodes gone; their sessions end');
@@ -131,6 +147,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     meetings,
     presence,
     queues,
+    outbox,
     async start() {
       await node.start();
       await presence.load();
@@ -142,4 +159,23 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     },
     stop: () => node.stop(),
   };
+}
+
+/**
+ * The user.offline deliveries for the users of nodes that may be reaped now (silent past the node
+ * timeout), as the `reap` script takes them: a JSON object user → outbox argument ('' if none).
+ * The script appends a user's only if it ends their last session.
+ */
+async function offlineReports(node: ClusterNode, report: (userID: string, online: boolean) => string, now: number): Promise<string> {
+  const stale = await node.redis.zrangebyscore('cr:nodes', '-inf', now - node.nodeTimeoutMs);
+  if (stale.length === 0) return '';
+  const users = new Set<string>();
+  for (const n of stale) {
+    for (const sid of await node.redis.smembers(`cr:nodesess:${n}`)) {
+      const u = await node.redis.hget(`cr:sess:${sid}`, 'u');
+      if (u !== null) users.add(u);
+    }
+  }
+  if (users.size === 0) return '';
+  return JSON.stringify(Object.fromEntries([...users].map((u) => [u, report(u, false)])));
 }
