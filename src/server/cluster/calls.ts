@@ -12,6 +12,12 @@
  *   the ended call and gets CALL_NOT_FOUND (600). One outcome; each party told once.
  * - ring timeout: a member of the sorted set `cr:ring` that every node polls; `due` claims each due
  *   timer for a lease, so that a node that dies holding one leaves it to the next poll anywhere.
+ * - a callee who is not connected (--offline-ring): `reserve` keeps the ring's payload on the call
+ *   (`wait`) instead of telling anyone; the callee's next login, on any node, reads it (`waiting`),
+ *   the rulebook makes the ring with the time left (`incomingNotice`), and `ringwaiting` delivers it
+ *   if the call still waits. The ring deadline is the offline-ring wait, in `cr:ring` as any other.
+ * - webhooks: the events of each change (webhooks/events.ts) go to the script that commits it, which
+ *   appends them to the outbox in Redis (outbox.ts).
  *
  * The record is durable as soon as Redis has it (docs/operations.md, "Durability in cluster mode");
  * a node acknowledges a request only after its script returned.

@@ -180,10 +180,10 @@ local function outbox(j)
   if #a > 0 then redis.call('PUBLISH', 'cr:ch:all', '{"t":"wh"}') end
 end
 
--- Writes the notices given as triples (user, event, payload) from ARGV[i] on.
-local function tell_from(i)
+-- Writes the notices given as triples (user, event, payload) from ARGV[i] on (none to user skip).
+local function tell_from(i, skip)
   while ARGV[i] do
-    tell(ARGV[i], ARGV[i + 1], ARGV[i + 2])
+    if ARGV[i] ~= skip then tell(ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
     i = i + 3
   end
 end
@@ -407,6 +407,9 @@ end
 if cur ~= expect or currec ~= ARGV[9] then return 'CONFLICT' end
 redis.call('HSET', 'cr:call:' .. id, 'rec', recj, 'st', st)
 local rec = cjson.decode(recj)
+-- a callee the call still waited for (--offline-ring) was never told of it, so is told nothing of its end
+local untold = false
+if redis.call('HEXISTS', 'cr:call:' .. id, 'wait') == 1 then untold = rec.callee end
 if st ~= 'ringing' then redis.call('ZREM', 'cr:ring', id); redis.call('HDEL', 'cr:call:' .. id, 'wait', 'waitUntil') end
 if st == 'ended' then
   redis.call('SREM', 'cr:open', id)
@@ -417,7 +420,7 @@ if st == 'ended' then
 end
 if ARGV[8] == '1' then redis.call('SREM', 'cr:minv:' .. rec.meetingID, rec.callee) end
 outbox(ARGV[10])
-tell_from(11)
+tell_from(11, untold)
 changed(rec.caller)
 changed(rec.callee)
 return 'OK'
