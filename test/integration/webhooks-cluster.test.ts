@@ -4,14 +4,18 @@
  * on the event lapses with its lease, so another node delivers it under the same event ID: nothing
  * is lost, each call's events keep their order, and a receiver that suppresses duplicates by event
  * ID is left with exactly one of each. The dead node's users go offline (user.offline) when their
- * sessions are reaped, through the same outbox.
+ * sessions are reaped, through the same outbox. And --offline-ring across nodes: a call that waits
+ * for its callee outlasts the sweep for calls whose parties are gone, and rings on the node the
+ * callee logs in to.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallClient } from '../../src/sdk/index.js';
 import { verifyWebhook } from '../../src/server/index.js';
+import { ORPHAN_SWEEP_MS } from '../../src/server/cluster/index.js';
 import { startCluster, spawnNode } from '../helpers/cluster.js';
 import { next, WAIT_MS } from '../helpers/server.js';
+import { letTimePass } from '../helpers/time.js';
 import { startReceiver, type ReceivedWebhook } from '../helpers/webhook-receiver.js';
 
 const SECRET = 'webhook-test-secret-0123456789';
@@ -97,6 +101,38 @@ test('cluster: a node killed mid-delivery: another node delivers the event under
     assert.equal(ringingRow.attempts, 1, 'the victim\'s attempt was never recorded: the survivor\'s is the first');
   } finally {
     await victim.stop();
+    await cl.close();
+    await rcv.close();
+  }
+});
+
+test('cluster --offline-ring: a call waiting for its callee is not ended by the sweep of calls whose parties are gone; it rings on the node the callee logs in to, with the time left', { timeout: 60_000 }, async () => {
+  const rcv = await startReceiver('ok');
+  const OFFLINE_RING_MS = 30_000;
+  const cl = await startCluster(2, { offlineRingMs: OFFLINE_RING_MS, limits: { resumeGraceMs: 300 }, webhooks: { urls: [rcv.url], secret: SECRET, retryForMs: 60_000 } });
+  try {
+    const alice = await cl.nodes[0]!.client('alice');
+    const ai = next(alice, 'call.accepted', 40_000);
+    const { callID } = await alice.call('bob', await alice.createMeeting(), { usrExtDat: 'wake up' });
+    await rcv.waitFor((r) => r.event.type === 'call.ringing' && r.event.data.callID === callID, 'call.ringing for bob, who is not connected');
+    // The scenario: bob's app takes longer than the grace, and than two sweeps, to wake up.
+    await letTimePass(2 * ORPHAN_SWEEP_MS + 500);
+    const bob = new CallClient({ url: cl.nodes[1]!.url, requestTimeoutMs: WAIT_MS, reconnect: false });
+    const incoming = next(bob, 'call.incoming');
+    await bob.login(await cl.token('bob'));
+    const ring = await incoming;
+    assert.equal(ring.callID, callID);
+    assert.equal(ring.usrExtDat, 'wake up');
+    assert.equal(ring.caller.userID, 'alice');
+    assert.ok(typeof ring.ringsForMs === 'number' && ring.ringsForMs > 0 && ring.ringsForMs <= OFFLINE_RING_MS - 2 * ORPHAN_SWEEP_MS, `rings for the time left: ${ring.ringsForMs}`);
+    await bob.accept(callID);
+    assert.equal((await ai).callID, callID);
+    await alice.hangup(callID);
+    const ended = await rcv.waitFor((r) => r.event.type === 'call.ended' && callOf(r) === callID, 'call.ended');
+    assert.equal((ended.event.data.call as { outcome: string }).outcome, 'completed');
+    assert.deepEqual(deduplicated(rcv.accepted()).filter((r) => callOf(r) === callID).map((r) => r.event.type), ['call.ringing', 'call.ended']);
+    bob.close();
+  } finally {
     await cl.close();
     await rcv.close();
   }

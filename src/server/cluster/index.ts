@@ -27,7 +27,7 @@ export type { ClusterOptions } from './node.js';
  * How often open calls are checked for a party with no session anywhere (a safety net: the check
  * reads every open call, so it runs seldom; the usual endings need no check).
  */
-const ORPHAN_SWEEP_MS = 5_000;
+export const ORPHAN_SWEEP_MS = 5_000;
 
 export interface ClusterDeps {
   store: Store;
