@@ -22,7 +22,7 @@ export interface InviteFacts {
   meetingAccess: ErrorName | null;
   callerInCall: boolean;
   calleeOnline: boolean;
-  /** A callee who is not connected may be waited for (`--offline-ring` > 0; one node only). */
+  /** A callee who is not connected may be waited for (`--offline-ring` > 0). */
   offlineRing?: boolean;
   calleeDnd: boolean;
   calleeInCall: boolean;

@@ -96,7 +96,7 @@ export interface Outbox {
   stop?(): void;
 }
 
-/** The outbox as the delivery worker uses it (sqlite.ts implements it on one node). */
+/** The outbox table of the SQLite store (sqlite.ts implements it; sqlite-outbox.ts adapts it for the worker). */
 export interface OutboxStore {
   /** Writes rows on their own (a change with nothing else to store, e.g. a callee offline). */
   appendOutbox(rows: OutboxRow[]): Promise<void>;

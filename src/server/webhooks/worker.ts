@@ -6,7 +6,7 @@
  * injected clock, so tests can drive retries.
  *
  * Where the outbox is does not matter here (types.ts `Outbox`): the SQLite table of one node
- * (store/sqlite-outbox.ts), or Redis in a cluster (cluster/outbox.ts), where `due` claims each
+ * (sqlite-outbox.ts), or Redis in a cluster (cluster/outbox.ts), where `due` claims each
  * (url, key) for this node under a lease, so that one node at a time delivers a key's events.
  */
 import type { Clock, TimerHandle } from '../clock.js';
