@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { CallClient } from '../../src/sdk/index.js';
 import { verifyWebhook } from '../../src/server/index.js';
 import { ORPHAN_SWEEP_MS } from '../../src/server/cluster/index.js';
+import { WEBHOOK_LEASE_MS } from '../../src/server/cluster/outbox.js';
 import { startCluster, spawnNode } from '../helpers/cluster.js';
 import { next, WAIT_MS } from '../helpers/server.js';
 import { letTimePass } from '../helpers/time.js';
@@ -132,6 +133,30 @@ test('cluster --offline-ring: a call waiting for its callee is not ended by the 
     assert.equal((ended.event.data.call as { outcome: string }).outcome, 'completed');
     assert.deepEqual(deduplicated(rcv.accepted()).filter((r) => callOf(r) === callID).map((r) => r.event.type), ['call.ringing', 'call.ended']);
     bob.close();
+  } finally {
+    await cl.close();
+    await rcv.close();
+  }
+});
+
+test('cluster: a node stopped in order mid-delivery hands its claims over at once, not after the lease', { timeout: 60_000 }, async () => {
+  const rcv = await startReceiver('hold');
+  const cl = await startCluster(1, { webhooks: { urls: [rcv.url], secret: SECRET, retryForMs: 60_000 } });
+  try {
+    // Only the first node runs when alice logs in: it claims her user.online and the receiver holds it.
+    const alice = await cl.nodes[0]!.client('alice');
+    const held = await rcv.waitFor((r) => r.event.type === 'user.online' && r.event.data.userID === 'alice', 'alice online held');
+    const other = await cl.addNode();
+    rcv.mode = 'ok';
+    alice.close();
+    const stoppedAt = Date.now();
+    const again = rcv.waitFor((r) => r.event.id === held.event.id && r.answered === 200, 'alice online from the other node');
+    await cl.nodes[0]!.server.stop();
+    await again;
+    const took = Date.now() - stoppedAt;
+    assert.ok(took < WEBHOOK_LEASE_MS * 0.75, `taken over ${took} ms after the stop (a lapsed lease would take ${WEBHOOK_LEASE_MS} ms)`);
+    const metrics = await (await fetch(`${other.url}/metrics`)).text();
+    assert.match(metrics, /callroom_webhooks_sent_total\{type="user.online"\} 1\n/);
   } finally {
     await cl.close();
     await rcv.close();

@@ -57,6 +57,18 @@ end
 return n
 `),
 
+  /** ARGV: node, then (url, key)s. The node stops: the claims it still holds are due again at once. */
+  whrelease: script(`
+for i = 5, #ARGV do
+  if redis.call('HGET', 'cr:wh:own', ARGV[i]) == ARGV[4] then
+    redis.call('HDEL', 'cr:wh:own', ARGV[i])
+    redis.call('ZADD', 'cr:wh:due', NOW, ARGV[i])
+  end
+end
+if #ARGV > 4 then redis.call('PUBLISH', 'cr:ch:all', '{"t":"wh"}') end
+return 1
+`),
+
   /**
    * ARGV: url key, seq, node, status, attempts, nextAt, lastStatus or '', lastError or '', sentAt
    * or '', createdAt. Records an attempt if the node still holds the claim on that head: a pending

@@ -111,9 +111,12 @@ export class RedisOutbox implements Outbox {
     }
   }
 
+  /** The node stops (an orderly stop): the heads it was sending go to the other nodes at once, not after the lease. */
   stop(): void {
     this.stopped = true;
+    const queues = [...new Set(this.held.values())];
     this.held.clear();
+    if (queues.length > 0) void this.node.run('whrelease', this.node.id, ...queues).catch(() => {});
   }
 
   /** Keeps the leases of the heads this node is sending. */
