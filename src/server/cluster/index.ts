@@ -28,6 +28,8 @@ export type { ClusterOptions } from './node.js';
  * reads every open call, so it runs seldom; the usual endings need no check).
  */
 export const ORPHAN_SWEEP_MS = 5_000;
+/** The users of nodes about to be reapable are read this much ahead, so that the read covers what the script reaps a moment later. */
+const REAP_READ_MARGIN_MS = 1_000;
 
 export interface ClusterDeps {
   store: Store;
@@ -119,12 +121,16 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
   };
   // Dead nodes: their sessions end once the node timeout and the resume grace have passed.
   node.every(async () => {
-    const r = (await node.run('reap', d.resumeGraceMs, report ? await offlineReports(node, presenceReport, d.clock.now()) : '')) as string[];
+    // With webhooks, '{}' at least: the script then says whose user.offline it was not given.
+    const offline = report ? await offlineReports(node, presenceReport, d.clock.now() + REAP_READ_MARGIN_MS, d.resumeGraceMs) : '';
+    const r = (await node.run('reap', d.resumeGraceMs, offline)) as string[];
     const bar = r.indexOf('|');
     const reaped = r.slice(0, bar);
     if (reaped.length > 0) d.log.warn({ nodes: reaped }, 'cluster: nodes gone; their sessions end');
     const lost = r.slice(bar + 1);
-    for (let i = 0; i < lost.length; i += 2) {
+    for (let i = 0; i < lost.length; i += 3) {
+      // A node that became reapable between the read above and the script: its users' events now.
+      if (lost[i + 2] === '1') await node.run('whappend', presenceReport(lost[i]!, false));
       if (lost[i + 1]) await calls.lose(lost[i]!);
       queues.gone(lost[i]!);
     }
@@ -162,20 +168,21 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
 }
 
 /**
- * The user.offline deliveries for the users of nodes that may be reaped now (silent past the node
- * timeout), as the `reap` script takes them: a JSON object user → outbox argument ('' if none).
- * The script appends a user's only if it ends their last session.
+ * The user.offline deliveries for the users of the nodes the `reap` script would reap now (silent
+ * past the node timeout plus their resume grace), as it takes them: a JSON object user → outbox
+ * argument ('{}' when there is no such node). The script appends a user's only if it ends their
+ * last session. (Read without a lock: a node reaped meanwhile by another node is reaped once, there.)
  */
-async function offlineReports(node: ClusterNode, report: (userID: string, online: boolean) => string, now: number): Promise<string> {
-  const stale = await node.redis.zrangebyscore('cr:nodes', '-inf', now - node.nodeTimeoutMs);
-  if (stale.length === 0) return '';
-  const users = new Set<string>();
-  for (const n of stale) {
-    for (const sid of await node.redis.smembers(`cr:nodesess:${n}`)) {
-      const u = await node.redis.hget(`cr:sess:${sid}`, 'u');
-      if (u !== null) users.add(u);
-    }
+async function offlineReports(node: ClusterNode, report: (userID: string, online: boolean) => string, now: number, graceMs: number): Promise<string> {
+  const stale = await node.redis.zrangebyscore('cr:nodes', '-inf', now - node.nodeTimeoutMs, 'WITHSCORES');
+  const due: string[] = [];
+  for (let i = 0; i < stale.length; i += 2) {
+    const grace = Number((await node.redis.hget('cr:nodegrace', stale[i]!)) ?? graceMs);
+    if (Number(stale[i + 1]) < now - node.nodeTimeoutMs - grace) due.push(stale[i]!);
   }
-  if (users.size === 0) return '';
+  if (due.length === 0) return '{}';
+  const sids = (await Promise.all(due.map((n) => node.redis.smembers(`cr:nodesess:${n}`)))).flat();
+  const users = new Set((await Promise.all(sids.map((sid) => node.redis.hget(`cr:sess:${sid}`, 'u')))).filter((u): u is string => u !== null));
+  if (users.size === 0) return '{}';
   return JSON.stringify(Object.fromEntries([...users].map((u) => [u, report(u, false)])));
 }

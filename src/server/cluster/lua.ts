@@ -452,8 +452,9 @@ return ids
    * Nodes silent for longer than the node timeout plus their resume grace (`cr:nodegrace`, else
    * ARGV: grace ms): each is claimed by one node (ZREM), and its sessions that no other node has
    * taken over end (ARGV[5]: '' or a JSON object user → the user.offline webhook deliveries, appended
-   * for each user who is now offline). Returns {reaped node IDs..., '|', then pairs user, callID (or '') of users now offline
-   * with an open call}.
+   * for each user who is now offline). Returns {reaped node IDs..., '|', then triples user, callID
+   * (or '') of the users now offline, '1' if webhooks are on and none was given for that user (the
+   * node appends it after) or ''}.
    */
   reap: script(`
 local stale = redis.call('ZRANGEBYSCORE', 'cr:nodes', '-inf', NOW - NODE_TIMEOUT, 'WITHSCORES')
@@ -463,8 +464,8 @@ for i = 1, #stale, 2 do
   if tonumber(stale[i + 1]) < NOW - NODE_TIMEOUT - grace then nodes[#nodes + 1] = stale[i] end
 end
 local out, lost = {}, {}
-local offline = {}
-if ARGV[5] and ARGV[5] ~= '' then offline = cjson.decode(ARGV[5]) end
+local offline, hooks = {}, ARGV[5] and ARGV[5] ~= ''
+if hooks then offline = cjson.decode(ARGV[5]) end
 for _, node in ipairs(nodes) do
   redis.call('ZREM', 'cr:nodes', node)
   redis.call('HDEL', 'cr:nodegrace', node)
@@ -475,6 +476,7 @@ for _, node in ipairs(nodes) do
       outbox(offline[u])
       lost[#lost + 1] = u
       lost[#lost + 1] = redis.call('GET', 'cr:usercall:' .. u) or ''
+      lost[#lost + 1] = (hooks and not offline[u]) and '1' or ''
     end
   end
   redis.call('DEL', 'cr:nodesess:' .. node)
