@@ -30,7 +30,7 @@ const single = run(dirs, { CALLROOM_TEST_MODE: 'single' });
 /** The suites that must hold in both modes (DESIGN.md §5b). */
 const BOTH_MODES = [
   'contract-modern', 'contract-facade', 'guide-snippets', 'meeting-data', 'enter-race', 'resume', 'restart', 'held-requests', 'silent-outage', 'page-reload',
-  'contract-queues', 'queue-races', 'queue-admin', 'facade-queues', 'call-media', 'races', 'call-type', 'add-person',
+  'contract-queues', 'queue-races', 'queue-admin', 'facade-queues', 'call-media', 'races', 'call-type', 'add-person', 'webhooks',
 ].map(
   (name) => `dist/test/integration/${name}.test.js`,
 );

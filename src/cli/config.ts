@@ -238,12 +238,6 @@ export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv, isTTY =
     throw new ConfigError(`${describe('webhookUrl')} needs ${describe('webhookSecret')}, which signs the events. Make one with: openssl rand -hex 32`);
   }
   if (cfg.webhookSecret !== undefined && cfg.webhookSecret.length < 16) throw new ConfigError(`${describe('webhookSecret')} must be at least 16 characters`);
-  if ((cfg.offlineRing ?? 0) > 0 && cfg.redis !== undefined) {
-    throw new ConfigError(`${describe('offlineRing')} works on a single node for now, not with ${describe('redis')}`);
-  }
-  if ((cfg.webhookUrl ?? []).length > 0 && cfg.redis !== undefined) {
-    throw new ConfigError(`${describe('webhookUrl')} works on a single node for now, not with ${describe('redis')}`);
-  }
   cfg.logFormat ??= isTTY ? 'pretty' : 'json';
   return cfg as ServeConfig;
 }

@@ -34,6 +34,7 @@ import { RedisStore } from './store/redis.js';
 import type { Store } from './store/types.js';
 import { presenceEvents } from './webhooks/events.js';
 import { isOutboxStore } from './webhooks/types.js';
+import { SqliteOutbox } from './webhooks/sqlite-outbox.js';
 import { Webhooks, type WebhookOptions } from './webhooks/worker.js';
 
 export interface ServerOptions {
@@ -43,7 +44,7 @@ export interface ServerOptions {
   auth: AuthConfig;
   dev?: boolean;
   ringTimeoutMs?: number;
-  /** How long a call to a user who is not connected waits for them to log in (0 = 603 at once; one node only). */
+  /** How long a call to a user who is not connected waits for them to log in (0 = 603 at once). */
   offlineRingMs?: number;
   meetingTtlMs?: number;
   /** Base URL for meeting links; defaults to http://host:port. */
@@ -64,7 +65,7 @@ export interface ServerOptions {
   metricsToken?: string;
   /** How long an agent has to accept or reject a queue customer offered to them (default 30 s). */
   assignTimeoutMs?: number;
-  /** Signed webhooks to the app's backend, from an outbox in the store (one node, SQLite). */
+  /** Signed webhooks to the app's backend, from an outbox in the store (SQLite on one node, Redis in a cluster). */
   webhooks?: WebhookOptions;
 }
 
@@ -119,10 +120,11 @@ export function createServer(opts: ServerOptions): CallroomServer {
   let boundPort = opts.port;
   let publicUrl = opts.publicUrl ?? '';
   const webhookOpts = opts.webhooks && opts.webhooks.urls.length > 0 ? opts.webhooks : null;
-  if (webhookOpts && (opts.cluster || !isOutboxStore(opts.store))) {
-    throw new Error('webhooks need the SQLite store of a single node (cluster mode does not deliver them yet)');
+  if (webhookOpts && !opts.cluster && !isOutboxStore(opts.store)) {
+    throw new Error('webhooks on a single node need the SQLite store (its outbox table), or a cluster (--redis)');
   }
-  const webhooks = webhookOpts && isOutboxStore(opts.store) ? new Webhooks({ store: opts.store, clock, log, metrics }, webhookOpts) : null;
+  // The outbox: SQLite's table on one node; in a cluster it is in Redis (made with the cluster, below).
+  const localWebhooks: Webhooks | null = webhookOpts && !opts.cluster && isOutboxStore(opts.store) ? new Webhooks({ outbox: new SqliteOutbox(opts.store), clock, log, metrics }, webhookOpts) : null;
 
   const meetings = new Meetings({
     store: opts.store,
@@ -149,17 +151,17 @@ export function createServer(opts: ServerOptions): CallroomServer {
     onDelivered: (ms) => metrics.callSetup.observe(ms / 1000),
     onEnded,
     onError: (err, c) => log.error({ err, call: c.callID }, 'call transition failed'),
-    ...(webhooks ? { webhooks } : {}),
+    ...(localWebhooks ? { webhooks: localWebhooks } : {}),
   });
   const presence: Presence = new Presence({
     sessions,
     store: opts.store,
     isInCall: (u) => calls.isInCall(u),
     isInMeeting: (u) => (sessions.get(u)?.meetingID ?? null) !== null,
-    ...(webhooks
+    ...(localWebhooks
       ? {
           onOnline: (u: string, online: boolean) =>
-            void webhooks.append(presenceEvents(u, online, clock.now())).catch((err: unknown) => log.error({ err, user: u }, 'webhook event not written')),
+            void localWebhooks.append(presenceEvents(u, online, clock.now())).catch((err: unknown) => log.error({ err, user: u }, 'webhook event not written')),
         }
       : {}),
   });
@@ -178,6 +180,8 @@ export function createServer(opts: ServerOptions): CallroomServer {
         clock,
         log,
         ringTimeoutMs,
+        offlineRingMs: opts.offlineRingMs ?? 0,
+        ...(webhookOpts ? { webhookUrls: webhookOpts.urls } : {}),
         meetingTtlMs: opts.meetingTtlMs ?? 24 * 3600_000,
         resumeGraceMs: limits.resumeGraceMs,
         maxQueuedBytes: limits.maxQueuedBytes,
@@ -190,6 +194,7 @@ export function createServer(opts: ServerOptions): CallroomServer {
         queueConfig,
       })
     : null;
+  const webhooks = localWebhooks ?? (cluster?.outbox && webhookOpts ? new Webhooks({ outbox: cluster.outbox, clock, log, metrics }, webhookOpts) : null);
   const queues = cluster
     ? cluster.queues
     : new LocalQueues({

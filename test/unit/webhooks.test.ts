@@ -10,6 +10,7 @@ import { backoffDelay } from '../../src/server/webhooks/backoff.js';
 import { presenceEvents } from '../../src/server/webhooks/events.js';
 import { Webhooks, type AttemptResult } from '../../src/server/webhooks/worker.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
+import { SqliteOutbox } from '../../src/server/webhooks/sqlite-outbox.js';
 import { Metrics } from '../../src/server/http/metrics.js';
 import { silentLogger } from '../../src/server/log.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -50,7 +51,7 @@ test('worker on a driven clock: retries after the backoff, keeps a key in order,
   const store = new SqliteStore(':memory:');
   const rcv = await startReceiver('fail');
   const metrics = new Metrics(false);
-  const w = new Webhooks({ store, clock, log: silentLogger, metrics }, { urls: [rcv.url], secret: SECRET, retryForMs: 10_000, backoff: { baseMs: 1000, capMs: 4000 }, random: () => 0.999999 });
+  const w = new Webhooks({ outbox: new SqliteOutbox(store), clock, log: silentLogger, metrics }, { urls: [rcv.url], secret: SECRET, retryForMs: 10_000, backoff: { baseMs: 1000, capMs: 4000 }, random: () => 0.999999 });
   const results: AttemptResult[] = [];
   let wake: (() => void) | null = null;
   w.onResult((r) => {

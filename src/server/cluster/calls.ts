@@ -12,17 +12,25 @@
  *   the ended call and gets CALL_NOT_FOUND (600). One outcome; each party told once.
  * - ring timeout: a member of the sorted set `cr:ring` that every node polls; `due` claims each due
  *   timer for a lease, so that a node that dies holding one leaves it to the next poll anywhere.
+ * - a callee who is not connected (--offline-ring): `reserve` keeps the ring's payload on the call
+ *   (`wait`) instead of telling anyone; the callee's next login, on any node, reads it (`waiting`),
+ *   the rulebook makes the ring with the time left (`incomingNotice`), and `ringwaiting` delivers it
+ *   if the call still waits. The ring deadline is the offline-ring wait, in `cr:ring` as any other.
+ * - webhooks: the events of each change (webhooks/events.ts) go to the script that commits it, which
+ *   appends them to the outbox in Redis (outbox.ts).
  *
  * The record is durable as soon as Redis has it (docs/operations.md, "Durability in cluster mode");
  * a node acknowledges a request only after its script returned.
  */
 import { CallroomError } from '../../protocol/errors.js';
-import type { CallMedia, CallRecord, MeetInfo, SessionCall } from '../../protocol/messages.js';
+import type { CallMedia, CallRecord, EventPayload, MeetInfo, SessionCall } from '../../protocol/messages.js';
 import type { InviteArgs } from '../calls/calls.js';
 import { applyCallEvent, canApply, newCall, type CallEvent } from '../rules/machine.js';
 import { applyMediaReport } from '../rules/call-media.js';
 import type { Clock } from '../clock.js';
-import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, oldestCall, sessionCall, type CallRequest, type Notice, type OpenCallFact } from '../rules/calls.js';
+import { checkInvite, eventForRequest, incomingNotice, keepsInvitation, noticesFor, oldestCall, ringFor, sessionCall, type CallRequest, type Notice, type OpenCallFact } from '../rules/calls.js';
+import { calleeOfflineEvents, callEvents } from '../webhooks/events.js';
+import type { WebhookReport } from './outbox.js';
 import { meetingAccess, meetInfo, type MeetingFacts } from '../rules/meetings.js';
 import type { CallService } from '../services.js';
 import type { Session } from '../sessions.js';
@@ -36,6 +44,10 @@ export interface ClusterCallsDeps {
   clock: Clock;
   sessions: ClusterSessions;
   ringTimeoutMs: number;
+  /** How long a call to a user who is not connected waits for them (0: it fails at once, 603). */
+  offlineRingMs?: number;
+  /** Webhooks: the outbox argument of a change's events, appended by the script that commits it. */
+  report?: WebhookReport;
   publicUrl(): string;
   onDelivered?(setupMs: number): void;
   onEnded?(call: CallRecord): void;
@@ -104,10 +116,17 @@ export class ClusterCalls implements CallService {
         callerCalls: list(f.callerCalls),
         meetingParties: list(f.meetingParties),
         calleeOnline: f.calleeSid !== '',
+        offlineRing: (this.deps.offlineRingMs ?? 0) > 0,
         calleeDnd: f.calleeDnd,
         calleeInCall: f.calleeInCall,
       });
-      if (failed) throw new CallroomError(failed.name, failed.message);
+      if (failed) {
+        // The backend hears of a call to a user who is not connected (it may wake their app).
+        if (failed.name === 'PEER_OFFLINE' && this.deps.report) await node.run('whappend', this.deps.report(calleeOfflineEvents(a.callID, caller.userID, a.callee, receivedAt)));
+        throw new CallroomError(failed.name, failed.message);
+      }
+      // A callee who is not connected: the call waits for them (--offline-ring), they ring when they log in.
+      const ringMs = ringFor(f.calleeSid !== '', { ringTimeoutMs, offlineRingMs: this.deps.offlineRingMs ?? 0 });
       const record = newCall(a.callID, caller.userID, a.callee, a.meetingID, receivedAt, a.callType);
       const meeting = meetInfo(f.meeting!, this.deps.publicUrl());
       const incoming = incomingNotice(record, { userID: caller.userID, nickName: caller.nickName }, meeting, a.usrExtDat ?? '');
@@ -118,15 +137,17 @@ export class ClusterCalls implements CallService {
         a.callee,
         a.meetingID,
         f.calleeSid,
-        receivedAt + ringTimeoutMs,
+        receivedAt + ringMs,
         JSON.stringify(record),
         JSON.stringify(meeting),
         JSON.stringify(incoming.payload),
         f.callerKey,
         f.meetingKey,
+        this.report(callEvents(null, record)),
       );
       if (r === 'OK') {
-        this.deps.onDelivered?.(clock.now() - receivedAt);
+        // The caller's success means "delivered or waiting".
+        if (f.calleeSid !== '') this.deps.onDelivered?.(clock.now() - receivedAt);
         return { callID: a.callID, meeting };
       }
     }
@@ -188,7 +209,7 @@ export class ClusterCalls implements CallService {
       const next = applyCallEvent(prev, d.event, Math.max(this.deps.clock.now(), prev.createdAt), d.by);
       const notices = noticesFor(prev, d.event, next, { usrExtDat, meeting: loaded.now ?? loaded.atInvite });
       const uninvite = next.state === 'ended' && !keepsInvitation(next) ? '1' : '';
-      const r = await this.deps.node.run('commit', prev.callID, prev.state, JSON.stringify(next), next.state, uninvite, loaded.raw, ...flatten(notices));
+      const r = await this.deps.node.run('commit', prev.callID, prev.state, JSON.stringify(next), next.state, uninvite, loaded.raw, this.report(callEvents(prev, next)), ...flatten(notices));
       if (r === 'OK') {
         if (next.state === 'ended') this.deps.onEnded?.(next);
         return { loaded, next };
@@ -264,8 +285,29 @@ export class ClusterCalls implements CallService {
     return (await this.deps.node.redis.exists(`cr:usercall:${userID}`)) === 1;
   }
 
-  loggedIn(_s: Session, _resuming: boolean): void {
-    // Nothing to hand over: what happened meanwhile is in the session's log (see ClusterSessions).
+  loggedIn(s: Session, _resuming: boolean): void {
+    // Nothing else to hand over: what happened meanwhile is in the session's log (see ClusterSessions).
+    if ((this.deps.offlineRingMs ?? 0) > 0) void this.ringWaiting(s).catch((err: unknown) => this.deps.onError?.(err, `user:${s.userID}`));
+  }
+
+  /** A new session of a callee a call waits for: the call rings on it for the time it has left. */
+  private async ringWaiting(s: Session): Promise<void> {
+    const { node, clock } = this.deps;
+    const r = (await node.run('waiting', s.userID)) as string[] | null;
+    if (!r) return;
+    const [callID, recj, meetingNow, waitj, until] = r as [string, string, string, string, string];
+    const record = JSON.parse(recj) as CallRecord;
+    if (record.callee !== s.userID || record.state !== 'ringing') return;
+    const atInvite = JSON.parse(waitj) as EventPayload<'call.incoming'>;
+    const meeting = meetingNow ? meetInfo(JSON.parse(meetingNow) as MeetingFacts, this.deps.publicUrl()) : atInvite.meeting;
+    const left = Math.max(0, Number(until) - clock.now());
+    const n = incomingNotice(record, atInvite.caller, meeting, atInvite.usrExtDat, left);
+    await node.run('ringwaiting', callID, s.userID, s.id, JSON.stringify(n.payload));
+  }
+
+  /** The outbox argument of a change's webhook events ('' without webhooks). */
+  private report(events: ReturnType<typeof callEvents>): string {
+    return this.deps.report ? this.deps.report(events) : '';
   }
 
   listFor(userID: string, limit: number, before?: number): Promise<CallRecord[]> {

@@ -17,6 +17,9 @@ import { ClusterQueues } from './queues.js';
 import type { Metrics } from '../http/metrics.js';
 import type { QueueRuleConfig } from '../rules/queues.js';
 import { ClusterSessions } from './sessions.js';
+import { presenceEvents } from '../webhooks/events.js';
+import { outboxRows } from '../webhooks/worker.js';
+import { outboxArg, RedisOutbox, type WebhookReport } from './outbox.js';
 
 export type { ClusterOptions } from './node.js';
 
@@ -24,13 +27,19 @@ export type { ClusterOptions } from './node.js';
  * How often open calls are checked for a party with no session anywhere (a safety net: the check
  * reads every open call, so it runs seldom; the usual endings need no check).
  */
-const ORPHAN_SWEEP_MS = 5_000;
+export const ORPHAN_SWEEP_MS = 5_000;
+/** The users of nodes about to be reapable are read this much ahead, so that the read covers what the script reaps a moment later. */
+const REAP_READ_MARGIN_MS = 1_000;
 
 export interface ClusterDeps {
   store: Store;
   clock: Clock;
   log: Logger;
   ringTimeoutMs: number;
+  /** How long a call to a user who is not connected waits for them (0: 603 at once). */
+  offlineRingMs?: number;
+  /** Webhooks on: the URLs each event goes to (the outbox is in Redis, see outbox.ts). */
+  webhookUrls?: string[];
   meetingTtlMs: number;
   resumeGraceMs: number;
   /** Bytes of unacknowledged events kept per session (as on one node: Limits.maxQueuedBytes). */
@@ -52,6 +61,8 @@ export interface ClusterServices {
   meetings: ClusterMeetings;
   presence: ClusterPresence;
   queues: ClusterQueues;
+  /** The webhook outbox in Redis, when webhooks are on. */
+  outbox: RedisOutbox | null;
   /** A user's tokens before `notBefore` (s) were revoked here: every node learns it and ends the user's session. */
   revoked(userID: string, notBefore: number): void;
   start(): Promise<void>;
@@ -67,13 +78,20 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     ...(d.onScript ? { onScript: d.onScript } : {}),
   });
   const onError = (err: unknown) => d.log.error({ err }, 'cluster operation failed');
-  const sessions = new ClusterSessions(node);
+  // Webhooks: the events of a change are decided here (webhooks/events.ts) and appended by its script.
+  const urls = d.webhookUrls ?? [];
+  const report: WebhookReport | undefined = urls.length > 0 ? (events) => outboxArg(outboxRows(urls, events)) : undefined;
+  const outbox = report ? new RedisOutbox(node) : null;
+  const presenceReport = (userID: string, online: boolean) => (report ? report(presenceEvents(userID, online, d.clock.now())) : '');
+  const sessions = new ClusterSessions(node, presenceReport);
   const calls = new ClusterCalls({
     node,
     store: d.store,
     clock: d.clock,
     sessions,
     ringTimeoutMs: d.ringTimeoutMs,
+    ...(d.offlineRingMs ? { offlineRingMs: d.offlineRingMs } : {}),
+    ...(report ? { report } : {}),
     publicUrl: d.publicUrl,
     ...(d.onDelivered ? { onDelivered: d.onDelivered } : {}),
     ...(d.onEnded ? { onEnded: d.onEnded } : {}),
@@ -81,7 +99,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
   });
   const meetings = new ClusterMeetings({ node, store: d.store, clock: d.clock, ttlMs: d.meetingTtlMs, publicUrl: d.publicUrl, onError });
   const presence = new ClusterPresence(node, onError);
-  const queues = new ClusterQueues({ node, store: d.store, clock: d.clock, log: d.log, metrics: d.metrics, config: d.queueConfig });
+  const queues = new ClusterQueues({ node, store: d.store, clock: d.clock, log: d.log, metrics: d.metrics, config: d.queueConfig, ...(report ? { report } : {}) });
 
   // Logins elsewhere: a resume there takes a session over, a new login there kicks it.
   node.onMessage((m: ClusterMessage) => {
@@ -103,12 +121,16 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
   };
   // Dead nodes: their sessions end once the node timeout and the resume grace have passed.
   node.every(async () => {
-    const r = (await node.run('reap', d.resumeGraceMs)) as string[];
+    // With webhooks, '{}' at least: the script then says whose user.offline it was not given.
+    const offline = report ? await offlineReports(node, presenceReport, d.clock.now() + REAP_READ_MARGIN_MS, d.resumeGraceMs) : '';
+    const r = (await node.run('reap', d.resumeGraceMs, offline)) as string[];
     const bar = r.indexOf('|');
     const reaped = r.slice(0, bar);
     if (reaped.length > 0) d.log.warn({ nodes: reaped }, 'cluster: nodes gone; their sessions end');
     const lost = r.slice(bar + 1);
-    for (let i = 0; i < lost.length; i += 2) {
+    for (let i = 0; i < lost.length; i += 3) {
+      // A node that became reapable between the read above and the script: its users' events now.
+      if (lost[i + 2] === '1') await node.run('whappend', presenceReport(lost[i]!, false));
       if (lost[i + 1]) await calls.lose(lost[i]!);
       queues.gone(lost[i]!);
     }
@@ -131,6 +153,7 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     meetings,
     presence,
     queues,
+    outbox,
     async start() {
       await node.start();
       await presence.load();
@@ -142,4 +165,24 @@ export function createCluster(opts: ClusterOptions, d: ClusterDeps): ClusterServ
     },
     stop: () => node.stop(),
   };
+}
+
+/**
+ * The user.offline deliveries for the users of the nodes the `reap` script would reap now (silent
+ * past the node timeout plus their resume grace), as it takes them: a JSON object user → outbox
+ * argument ('{}' when there is no such node). The script appends a user's only if it ends their
+ * last session. (Read without a lock: a node reaped meanwhile by another node is reaped once, there.)
+ */
+async function offlineReports(node: ClusterNode, report: (userID: string, online: boolean) => string, now: number, graceMs: number): Promise<string> {
+  const stale = await node.redis.zrangebyscore('cr:nodes', '-inf', now - node.nodeTimeoutMs, 'WITHSCORES');
+  const due: string[] = [];
+  for (let i = 0; i < stale.length; i += 2) {
+    const grace = Number((await node.redis.hget('cr:nodegrace', stale[i]!)) ?? graceMs);
+    if (Number(stale[i + 1]) < now - node.nodeTimeoutMs - grace) due.push(stale[i]!);
+  }
+  if (due.length === 0) return '{}';
+  const sids = (await Promise.all(due.map((n) => node.redis.smembers(`cr:nodesess:${n}`)))).flat();
+  const users = new Set((await Promise.all(sids.map((sid) => node.redis.hget(`cr:sess:${sid}`, 'u')))).filter((u): u is string => u !== null));
+  if (users.size === 0) return '{}';
+  return JSON.stringify(Object.fromEntries([...users].map((u) => [u, report(u, false)])));
 }

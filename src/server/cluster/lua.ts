@@ -24,6 +24,16 @@
  *   cr:usercall:<u> (set of the user's open callIDs: one, or several in a call people were added to)
  *   cr:mcall:<mid> (set of the open callIDs in the meeting)  cr:ring (zset callID → deadline or claim lease)  cr:orphan (callID → first seen without a party)
  *   cr:mmem:<mid> (hash u → {sid, nick})   cr:lastfacts (hash u → the status facts last published)
+ *   cr:call:<id> fields wait, waitUntil: a call waiting for its callee to connect (--offline-ring)
+ *
+ * Webhooks (cluster/outbox.ts): the events a change makes are decided in the node
+ * (webhooks/events.ts) and handed to the script that commits the change, which appends them to
+ * the outbox (`outbox`), in the same atomic step:
+ *   cr:wh:seq (counter)   cr:wh:d:<seq> {row (OutboxRow JSON), q, st, n, next, ls, le, sent}
+ *   cr:wh:q:<url key> (list of the pending seqs of one (url, key), oldest first)
+ *   cr:wh:due (zset url key → when its head may be sent: its next attempt, or the end of a claim's lease)
+ *   cr:wh:own (hash url key → the node that claimed its head)   cr:wh:pending (count)
+ *   cr:wh:all (zset seq, for the recent list)   cr:wh:done (zset seq → createdAt of delivered and given-up rows)
  */
 
 const PRELUDE = `
@@ -162,10 +172,26 @@ local function set_key(k)
   return table.concat(ids, ',')
 end
 
--- Writes the notices given as triples (user, event, payload) from ARGV[i] on.
-local function tell_from(i)
+-- Appends webhook deliveries to the outbox: j is '' (none) or a JSON array of triples (url key,
+-- createdAt, OutboxRow JSON), made by the node (cluster/outbox.ts outboxArg). Every node is told.
+local function outbox(j)
+  if j == nil or j == '' then return end
+  local a = cjson.decode(j)
+  for i = 1, #a, 3 do
+    local q, at, row = a[i], a[i + 1], a[i + 2]
+    local seq = redis.call('INCR', 'cr:wh:seq')
+    redis.call('HSET', 'cr:wh:d:' .. seq, 'row', row, 'q', q, 'st', 'pending', 'n', 0, 'next', at)
+    redis.call('ZADD', 'cr:wh:all', seq, seq)
+    redis.call('INCR', 'cr:wh:pending')
+    if redis.call('RPUSH', 'cr:wh:q:' .. q, seq) == 1 then redis.call('ZADD', 'cr:wh:due', at, q) end
+  end
+  if #a > 0 then redis.call('PUBLISH', 'cr:ch:all', '{"t":"wh"}') end
+end
+
+-- Writes the notices given as triples (user, event, payload) from ARGV[i] on (none to user skip).
+local function tell_from(i, skip)
   while ARGV[i] do
-    tell(ARGV[i], ARGV[i + 1], ARGV[i + 2])
+    if ARGV[i] ~= skip then tell(ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
     i = i + 3
   end
 end
@@ -177,7 +203,8 @@ export function script(body: string): string {
 
 export const SCRIPTS = {
   /**
-   * A session logs in (ARGV: user, node, sid, nickName, resumeSid or '', resume lastSeq).
+   * A session logs in (ARGV: user, node, sid, nickName, resumeSid or '', resume lastSeq, the
+   * user.online webhook deliveries (outbox), appended if the user was offline).
    * Resuming the user's current session (from any node) moves it to this node and returns
    * {'RESUMED', seq, meetingID or '', '1' if subscribed to status or '', frames after lastSeq...}; the node that held it is told
    * ('moved'). Otherwise a new session is made: an older one is kicked (its node told; a dead
@@ -205,6 +232,10 @@ if old and rsid == old then
   end
 end
 local call = redis.call('SRANDMEMBER', 'cr:usercall:' .. u) or ''
+-- a call waiting for this callee to connect is not ended by the login: it rings on it (ClusterCalls.loggedIn);
+-- a user waited for has no other open call (an invite to them meanwhile found them in a call: 602)
+if call ~= '' and redis.call('HEXISTS', 'cr:call:' .. call, 'wait') == 1 then call = '' end
+if not old then outbox(ARGV[10]) end
 if old then
   local onode = redis.call('HGET', 'cr:sess:' .. old, 'node')
   if onode and node_alive(onode) and onode ~= node then
@@ -224,7 +255,8 @@ return { 'NEW', old or '', call, tried }
 `),
 
   /**
-   * Session ended on its node (ARGV: sid, user, node). Returns the callID of the user's open call
+   * Session ended on its node (ARGV: sid, user, node, the user.offline webhook deliveries (outbox),
+   * appended if the user is now offline). Returns the callID of the user's open call
    * if the user is now offline (their call is theirs to lose), else ''. A session another node
    * has taken over meanwhile (a resume there) is not this node's to end: nothing happens.
    */
@@ -234,6 +266,8 @@ local at = redis.call('HGET', 'cr:sess:' .. sid, 'node')
 if at and at ~= node then return '' end
 if not drop_session(sid) then
   if redis.call('EXISTS', 'cr:user:' .. u) == 1 then return '' end
+else
+  outbox(ARGV[7])
 end
 return redis.call('SRANDMEMBER', 'cr:usercall:' .. u) or ''
 `),
@@ -316,15 +350,18 @@ return J({
   /**
    * Creates a ringing call if the facts it was allowed on still hold (ARGV: callID, caller,
    * callee, meetingID, callee's sid, ring deadline, record JSON, meet JSON, call.incoming payload,
-   * the caller's open calls and the meeting's as invitefacts keyed them): reserves both parties,
-   * arms the ring timer, adds the callee to the meeting's invitees and tells the callee. The open
-   * calls compared by their callIDs are the same facts: a call's parties and meeting never change,
-   * and a caller's call can only have ended since (a ringing one was refused). 'OK' or 'CONFLICT'.
+   * the caller's open calls and the meeting's as invitefacts keyed them, webhook deliveries
+   * (outbox)): reserves both parties, arms the ring timer, adds the callee to the meeting's
+   * invitees and tells the callee; a callee's sid '' (not connected, --offline-ring): the call
+   * waits for them (fields wait, waitUntil). The open calls compared by their callIDs are the same
+   * facts: a call's parties and meeting never change, and a caller's call can only have ended since
+   * (a ringing one was refused). Returns 'OK' or 'CONFLICT'.
    */
   reserve: script(`
 local id, caller, callee, mid, csid, deadline, recj, meetj, incoming = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 if redis.call('EXISTS', 'cr:call:' .. id) == 1 or set_key('cr:usercall:' .. caller) ~= ARGV[13]
-  or set_key('cr:mcall:' .. mid) ~= ARGV[14] or redis.call('EXISTS', 'cr:usercall:' .. callee) == 1 or redis.call('HGET', 'cr:user:' .. callee, 'sid') ~= csid
+  or set_key('cr:mcall:' .. mid) ~= ARGV[14] or redis.call('EXISTS', 'cr:usercall:' .. callee) == 1
+  or (redis.call('HGET', 'cr:user:' .. callee, 'sid') or '') ~= csid
   or redis.call('SISMEMBER', 'cr:dnd', callee) == 1 or redis.call('EXISTS', 'cr:meeting:' .. mid) == 0 then
   return 'CONFLICT'
 end
@@ -339,10 +376,40 @@ redis.call('SADD', 'cr:open', id)
 redis.call('ZADD', 'cr:calls:all', created, id)
 redis.call('ZADD', 'cr:calls:u:' .. caller, created, id)
 redis.call('ZADD', 'cr:calls:u:' .. callee, created, id)
-emit(csid, 'call.incoming', incoming)
+if csid ~= '' then emit(csid, 'call.incoming', incoming) else redis.call('HSET', 'cr:call:' .. id, 'wait', incoming, 'waitUntil', deadline) end
+outbox(ARGV[15])
 changed(caller)
 changed(callee)
 return 'OK'
+`),
+
+  /**
+   * ARGV: user. The call waiting for this callee to connect (--offline-ring), as
+   * {callID, record JSON, meeting facts JSON now or '', call.incoming payload at invite, waitUntil}, or false.
+   */
+  waiting: script(`
+local id = redis.call('SRANDMEMBER', 'cr:usercall:' .. ARGV[4])
+if not id then return false end
+local h = redis.call('HMGET', 'cr:call:' .. id, 'wait', 'waitUntil')
+if not h[1] then return false end
+local c = load_call(id)
+return { id, c[1], c[3], h[1], h[2] }
+`),
+
+  /**
+   * ARGV: callID, callee, sid, call.incoming payload. The waiting call rings on session sid: if it
+   * still waits and sid is still the callee's session, the wait ends and the callee is told.
+   * Returns 1, or 0 when it no longer applies.
+   */
+  ringwaiting: script(`
+local id, u, sid = ARGV[4], ARGV[5], ARGV[6]
+if redis.call('HGET', 'cr:call:' .. id, 'st') ~= 'ringing' or redis.call('HEXISTS', 'cr:call:' .. id, 'wait') == 0
+  or redis.call('HGET', 'cr:user:' .. u, 'sid') ~= sid then
+  return 0
+end
+redis.call('HDEL', 'cr:call:' .. id, 'wait', 'waitUntil')
+emit(sid, 'call.incoming', ARGV[7])
+return 1
 `),
 
   /** ARGV: callID. {record JSON, meet JSON at invite, meeting facts JSON now or ''} or false. */
@@ -353,7 +420,7 @@ return load_call(ARGV[4])
   /**
    * Compare-and-set of a call (ARGV: callID, state it was decided on, new record JSON, new state,
    * '1' to withdraw the callee's invitation to the meeting or '', the record JSON it was decided
-   * on, then notices as triples user, event, payload): if the stored state and record are still
+   * on, webhook deliveries (outbox), then notices as triples user, event, payload): if the stored state and record are still
    * the ones loaded (so that a change of another field meanwhile, such as `media`, is not lost),
    * writes the record, frees the parties and the ring timer as the new state says, and appends
    * the notices. Returns 'OK' or 'CONFLICT'.
@@ -369,7 +436,10 @@ end
 if cur ~= expect or currec ~= ARGV[9] then return 'CONFLICT' end
 redis.call('HSET', 'cr:call:' .. id, 'rec', recj, 'st', st)
 local rec = cjson.decode(recj)
-if st ~= 'ringing' then redis.call('ZREM', 'cr:ring', id) end
+-- a callee the call still waited for (--offline-ring) was never told of it, so is told nothing of its end
+local untold = false
+if redis.call('HEXISTS', 'cr:call:' .. id, 'wait') == 1 then untold = rec.callee end
+if st ~= 'ringing' then redis.call('ZREM', 'cr:ring', id); redis.call('HDEL', 'cr:call:' .. id, 'wait', 'waitUntil') end
 if st == 'ended' then
   redis.call('SREM', 'cr:open', id)
   redis.call('HDEL', 'cr:orphan', id)
@@ -377,7 +447,8 @@ if st == 'ended' then
   redis.call('SREM', 'cr:mcall:' .. rec.meetingID, id)
 end
 if ARGV[8] == '1' then redis.call('SREM', 'cr:minv:' .. rec.meetingID, rec.callee) end
-tell_from(10)
+outbox(ARGV[10])
+tell_from(11, untold)
 changed(rec.caller)
 changed(rec.callee)
 return 'OK'
@@ -408,8 +479,10 @@ return ids
   /**
    * Nodes silent for longer than the node timeout plus their resume grace (`cr:nodegrace`, else
    * ARGV: grace ms): each is claimed by one node (ZREM), and its sessions that no other node has
-   * taken over end. Returns {reaped node IDs..., '|', then pairs user, callID (or '') of users now offline
-   * with an open call}.
+   * taken over end (ARGV[5]: '' or a JSON object user → the user.offline webhook deliveries, appended
+   * for each user who is now offline). Returns {reaped node IDs..., '|', then triples user, callID
+   * (or '') of the users now offline, '1' if webhooks are on and none was given for that user (the
+   * node appends it after) or ''}.
    */
   reap: script(`
 local stale = redis.call('ZRANGEBYSCORE', 'cr:nodes', '-inf', NOW - NODE_TIMEOUT, 'WITHSCORES')
@@ -419,6 +492,8 @@ for i = 1, #stale, 2 do
   if tonumber(stale[i + 1]) < NOW - NODE_TIMEOUT - grace then nodes[#nodes + 1] = stale[i] end
 end
 local out, lost = {}, {}
+local offline, hooks = {}, ARGV[5] and ARGV[5] ~= ''
+if hooks then offline = cjson.decode(ARGV[5]) end
 for _, node in ipairs(nodes) do
   redis.call('ZREM', 'cr:nodes', node)
   redis.call('HDEL', 'cr:nodegrace', node)
@@ -426,8 +501,10 @@ for _, node in ipairs(nodes) do
   for _, sid in ipairs(redis.call('SMEMBERS', 'cr:nodesess:' .. node)) do
     local u = redis.call('HGET', 'cr:sess:' .. sid, 'u')
     if drop_session(sid) then
+      outbox(offline[u])
       lost[#lost + 1] = u
       lost[#lost + 1] = redis.call('SRANDMEMBER', 'cr:usercall:' .. u) or ''
+      lost[#lost + 1] = (hooks and not offline[u]) and '1' or ''
     end
   end
   redis.call('DEL', 'cr:nodesess:' .. node)
@@ -451,8 +528,10 @@ for _, id in ipairs(redis.call('SMEMBERS', 'cr:open')) do
   local gone = false
   if j then
     local r = cjson.decode(j)
+    -- a callee the call waits for (--offline-ring) is not connected yet: the ring deadline ends that wait
+    local waiting = redis.call('HEXISTS', 'cr:call:' .. id, 'wait') == 1
     for _, u in ipairs({ r.caller, r.callee }) do
-      if not gone and redis.call('EXISTS', 'cr:user:' .. u) == 0 then gone = u end
+      if not gone and not (waiting and u == r.callee) and redis.call('EXISTS', 'cr:user:' .. u) == 0 then gone = u end
     end
   end
   if gone then

@@ -15,9 +15,10 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { StatusFacts } from '../rules/status.js';
 import { SCRIPTS as CALL_SCRIPTS } from './lua.js';
+import { OUTBOX_SCRIPTS } from './outbox-lua.js';
 import { QUEUE_SCRIPTS } from './queue-lua.js';
 
-const SCRIPTS = { ...CALL_SCRIPTS, ...QUEUE_SCRIPTS };
+const SCRIPTS = { ...CALL_SCRIPTS, ...QUEUE_SCRIPTS, ...OUTBOX_SCRIPTS };
 export type ScriptName = keyof typeof SCRIPTS;
 
 export interface ClusterOptions {
@@ -38,7 +39,9 @@ export type ClusterMessage =
   | { t: 'kick'; sid: string }
   | { t: 'moved'; sid: string }
   | { t: 'facts'; f: StatusFacts }
-  | { t: 'revoked'; u: string; nb: number };
+  | { t: 'revoked'; u: string; nb: number }
+  /** Webhook deliveries were added to the outbox (cluster/outbox.ts). */
+  | { t: 'wh' };
 
 /** A numbered event for one session, published by the script that appended it to the session's log. */
 export interface ClusterFrame {

@@ -41,14 +41,15 @@ return out
 `),
 
   /**
-   * ARGV: expected version, next deadline or '', number of changes, the changes as key, value
-   * ('' deletes) pairs, then notices as triples (user, event, payload JSON). Returns the new
-   * version, or 'CONFLICT' when the book is no longer at the expected version.
+   * ARGV: expected version, next deadline or '', number of changes, webhook deliveries (outbox, see
+   * lua.ts), the changes as key, value ('' deletes) pairs, then notices as triples (user, event,
+   * payload JSON). Returns the new version, or 'CONFLICT' when the book is no longer at the
+   * expected version.
    */
   qcommit: script(`
 if (redis.call('GET', 'cr:qver') or '0') ~= ARGV[4] then return 'CONFLICT' end
 local n = tonumber(ARGV[6])
-local i = 7
+local i = 8
 for _ = 1, n do
   local k, v = ARGV[i], ARGV[i + 1]
   local agent = string.sub(k, 1, 2) == 'a:'
@@ -63,6 +64,7 @@ for _ = 1, n do
 end
 if ARGV[5] == '' then redis.call('DEL', 'cr:qnext') else redis.call('SET', 'cr:qnext', ARGV[5]) end
 local ver = redis.call('INCR', 'cr:qver')
+outbox(ARGV[7])
 tell_from(i)
 return tostring(ver)
 `),

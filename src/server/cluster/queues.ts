@@ -12,11 +12,15 @@ import { QueueBook } from '../rules/queue-book.js';
 import { decideQueue, type QueueFacts, type QueueOp, type QueueOpName, type QueueOutcome, type QueueRuleConfig } from '../rules/queues.js';
 import { QueueEngine, type QueueEngineDeps } from '../queues/engine.js';
 import { serial } from '../serial.js';
+import { queueEvents } from '../webhooks/events.js';
 import type { ClusterNode } from './node.js';
+import type { WebhookReport } from './outbox.js';
 
 export interface ClusterQueuesDeps extends QueueEngineDeps {
   node: ClusterNode;
   config: QueueRuleConfig;
+  /** Webhooks: the outbox argument of a decision's events, appended by its commit. */
+  report?: WebhookReport;
 }
 
 /** Decisions retried on a fresh book before the request fails as overloaded. */
@@ -76,8 +80,12 @@ export class ClusterQueues extends QueueEngine {
     for (let i = 0; i < CONFLICT_RETRIES; i++) {
       const { version, book, facts } = await this.load(op.op === 'sweep' ? 'all' : 'agents', 'u' in op ? [op.u] : []);
       const out = decideQueue(book, op, clock.now(), facts, config);
-      if (out.changes.length === 0 && out.notices.length === 0) return out;
-      const args: (string | number)[] = [version, out.nextDeadline ?? '', out.changes.length];
+      const events = this.deps.report ? this.deps.report(queueEvents(out.observations, clock.now())) : '';
+      if (out.changes.length === 0 && out.notices.length === 0) {
+        if (events !== '') await node.run('whappend', events);
+        return out;
+      }
+      const args: (string | number)[] = [version, out.nextDeadline ?? '', out.changes.length, events];
       for (const [k, v] of out.changes) args.push(k, v ?? '');
       for (const n of out.notices) args.push(n.userID, n.ev, JSON.stringify(n.payload));
       const r = (await node.run('qcommit', ...args)) as string;

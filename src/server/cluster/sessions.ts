@@ -38,7 +38,14 @@ export class ClusterSessions extends SessionRegistry implements SharedEventLog {
   private readonly gone = new Map<string, Promise<string>>();
   private batch: (string | number)[] = [];
 
-  constructor(private readonly node: ClusterNode) {
+  /**
+   * @param presenceReport webhooks: the outbox argument of a user's user.online / user.offline event
+   * (webhooks/events.ts presenceEvents), appended by the script that makes them online or offline.
+   */
+  constructor(
+    private readonly node: ClusterNode,
+    private readonly presenceReport: (userID: string, online: boolean) => string = () => '',
+  ) {
     super();
     node.onFrame = (f: ClusterFrame) => {
       const s = this.bySid.get(f.sid);
@@ -63,7 +70,7 @@ export class ClusterSessions extends SessionRegistry implements SharedEventLog {
    */
   async login(core: Core, userID: string, nickName: string, resume?: { sessionID: string; lastSeq: number }): Promise<ClusterLogin> {
     const sid = randomUUID();
-    const r = (await this.node.run('login', userID, this.node.id, sid, nickName, resume?.sessionID ?? '', resume?.lastSeq ?? 0)) as string[];
+    const r = (await this.node.run('login', userID, this.node.id, sid, nickName, resume?.sessionID ?? '', resume?.lastSeq ?? 0, this.presenceReport(userID, true))) as string[];
     if (r[0] === 'RESUMED') {
       const rsid = resume!.sessionID;
       let s = this.bySid.get(rsid);
@@ -129,7 +136,7 @@ export class ClusterSessions extends SessionRegistry implements SharedEventLog {
     const was = super.remove(s);
     if (this.bySid.get(s.id) === s) this.bySid.delete(s.id);
     // Issued now, so it reaches Redis before the scripts the end of the session runs next.
-    this.gone.set(s.userID, (this.node.run('release', s.id, s.userID, this.node.id) as Promise<string>).catch(() => ''));
+    this.gone.set(s.userID, (this.node.run('release', s.id, s.userID, this.node.id, this.presenceReport(s.userID, false)) as Promise<string>).catch(() => ''));
     return was;
   }
 

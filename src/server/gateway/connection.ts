@@ -344,7 +344,14 @@ export class Connection implements Attachment {
     if (r.endsCall) void core.calls.userGone(id.userID);
     // Attached once the result is out: the client numbers events anew from it. Whatever reached
     // the session before is read again from its log.
-    return [this.loginResult(s, id, false), () => s.attachShared(this, [], 0)];
+    return [
+      this.loginResult(s, id, false),
+      () => {
+        s.attachShared(this, [], 0);
+        // A call waiting for this user to connect rings on the new session (--offline-ring).
+        core.calls.loggedIn(s, resume !== undefined);
+      },
+    ];
   }
 
   private loggedIn(id: Identity, resumed: boolean, lastSeq?: number): void {

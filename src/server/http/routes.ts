@@ -25,7 +25,7 @@ export interface HttpOptions {
   /** A user's tokens issued before `notBefore` (s) were revoked: end their session (it logged in with a token now refused). */
   revoked?(userID: string, notBefore: number): void;
   /** Webhooks, when configured: recent deliveries for GET /v1/webhooks/deliveries. */
-  webhooks?: { recent(limit: number): unknown[]; readonly depth: number } | null;
+  webhooks?: { recent(limit: number): Promise<unknown[]>; pending(): Promise<number>; readonly depth: number } | null;
 }
 
 /**
@@ -116,7 +116,7 @@ export function createHttpHandler(core: Core, opts: HttpOptions) {
         return fail(res, 401, 'TOKEN_INVALID', 'send the metrics token: Authorization: Bearer <--metrics-token>');
       }
       core.metrics.openCalls.set(core.calls.openCount);
-      if (opts.webhooks) core.metrics.webhookDepth.set(opts.webhooks.depth);
+      if (opts.webhooks) core.metrics.webhookDepth.set(await opts.webhooks.pending());
       const body = await core.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': core.metrics.registry.contentType });
       res.end(body);
@@ -154,7 +154,7 @@ export function createHttpHandler(core: Core, opts: HttpOptions) {
       const limit = Number(url.searchParams.get('limit') ?? 50);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return fail(res, 400, 'BAD_ARGUMENT', 'limit must be 1..1000');
       const w = opts.webhooks;
-      return json(res, 200, { enabled: !!w, pending: w ? w.depth : 0, deliveries: w ? w.recent(limit) : [] });
+      return json(res, 200, { enabled: !!w, pending: w ? await w.pending() : 0, deliveries: w ? await w.recent(limit) : [] });
     }
     if (await queues(path, req, res)) return;
     if (path === '/v1/dev/token' && req.method === 'POST') {

@@ -28,7 +28,7 @@ export interface InviteFacts {
   /** The parties (caller and callee) of every open call in the meeting, repeats allowed. */
   meetingParties: readonly string[];
   calleeOnline: boolean;
-  /** A callee who is not connected may be waited for (`--offline-ring` > 0; one node only). */
+  /** A callee who is not connected may be waited for (`--offline-ring` > 0). */
   offlineRing?: boolean;
   calleeDnd: boolean;
   calleeInCall: boolean;

@@ -65,9 +65,38 @@ export interface DeliveryUpdate {
 /** An outbox row as stored, with where its delivery stands. */
 export interface StoredDelivery extends OutboxRow, DeliveryUpdate {
   seq: number;
+  /** Being sent now by some node (cluster mode: its (url, key) is claimed under a lease). */
+  inFlight?: boolean;
 }
 
-/** The outbox as the delivery worker uses it (sqlite.ts implements it on one node). */
+/**
+ * The outbox as the delivery worker (worker.ts) sees it, wherever it is: SQLite on one node
+ * (sqlite-outbox.ts), Redis in a cluster (cluster/outbox.ts).
+ */
+export interface Outbox {
+  /** Writes rows on their own (a change with nothing else to store, e.g. a callee offline). */
+  append(rows: OutboxRow[]): Promise<void>;
+  /** Calls `fn` after each commit that added outbox rows (in a cluster: on any node). */
+  onCommit(fn: () => void): void;
+  /**
+   * Up to `limit` deliveries this worker may send now: the first pending row of each (url, key)
+   * whose time has come and that is not in `inFlight` (a cluster claims each for this node, for a
+   * lease it renews while the request is out). `nextAt`: when to look again (null: on a commit).
+   */
+  due(now: number, limit: number, inFlight: ReadonlyMap<number, unknown>): Promise<{ due: StoredDelivery[]; nextAt: number | null }>;
+  /** Records an attempt's result; false when this worker no longer held the delivery (its lease lapsed and another node took it). */
+  record(d: StoredDelivery, u: DeliveryUpdate): Promise<boolean>;
+  /** The most recent rows, newest first. */
+  recent(limit: number): Promise<StoredDelivery[]>;
+  /** Rows not yet delivered nor given up. */
+  depth(): Promise<number>;
+  /** Deletes delivered and given-up rows older than `before` (ms). */
+  prune(before: number): Promise<number>;
+  /** The worker stops (a cluster stops renewing its leases). */
+  stop?(): void;
+}
+
+/** The outbox table of the SQLite store (sqlite.ts implements it; sqlite-outbox.ts adapts it for the worker). */
 export interface OutboxStore {
   /** Writes rows on their own (a change with nothing else to store, e.g. a callee offline). */
   appendOutbox(rows: OutboxRow[]): Promise<void>;

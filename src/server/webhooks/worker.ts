@@ -4,13 +4,17 @@
  * later one waits until the earlier one is delivered or given up. A failed attempt is tried again
  * after a backoff (backoff.ts) until `retryForMs` after the event was made. Time comes from the
  * injected clock, so tests can drive retries.
+ *
+ * Where the outbox is does not matter here (types.ts `Outbox`): the SQLite table of one node
+ * (sqlite-outbox.ts), or Redis in a cluster (cluster/outbox.ts), where `due` claims each
+ * (url, key) for this node under a lease, so that one node at a time delivers a key's events.
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Metrics } from '../http/metrics.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { signWebhook, WEBHOOK_HEADERS } from './sign.js';
-import type { DeliveryStatus, KeyedEvent, OutboxRow, OutboxStore, StoredDelivery } from './types.js';
+import type { DeliveryStatus, KeyedEvent, Outbox, OutboxRow, StoredDelivery } from './types.js';
 
 export interface WebhookOptions {
   urls: string[];
@@ -36,7 +40,7 @@ export interface AttemptResult {
   error: string | null;
 }
 
-export type DeliveryView = Omit<StoredDelivery, 'body'> & { inFlight: boolean };
+export type DeliveryView = Omit<StoredDelivery, 'body' | 'inFlight'> & { inFlight: boolean };
 
 export const DEFAULT_RETRY_FOR_MS = 24 * 3600_000;
 /** Delivered and given-up rows are kept this long for `webhooks tail`, then deleted. */
@@ -44,9 +48,21 @@ const KEEP_DONE_MS = 7 * 24 * 3600_000;
 const PRUNE_EVERY_MS = 3600_000;
 /** Heads read from the outbox per pass. */
 const HEADS_PER_PASS = 500;
+/** How soon an outbox that could not be read is read again (ms). */
+const RETRY_READ_MS = 1_000;
+
+/** The outbox rows of `events`: one per event and URL (the same body, and event ID, for every URL). */
+export function outboxRows(urls: readonly string[], events: readonly KeyedEvent[]): OutboxRow[] {
+  const out: OutboxRow[] = [];
+  for (const { event, key } of events) {
+    const body = JSON.stringify(event);
+    for (const url of urls) out.push({ eventID: event.id, url, key, type: event.type, body, createdAt: event.createdAt });
+  }
+  return out;
+}
 
 export interface WebhookDeps {
-  store: OutboxStore;
+  outbox: Outbox;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -60,6 +76,10 @@ export class Webhooks {
   private timerAt: number | null = null;
   private pruner: TimerHandle | null = null;
   private pumpScheduled = false;
+  /** The pass running now (a pump asked for meanwhile runs once more before it resolves). */
+  private running: Promise<void> | null = null;
+  private again = false;
+  private lastDepth = 0;
   private started = false;
   private stopped = false;
 
@@ -72,18 +92,13 @@ export class Webhooks {
 
   /** The outbox rows of `events`: one per event and URL, to be written with the change they report. */
   rows(events: readonly KeyedEvent[]): OutboxRow[] {
-    const out: OutboxRow[] = [];
-    for (const { event, key } of events) {
-      const body = JSON.stringify(event);
-      for (const url of this.opts.urls) out.push({ eventID: event.id, url, key, type: event.type, body, createdAt: event.createdAt });
-    }
-    return out;
+    return outboxRows(this.opts.urls, events);
   }
 
   /** Writes events that go with no other change. */
   async append(events: readonly KeyedEvent[]): Promise<void> {
     const rows = this.rows(events);
-    if (rows.length > 0) await this.deps.store.appendOutbox(rows);
+    if (rows.length > 0) await this.deps.outbox.append(rows);
   }
 
   /** Calls `fn` after each attempt's result is recorded; returns the removal. */
@@ -93,18 +108,25 @@ export class Webhooks {
   }
 
   /** The most recent deliveries, newest first, as GET /v1/webhooks/deliveries shows them (no bodies). */
-  recent(limit: number): DeliveryView[] {
-    return this.deps.store.recentDeliveries(limit).map(({ body: _body, ...d }) => ({ ...d, inFlight: this.inFlight.has(d.seq) }));
+  async recent(limit: number): Promise<DeliveryView[]> {
+    return (await this.deps.outbox.recent(limit)).map(({ body: _body, inFlight, ...d }) => ({ ...d, inFlight: inFlight === true || this.inFlight.has(d.seq) }));
   }
 
+  /** Deliveries not yet delivered nor given up, as of the last pass (for /metrics). */
   get depth(): number {
-    return this.deps.store.outboxDepth();
+    return this.lastDepth;
+  }
+
+  /** Deliveries not yet delivered nor given up, read now. */
+  async pending(): Promise<number> {
+    this.lastDepth = await this.deps.outbox.depth();
+    return this.lastDepth;
   }
 
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.deps.store.onOutboxCommit(() => this.kick());
+    this.deps.outbox.onCommit(() => this.kick());
     this.prune();
     this.kick();
   }
@@ -114,6 +136,7 @@ export class Webhooks {
     this.timer?.cancel();
     this.pruner?.cancel();
     for (const ac of this.inFlight.values()) ac.abort();
+    this.deps.outbox.stop?.();
   }
 
   /** Looks at the outbox soon (after the current commit). */
@@ -122,27 +145,49 @@ export class Webhooks {
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
-      this.pump();
+      void this.pump();
     });
   }
 
-  private pump(): void {
-    if (this.stopped) return;
-    const { store, clock, metrics } = this.deps;
-    const now = clock.now();
-    const limit = this.opts.concurrency ?? 16;
-    let nextAt: number | null = null;
-    for (const h of store.outboxHeads(HEADS_PER_PASS)) {
-      if (this.inFlight.has(h.seq)) continue;
-      if (h.nextAt > now) {
-        nextAt = nextAt === null ? h.nextAt : Math.min(nextAt, h.nextAt);
-        continue;
+  /** Looks at the outbox now; resolves once a pass that began after the call has finished (its retry timer armed). */
+  private pump(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    const run = async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        // The outbox is out of reach for now (Redis away, store closing): look again in a while.
+        this.deps.log.warn({ err: (err as Error).message }, 'webhook outbox not read; trying again');
+        if (!this.stopped) this.arm(this.deps.clock.now() + RETRY_READ_MS);
+      } finally {
+        this.running = null;
       }
-      if (this.inFlight.size >= limit) break;
+    };
+    this.running = run();
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    if (this.stopped) return;
+    const { outbox, clock, metrics } = this.deps;
+    const limit = this.opts.concurrency ?? 16;
+    const free = Math.min(HEADS_PER_PASS, limit - this.inFlight.size);
+    // Every slot busy: the end of a request looks again.
+    if (free <= 0) return;
+    const { due, nextAt } = await outbox.due(clock.now(), free, this.inFlight);
+    for (const h of due) {
+      if (this.stopped || this.inFlight.has(h.seq)) continue;
       void this.send(h);
     }
-    metrics.webhookDepth.set(store.outboxDepth());
-    this.arm(nextAt);
+    this.lastDepth = await outbox.depth();
+    metrics.webhookDepth.set(this.lastDepth);
+    if (!this.stopped) this.arm(nextAt);
   }
 
   private arm(at: number | null): void {
@@ -154,12 +199,12 @@ export class Webhooks {
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = null;
       this.timerAt = null;
-      this.pump();
+      void this.pump();
     }, Math.max(0, at - this.deps.clock.now()));
   }
 
   private async send(h: StoredDelivery): Promise<void> {
-    const { store, clock, metrics, log } = this.deps;
+    const { outbox, clock, metrics, log } = this.deps;
     const ac = new AbortController();
     this.inFlight.set(h.seq, ac);
     let status: number | null = null;
@@ -201,16 +246,16 @@ export class Webhooks {
     let recorded: DeliveryStatus | null = null;
     try {
       if (error === null) {
-        await store.updateDelivery(h.seq, { status: 'sent', attempts, nextAt: now, lastStatus: status, lastError: null, sentAt: now });
-        recorded = 'sent';
         metrics.webhookSent.inc({ type: h.type });
         metrics.webhookLatency.observe(Math.max(0, now - h.createdAt) / 1000);
+        // False: this node's lease lapsed meanwhile and another node took the delivery over.
+        if (await outbox.record(h, { status: 'sent', attempts, nextAt: now, lastStatus: status, lastError: null, sentAt: now })) recorded = 'sent';
       } else {
         metrics.webhookFailed.inc({ type: h.type });
         const retryAt = now + backoffDelay(attempts, this.policy, this.opts.random);
         const givenUp = retryAt > h.createdAt + this.opts.retryForMs;
-        await store.updateDelivery(h.seq, { status: givenUp ? 'failed' : 'pending', attempts, nextAt: givenUp ? now : retryAt, lastStatus: status, lastError: error, sentAt: null });
-        recorded = givenUp ? 'failed' : 'pending';
+        const kept = await outbox.record(h, { status: givenUp ? 'failed' : 'pending', attempts, nextAt: givenUp ? now : retryAt, lastStatus: status, lastError: error, sentAt: null });
+        recorded = kept ? (givenUp ? 'failed' : 'pending') : null;
         if (givenUp) {
           metrics.webhookGivenUp.inc({ type: h.type });
           log.warn({ event: h.eventID, type: h.type, url: h.url, attempts, error }, 'webhook given up: its retry time is over');
@@ -223,13 +268,13 @@ export class Webhooks {
       this.inFlight.delete(h.seq);
     }
     // The next pass (and its retry timer) is in place before anyone hears of the result.
-    this.pump();
+    await this.pump();
     if (recorded !== null) for (const fn of this.listeners) fn({ seq: h.seq, eventID: h.eventID, url: h.url, attempts, status: recorded, error });
   }
 
   private prune(): void {
     if (this.stopped) return;
-    this.deps.store.pruneDeliveries(this.deps.clock.now() - KEEP_DONE_MS).catch((err: unknown) => this.deps.log.debug({ err }, 'webhook prune failed'));
+    this.deps.outbox.prune(this.deps.clock.now() - KEEP_DONE_MS).catch((err: unknown) => this.deps.log.debug({ err }, 'webhook prune failed'));
     this.pruner = this.deps.clock.setTimeout(() => this.prune(), PRUNE_EVERY_MS);
   }
 }
