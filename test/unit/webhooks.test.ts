@@ -71,7 +71,7 @@ test('worker on a driven clock: retries after the backoff, keeps a key in order,
     await w.append([...first!, ...second!]);
     assert.equal((await r).status, 'pending', 'the first attempt failed and will be retried');
     assert.deepEqual(rcv.received.map((x) => x.event.id), [first![0]!.event.id], 'the later event of the key waits');
-    assert.equal(w.depth, 2);
+    assert.equal(await w.pending(), 2);
 
     // Nothing happens before the backoff is over.
     clock.advance(999);

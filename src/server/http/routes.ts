@@ -25,7 +25,7 @@ export interface HttpOptions {
   /** A user's tokens issued before `notBefore` (s) were revoked: end their session (it logged in with a token now refused). */
   revoked?(userID: string, notBefore: number): void;
   /** Webhooks, when configured: recent deliveries for GET /v1/webhooks/deliveries. */
-  webhooks?: { recent(limit: number): Promise<unknown[]>; pending(): Promise<number>; readonly depth: number } | null;
+  webhooks?: { recent(limit: number): Promise<unknown[]>; pending(): Promise<number> } | null;
 }
 
 /**

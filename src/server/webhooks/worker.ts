@@ -79,7 +79,6 @@ export class Webhooks {
   /** The pass running now (a pump asked for meanwhile runs once more before it resolves). */
   private running: Promise<void> | null = null;
   private again = false;
-  private lastDepth = 0;
   private started = false;
   private stopped = false;
 
@@ -112,15 +111,9 @@ export class Webhooks {
     return (await this.deps.outbox.recent(limit)).map(({ body: _body, inFlight, ...d }) => ({ ...d, inFlight: inFlight === true || this.inFlight.has(d.seq) }));
   }
 
-  /** Deliveries not yet delivered nor given up, as of the last pass (for /metrics). */
-  get depth(): number {
-    return this.lastDepth;
-  }
-
-  /** Deliveries not yet delivered nor given up, read now. */
-  async pending(): Promise<number> {
-    this.lastDepth = await this.deps.outbox.depth();
-    return this.lastDepth;
+  /** Deliveries not yet delivered nor given up, read now (/metrics sets its gauge from it when scraped). */
+  pending(): Promise<number> {
+    return this.deps.outbox.depth();
   }
 
   start(): void {
@@ -175,7 +168,7 @@ export class Webhooks {
 
   private async pass(): Promise<void> {
     if (this.stopped) return;
-    const { outbox, clock, metrics } = this.deps;
+    const { outbox, clock } = this.deps;
     const limit = this.opts.concurrency ?? 16;
     const free = Math.min(HEADS_PER_PASS, limit - this.inFlight.size);
     // Every slot busy: the end of a request looks again.
@@ -185,8 +178,6 @@ export class Webhooks {
       if (this.stopped || this.inFlight.has(h.seq)) continue;
       void this.send(h);
     }
-    this.lastDepth = await outbox.depth();
-    metrics.webhookDepth.set(this.lastDepth);
     if (!this.stopped) this.arm(nextAt);
   }
 
