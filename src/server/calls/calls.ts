@@ -132,7 +132,7 @@ export class Calls {
   }
 
   async sessionInfo(userID: string): Promise<SessionCall | null> {
-    const live = oldestCall(this.callsOf(userID).map((c) => ({ createdAt: c.record.createdAt, c })))?.c;
+    const live = oldestCall(this.callsOf(userID));
     if (!live) return null;
     const peer = live.record.caller === userID ? live.record.callee : live.record.caller;
     return sessionCall(live.record, live.meeting, userID, this.deps.sessions.get(peer)?.nickName);

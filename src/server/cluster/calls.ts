@@ -271,7 +271,7 @@ export class ClusterCalls implements CallService {
 
   async sessionInfo(userID: string): Promise<SessionCall | null> {
     const all = await Promise.all((await this.callIDsOf(userID)).map((id) => this.load('load', id)));
-    const loaded = oldestCall(all.filter((l): l is Loaded => l !== null && l.record.state !== 'ended').map((l) => ({ createdAt: l.record.createdAt, l })))?.l;
+    const loaded = oldestCall(all.filter((l): l is Loaded => l !== null && l.record.state !== 'ended'));
     if (!loaded) return null;
     const { record } = loaded;
     const peer = record.caller === userID ? record.callee : record.caller;

@@ -76,9 +76,9 @@ export function mayAddToCall(callerCalls: readonly OpenCallFact[], meetingID: nu
 }
 
 /** The call `session.info` reports of a user in several (a call with people added): the oldest. */
-export function oldestCall<T extends { createdAt: number }>(calls: Iterable<T>): T | null {
+export function oldestCall<T extends { record: Pick<CallRecord, 'createdAt'> }>(calls: Iterable<T>): T | null {
   let best: T | null = null;
-  for (const c of calls) if (best === null || c.createdAt < best.createdAt) best = c;
+  for (const c of calls) if (best === null || c.record.createdAt < best.record.createdAt) best = c;
   return best;
 }
 
