@@ -328,6 +328,9 @@ export class Connection implements Attachment {
     const { core } = this;
     const r = await sessions.login(core, id.userID, nickName, resume);
     const s = r.session;
+    // The calls the older session carried end before this login answers, as on one node, so
+    // the client (and anyone it then asks) never sees them open.
+    if (r.endsCall) await core.calls.userGone(id.userID);
     if (this.ended) {
       // The socket went while Redis answered: the session waits for a resume as any other.
       if (!s.attached) s.detach();
@@ -341,7 +344,6 @@ export class Connection implements Attachment {
       if (subscribed) core.presence.subscribe(s);
       return [this.loginResult(s, id, true), () => s.attachShared(this, frames, seq)];
     }
-    if (r.endsCall) void core.calls.userGone(id.userID);
     // Attached once the result is out: the client numbers events anew from it. Whatever reached
     // the session before is read again from its log.
     return [
