@@ -264,39 +264,42 @@ export class Phone extends TypedEmitter<PhoneEvents> {
 
   /**
    * After a reload: carry on the call the page was in. `resumed`: the session carried on (else the
-   * server had let it go and the call ended as lost). The call record says whether it is still
-   * on; if so the page leaves and enters its meeting again (the session is still in it, with the
-   * media of the page before the reload), so that the other side links to this page afresh.
+   * server had let it go and the call ended as lost). The call records say what is still on: the
+   * saved call, and the calls of people added to it (this page's calls in the same meeting). If
+   * the saved one ended while the page was away, the call goes on with the others; if none is on,
+   * the page says how it ended. Otherwise the page leaves and enters its meeting again (the
+   * session is still in it, with the media of the page before the reload), so that the others
+   * link to this page afresh.
    */
   async restoreCall(c: SavedCall, resumed: boolean): Promise<void> {
     if (this.state.kind !== 'idle') return;
     if (!resumed) return this.notice(msg('outLost', { name: c.peer.nickName }));
-    this.answeredAtServer = c.answeredAt;
+    // The records before the call screen: an end replayed meanwhile finds the page idle and
+    // changes nothing, and the screen then starts with every call still on.
+    const calls = (await this.client.listCalls({ limit: 20 }).catch(() => null)) ?? [];
+    if (this.state.kind !== 'idle') return;
     this.ownMeeting = c.creator ? c.meeting.ID : null;
-    const callType = c.callType ?? 'video';
-    this.set({ kind: 'call', callID: c.callID, peer: c.peer, meeting: c.meeting, answeredAt: this.toLocal(c.answeredAt), creator: c.creator, callType });
-    const still = () => this.state.kind === 'call' && this.state.callID === c.callID;
-    void this.startLocal(callType);
-    const rec = await this.record(c.callID);
-    if (!still()) return;
-    if (!rec || rec.state !== 'active') {
+    const on = calls.filter((o) => o.state === 'active' && o.meetingID === c.meeting.ID);
+    const first = on.find((o) => o.callID === c.callID) ?? on[0];
+    if (!first) {
       // It ended while the page reloaded (its event came before this page listened).
+      const rec = calls.find((o) => o.callID === c.callID);
       const name = c.peer.nickName;
       const lasted = rec?.endedAt != null && rec.answeredAt !== null ? formatDuration(rec.endedAt - rec.answeredAt) : null;
       return this.finish(rec?.outcome === 'completed' && lasted !== null ? msg('outHungUpByOther', { name, duration: lasted }) : msg('outLost', { name }));
     }
-    // People added to this call (calls of this page in the same meeting) carry on too.
-    for (const o of (await this.client.listCalls({ limit: 20 }).catch(() => null)) ?? []) {
-      if (o.state !== 'active' || o.meetingID !== c.meeting.ID || o.callID === c.callID) continue;
+    const peerOf = (o: CallRecord): Peer => {
       const u = o.caller === this.me.userID ? o.callee : o.caller;
-      if (still()) this.legs.set(o.callID, { userID: u, nickName: u });
-    }
-    if (!still()) return;
-    const cur: PhoneState = this.state as PhoneState; // moved on by the awaits above
-    if (rec.answeredAt !== null && cur.kind === 'call') {
-      this.answeredAtServer = rec.answeredAt;
-      this.set({ ...cur, answeredAt: this.toLocal(rec.answeredAt) });
-    }
+      return u === c.peer.userID ? c.peer : { userID: u, nickName: u };
+    };
+    // The duration runs from the saved call's answer (the record's, when that call is still on).
+    const answeredAt = first.callID === c.callID && first.answeredAt !== null ? first.answeredAt : c.answeredAt;
+    this.answeredAtServer = answeredAt;
+    const callType = c.callType ?? 'video';
+    this.set({ kind: 'call', callID: first.callID, peer: peerOf(first), meeting: c.meeting, answeredAt: this.toLocal(answeredAt), creator: c.creator, callType });
+    for (const o of on) if (o !== first) this.legs.set(o.callID, peerOf(o));
+    const still = () => this.state.kind === 'call' && this.state.meeting.ID === c.meeting.ID;
+    void this.startLocal(callType);
     await this.client.exitMeeting(c.meeting.ID).catch(() => undefined);
     if (!still()) return;
     await this.joinMedia(c.meeting.ID, undefined, still);

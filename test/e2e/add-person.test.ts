@@ -84,3 +84,44 @@ test('A calls B, adds C: a three-person mesh with video from both others on ever
   await alice.page.locator('#notice').getByText(/carol hung up/).waitFor();
   await screenshot(alice, 'add-person-06-ended.png');
 });
+
+/** Alice adds `who` to her current call from the page, and they accept. */
+async function addAndAccept(alice: Awaited<ReturnType<typeof openUser>>, who: Awaited<ReturnType<typeof openUser>>): Promise<void> {
+  await alice.page.getByRole('button', { name: 'Add person' }).click();
+  await alice.page.getByLabel('Who to add to the call').fill(who.name);
+  await alice.page.locator('#add-person-form').getByRole('button', { name: 'Add' }).click();
+  await onScreen(who, 'incoming');
+  await who.page.getByRole('button', { name: 'Accept' }).click();
+  await onScreen(who, 'call');
+  await alice.page.locator(`#added li[data-user="${who.name}"][data-state="joined"]`).waitFor();
+}
+
+test('a page away during a call of three comes back to it, also when the person it called first hung up meanwhile', { timeout: 180_000 }, async () => {
+  const alice = await openUser(suite.browser, suite.srv.url, 'alice');
+  const bob = await openUser(suite.browser, suite.srv.url, 'bob');
+  const carol = await openUser(suite.browser, suite.srv.url, 'carol');
+  suite.users.push(alice, bob, carol);
+  await connectCall(alice, bob);
+  await addAndAccept(alice, carol);
+  await Promise.all([remoteVideoShown(alice, 'bob'), remoteVideoShown(alice, 'carol')]);
+
+  // Alice's tab goes away (its session is held for the resume grace); Bob, whom she called first,
+  // hangs up while she is away; her tab comes back.
+  await alice.page.goto('about:blank');
+  await bob.page.getByRole('button', { name: 'Hang up' }).click();
+  await onScreen(bob, 'home');
+  await carol.page.locator('#tiles .tile[data-user="bob"]').waitFor({ state: 'detached' });
+  await alice.page.goto(suite.srv.url);
+  await onScreen(alice, 'call');
+  await alice.page.getByRole('heading', { name: 'carol' }).waitFor();
+  await Promise.all([remoteVideoShown(alice, 'carol'), remoteVideoShown(carol, 'alice')]);
+  const back = await Promise.all([inboundGrows(alice, 'carol', 'video', 'framesDecoded'), inboundGrows(carol, 'alice', 'video', 'framesDecoded')]);
+  for (const g of back) assert.ok(g.later > g.first);
+  assert.equal(await tileCount(alice), '1', 'only carol is left with alice');
+  await screenshot(alice, 'add-person-07-back-after-reload.png');
+
+  // Carol hangs up: the call restored after the reload ends as any other.
+  await carol.page.getByRole('button', { name: 'Hang up' }).click();
+  await Promise.all([onScreen(carol, 'home'), onScreen(alice, 'home')]);
+  await alice.page.locator('#notice').getByText(/carol hung up/).waitFor();
+});
