@@ -118,6 +118,17 @@ test('a page away during a call of three comes back to it, also when the person 
   const back = await Promise.all([inboundGrows(alice, 'carol', 'video', 'framesDecoded'), inboundGrows(carol, 'alice', 'video', 'framesDecoded')]);
   for (const g of back) assert.ok(g.later > g.first);
   assert.equal(await tileCount(alice), '1', 'only carol is left with alice');
+  // The duration still runs from the answer of the call with bob, the record's.
+  const calls = await alice.page.evaluate(() =>
+    (globalThis as unknown as { callroom: { client: { listCalls(): Promise<{ callee: string; answeredAt: number | null }[]> } } }).callroom.client.listCalls(),
+  );
+  // The newest: the first test of this file called bob too, on the same server.
+  const first = calls.filter((r) => r.callee === 'bob').sort((x, y) => (y.answeredAt ?? 0) - (x.answeredAt ?? 0))[0];
+  assert.ok(first?.answeredAt, 'the call with bob was answered');
+  const [m, sec] = ((await alice.page.locator('#call-duration').textContent()) ?? '').split(':').map(Number);
+  const shown = (m! * 60 + sec!) * 1000;
+  const since = Date.now() - first.answeredAt;
+  assert.ok(Math.abs(shown - since) <= 2_500, `shown ${shown} ms, ${since} ms since bob answered`);
   await screenshot(alice, 'add-person-07-back-after-reload.png');
 
   // Carol hangs up: the call restored after the reload ends as any other.
