@@ -14,7 +14,7 @@ import { MediaRoom } from '../src/sdk/media/room.js';
 import { TypedEmitter } from '../src/shared/typed-emitter.js';
 import { formatDuration } from './format.js';
 import { inviteFailure, msg, rejectedNotice, ringingEndedNotice, type Msg } from './outcome.js';
-import type { SavedCall } from './resume-state.js';
+import type { SavedCall, SavedDevices } from './resume-state.js';
 import type { Tones } from './tones.js';
 
 export interface Peer {
@@ -254,7 +254,10 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     const s = this.state;
     if (s.kind !== 'call') return null;
     const answeredAt = this.answeredAtServer ?? Math.round(s.answeredAt + (this.client.serverNow() - Date.now()));
-    return { callID: s.callID, peer: s.peer, meeting: s.meeting, answeredAt, creator: s.creator, callType: s.callType };
+    const l = this.local;
+    // Until the devices have answered, what the call type opens.
+    const devices = l && (l.audio !== 'none' || l.video !== 'none') ? { mic: l.audio === 'on', camera: l.video === 'on' } : undefined;
+    return { callID: s.callID, peer: s.peer, meeting: s.meeting, answeredAt, creator: s.creator, callType: s.callType, ...(devices ? { devices } : {}) };
   }
 
   /** The room this page is in (not a call's meeting), for a reload. */
@@ -299,7 +302,7 @@ export class Phone extends TypedEmitter<PhoneEvents> {
     this.set({ kind: 'call', callID: first.callID, peer: peerOf(first), meeting: c.meeting, answeredAt: this.toLocal(answeredAt), creator: c.creator, callType });
     for (const o of on) if (o !== first) this.legs.set(o.callID, peerOf(o));
     const still = () => this.state.kind === 'call' && this.state.meeting.ID === c.meeting.ID;
-    void this.startLocal(callType);
+    void this.startLocal(callType, c.devices);
     await this.client.exitMeeting(c.meeting.ID).catch(() => undefined);
     if (!still()) return;
     await this.joinMedia(c.meeting.ID, undefined, still);
@@ -572,11 +575,14 @@ export class Phone extends TypedEmitter<PhoneEvents> {
    * it later: the room sends it as soon as it opens). Once per call or room: later calls of it
    * (joinMedia) wait for the same start.
    */
-  private startLocal(callType: CallType = 'video'): Promise<unknown> {
+  private startLocal(callType: CallType = 'video', was?: SavedDevices): Promise<unknown> {
     if (!this.local) {
       const chosen = chosenDevices();
-      this.local = new LocalMedia({ deviceIds: { ...(chosen.audioinput ? { audio: chosen.audioinput } : {}), ...(chosen.videoinput ? { video: chosen.videoinput } : {}) } });
-      this.localReady = this.local.start({ audio: true, video: callType === 'video' });
+      const local = new LocalMedia({ deviceIds: { ...(chosen.audioinput ? { audio: chosen.audioinput } : {}), ...(chosen.videoinput ? { video: chosen.videoinput } : {}) } });
+      this.local = local;
+      // After a reload (`was`): the camera opens only if it was on, and a muted microphone stays muted.
+      const started = local.start({ audio: true, video: was ? was.camera : callType === 'video' });
+      this.localReady = was && !was.mic ? started.then(() => local.setMicEnabled(false)) : started;
     }
     return this.localReady;
   }

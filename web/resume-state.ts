@@ -18,6 +18,16 @@ export interface SavedCall {
   creator: boolean;
   /** An audio call reopens the microphone only after a reload. Absent (saved by an older page): video. */
   callType?: CallType;
+  /**
+   * Whether the microphone and the camera were on (not muted, not turned off) when saved: a reload
+   * brings them back as they were. Absent (saved by an older page): as the call type opens them.
+   */
+  devices?: SavedDevices;
+}
+
+export interface SavedDevices {
+  mic: boolean;
+  camera: boolean;
 }
 
 export interface ResumeState {
@@ -51,7 +61,8 @@ function isCall(v: unknown): v is SavedCall {
     isMeeting(v.meeting) &&
     isInt(v.answeredAt) &&
     typeof v.creator === 'boolean' &&
-    (v.callType === undefined || v.callType === 'audio' || v.callType === 'video')
+    (v.callType === undefined || v.callType === 'audio' || v.callType === 'video') &&
+    (v.devices === undefined || (isObj(v.devices) && typeof v.devices.mic === 'boolean' && typeof v.devices.camera === 'boolean'))
   );
 }
 

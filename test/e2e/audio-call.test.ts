@@ -4,7 +4,7 @@
  * each side turns its camera on during the call and the other side decodes its video (the link
  * renegotiates); both histories say "Audio". A video call rings as one, with the preview; the
  * Chinese page says it too. A page reloaded during an audio call comes back to it without the
- * camera.
+ * camera, and with it once it was turned on.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -164,7 +164,7 @@ test('a video call rings as a video call with the camera preview; the Chinese pa
   assert.deepEqual(types, ['语音', '视频']);
 });
 
-test('a page reloaded during an audio call comes back to it with the microphone only; its camera can still be turned on', { timeout: 120_000 }, async () => {
+test('a page reloaded during an audio call comes back to it with the microphone only; its camera can still be turned on, and comes back on after another reload', { timeout: 120_000 }, async () => {
   const eve = await openUser(suite.browser, suite.srv.url, 'eve', { initScript: GUM_SPY });
   const fox = await openUser(suite.browser, suite.srv.url, 'fox', { initScript: GUM_SPY });
   suite.users.push(eve, fox);
@@ -186,6 +186,14 @@ test('a page reloaded during an audio call comes back to it with the microphone 
 
   await fox.page.getByRole('button', { name: 'Camera on' }).click();
   await remoteVideoShown(eve, 'fox');
+  await inboundGrows(eve, 'fox', 'video', 'framesDecoded');
+
+  // Reloaded again with the camera on: it comes back with the camera, and Eve sees it again.
+  await fox.page.reload();
+  await fox.page.waitForFunction(() => (globalThis as unknown as { callroom: { client: { user: unknown } | null } }).callroom.client?.user != null);
+  await onScreen(fox, 'call');
+  await fox.page.getByRole('button', { name: 'Camera off' }).waitFor();
+  assert.equal(await askedForCamera(fox), true, 'the camera that was on is opened again');
   await inboundGrows(eve, 'fox', 'video', 'framesDecoded');
   await eve.page.getByRole('button', { name: 'Hang up' }).click();
   await Promise.all([onScreen(eve, 'home'), onScreen(fox, 'home')]);

@@ -138,3 +138,44 @@ test("the other side's camera off, mute and camera on again are shown on the cal
   await onScreen(dave, 'home');
   await onScreen(carol, 'home');
 });
+
+test('a page reloaded while muted with its camera off comes back muted and with the camera off, and the other side still sees so', { timeout: 120_000 }, async () => {
+  const gus = await openUser(suite.browser, suite.srv.url, 'gus');
+  const hal = await openUser(suite.browser, suite.srv.url, 'hal');
+  suite.users.push(gus, hal);
+  await gus.page.getByLabel('User ID').fill('hal');
+  await gus.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
+  await onScreen(hal, 'incoming');
+  await hal.page.getByRole('button', { name: 'Accept' }).click();
+  await Promise.all([onScreen(gus, 'call'), onScreen(hal, 'call')]);
+  await remoteVideoShown(hal, 'gus');
+
+  await gus.page.locator('#btn-mute').click();
+  await gus.page.getByRole('button', { name: 'Unmute' }).waitFor();
+  await gus.page.locator('#btn-camera').click();
+  await gus.page.getByRole('button', { name: 'Camera on' }).waitFor();
+  await tileSays(hal, 'gus', 'data-mic', 'muted');
+  await tileSays(hal, 'gus', 'data-camera', 'off');
+
+  // Gus reloads: his page resumes the call as he left it, never opening the microphone or the camera to the others.
+  await gus.page.reload();
+  await gus.page.waitForFunction(() => (globalThis as unknown as { callroom: { client: { user: unknown } | null } }).callroom.client?.user != null);
+  await onScreen(gus, 'call');
+  await gus.page.getByRole('button', { name: 'Unmute' }).waitFor();
+  await gus.page.getByRole('button', { name: 'Camera on' }).waitFor();
+  // Hal's page links to the new page (its audio arrives) and still shows Gus muted with his camera off.
+  await inboundGrows(hal, 'gus', 'audio', 'packetsReceived');
+  assert.equal(await hal.page.locator('#tiles .tile[data-user="gus"]').getAttribute('data-mic'), 'muted');
+  assert.equal(await hal.page.locator('#tiles .tile[data-user="gus"]').getAttribute('data-camera'), 'off');
+  await screenshot(hal, '43-remote-muted-after-reload.png');
+
+  // Both turned on again: Hal hears and sees him.
+  await gus.page.locator('#btn-mute').click();
+  await gus.page.locator('#btn-camera').click();
+  await tileSays(hal, 'gus', 'data-mic', 'on');
+  await tileSays(hal, 'gus', 'data-camera', 'on');
+  await remoteVideoShown(hal, 'gus');
+  await inboundGrows(hal, 'gus', 'video', 'framesDecoded');
+  await gus.page.getByRole('button', { name: 'Hang up' }).click();
+  await Promise.all([onScreen(gus, 'home'), onScreen(hal, 'home')]);
+});

@@ -32,3 +32,13 @@ test('a malformed saved state is ignored, not trusted', () => {
   assert.equal(parseResumeState(JSON.stringify({ ...good, call: { ...good.call, meeting: { ...meeting, ID: 0 } } }), NOW), null);
   assert.equal(parseResumeState(JSON.stringify({ ...good, room: 'x' }), NOW), null);
 });
+
+test('the devices saved with a call (mic and camera on or off) are read back, and checked', () => {
+  const call = { ...good.call!, callType: 'audio' as const, devices: { mic: false, camera: true } };
+  assert.deepEqual(parseResumeState(JSON.stringify({ ...good, call }), NOW)?.call?.devices, { mic: false, camera: true });
+  // Saved by an older page: none, and the call type decides.
+  assert.equal(parseResumeState(JSON.stringify(good), NOW)?.call?.devices, undefined);
+  assert.equal(parseResumeState(JSON.stringify({ ...good, call: { ...call, devices: { mic: 'off', camera: true } } }), NOW), null);
+  assert.equal(parseResumeState(JSON.stringify({ ...good, call: { ...call, devices: { mic: true } } }), NOW), null);
+  assert.equal(parseResumeState(JSON.stringify({ ...good, call: { ...call, devices: null } }), NOW), null);
+});
