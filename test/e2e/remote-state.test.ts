@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import {
   type UserPage,
+  connectCall,
   inboundGrows,
   onScreen,
   openUser,
@@ -143,11 +144,7 @@ test('a page reloaded while muted with its camera off comes back muted and with 
   const gus = await openUser(suite.browser, suite.srv.url, 'gus');
   const hal = await openUser(suite.browser, suite.srv.url, 'hal');
   suite.users.push(gus, hal);
-  await gus.page.getByLabel('User ID').fill('hal');
-  await gus.page.locator('#call-form').getByRole('button', { name: 'Call', exact: true }).click();
-  await onScreen(hal, 'incoming');
-  await hal.page.getByRole('button', { name: 'Accept' }).click();
-  await Promise.all([onScreen(gus, 'call'), onScreen(hal, 'call')]);
+  await connectCall(gus, hal);
   await remoteVideoShown(hal, 'gus');
 
   await gus.page.locator('#btn-mute').click();
