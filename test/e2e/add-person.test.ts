@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectCall, inboundGrows, onScreen, openUser, remoteVideoShown, screenshot, softphonePages } from './harness.js';
+import { type UserPage, connectCall, inboundGrows, onScreen, openUser, pageCalls, remoteVideoShown, screenshot, softphonePages } from './harness.js';
 
 const suite = softphonePages();
 
@@ -86,7 +86,7 @@ test('A calls B, adds C: a three-person mesh with video from both others on ever
 });
 
 /** Alice adds `who` to her current call from the page, and they accept. */
-async function addAndAccept(alice: Awaited<ReturnType<typeof openUser>>, who: Awaited<ReturnType<typeof openUser>>): Promise<void> {
+async function addAndAccept(alice: UserPage, who: UserPage): Promise<void> {
   await alice.page.getByRole('button', { name: 'Add person' }).click();
   await alice.page.getByLabel('Who to add to the call').fill(who.name);
   await alice.page.locator('#add-person-form').getByRole('button', { name: 'Add' }).click();
@@ -119,9 +119,7 @@ test('a page away during a call of three comes back to it, also when the person 
   for (const g of back) assert.ok(g.later > g.first);
   assert.equal(await tileCount(alice), '1', 'only carol is left with alice');
   // The duration still runs from the answer of the call with bob, the record's.
-  const calls = await alice.page.evaluate(() =>
-    (globalThis as unknown as { callroom: { client: { listCalls(): Promise<{ callee: string; answeredAt: number | null }[]> } } }).callroom.client.listCalls(),
-  );
+  const calls = await pageCalls(alice);
   // The newest: the first test of this file called bob too, on the same server.
   const first = calls.filter((r) => r.callee === 'bob').sort((x, y) => (y.answeredAt ?? 0) - (x.answeredAt ?? 0))[0];
   assert.ok(first?.answeredAt, 'the call with bob was answered');

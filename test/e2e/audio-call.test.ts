@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inboundGrows, onScreen, openUser, remoteVideoShown, screenshot, softphonePages, type UserPage } from './harness.js';
+import { backOn, inboundGrows, onScreen, openUser, remoteVideoShown, screenshot, softphonePages, type UserPage } from './harness.js';
 
 const suite = softphonePages();
 
@@ -177,8 +177,7 @@ test('a page reloaded during an audio call comes back to it with the microphone 
 
   // Fox reloads: the page resumes its session and the same audio call (the spy starts afresh).
   await fox.page.reload();
-  await fox.page.waitForFunction(() => (globalThis as unknown as { callroom: { client: { user: unknown } | null } }).callroom.client?.user != null);
-  await onScreen(fox, 'call');
+  await backOn(fox);
   assert.equal(await fox.page.locator('#screen-call').getAttribute('data-call-type'), 'audio');
   await Promise.all([inboundGrows(fox, 'eve', 'audio', 'packetsReceived'), inboundGrows(eve, 'fox', 'audio', 'packetsReceived')]);
   assert.equal(await askedForCamera(fox), false, 'the reloaded page opened the microphone only');
@@ -190,8 +189,7 @@ test('a page reloaded during an audio call comes back to it with the microphone 
 
   // Reloaded again with the camera on: it comes back with the camera, and Eve sees it again.
   await fox.page.reload();
-  await fox.page.waitForFunction(() => (globalThis as unknown as { callroom: { client: { user: unknown } | null } }).callroom.client?.user != null);
-  await onScreen(fox, 'call');
+  await backOn(fox);
   await fox.page.getByRole('button', { name: 'Camera off' }).waitFor();
   assert.equal(await askedForCamera(fox), true, 'the camera that was on is opened again');
   await inboundGrows(eve, 'fox', 'video', 'framesDecoded');

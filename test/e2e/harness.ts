@@ -13,6 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createServer, type CallroomServer } from '../../src/server/app.js';
 import { SqliteStore } from '../../src/server/store/sqlite.js';
 import type { IceConfig } from '../../src/server/ice.js';
+import type { CallRecord } from '../../src/protocol/messages.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/test/e2e → dist/web */
@@ -160,6 +161,17 @@ export async function connectCall(caller: UserPage, callee: UserPage, acceptLabe
   await onScreen(callee, 'incoming');
   await callee.page.getByRole('button', { name: acceptLabel }).click();
   await Promise.all([onScreen(caller, 'call'), onScreen(callee, 'call')]);
+}
+
+/** Waits until a reloaded page has logged in again (resuming or not) and is on `screen`. */
+export async function backOn(u: UserPage, screen = 'call'): Promise<void> {
+  await u.page.waitForFunction(() => (globalThis as unknown as { callroom: { client: { user: unknown } | null } }).callroom.client?.user != null);
+  await onScreen(u, screen);
+}
+
+/** The call records as the page's session reads them (`calls.list`), newest first. */
+export function pageCalls(u: UserPage): Promise<CallRecord[]> {
+  return u.page.evaluate(() => (globalThis as unknown as { callroom: { client: { listCalls(): Promise<CallRecord[]> } } }).callroom.client.listCalls());
 }
 
 /** Waits for the screen named (login, home, outgoing, incoming, call). */

@@ -10,10 +10,12 @@ import assert from 'node:assert/strict';
 import { formatDuration } from '../../web/format.js';
 import {
   type UserPage,
+  backOn,
   inboundGrows,
   noticeSays,
   onScreen,
   openUser,
+  pageCalls,
   remoteVideoShown,
   screenshot,
   silent,
@@ -22,17 +24,9 @@ import {
 
 const suite = softphonePages();
 
-interface CallRow {
-  callID: string;
-  state: string;
-  answeredAt: number | null;
-  endedAt: number | null;
-  outcome: string | null;
-}
-
 type PageGlobals = {
   callroom: {
-    client: { listCalls(): Promise<CallRow[]>; resumed: boolean; user: { sessionID: string } | null };
+    client: { resumed: boolean; user: { sessionID: string } | null };
     phone: { state: { kind: string; callID?: string } };
   };
 };
@@ -52,16 +46,6 @@ function sessionOf(u: UserPage): Promise<{ sessionID: string | null; resumed: bo
   });
 }
 
-/** The call records, as the page's session reads them (calls.list). */
-function callsOf(u: UserPage): Promise<CallRow[]> {
-  return u.page.evaluate(() => (globalThis as unknown as PageGlobals).callroom.client.listCalls());
-}
-
-/** Waits until the page is logged in again after its reload and on the call screen. */
-async function backOnCall(u: UserPage): Promise<void> {
-  await u.page.waitForFunction(() => (globalThis as unknown as PageGlobals).callroom.client?.user != null);
-  await onScreen(u, 'call');
-}
 
 test('both pages reloaded mid-call resume their sessions and the call goes on, with the record\'s duration', { timeout: 180_000 }, async () => {
   const alice = await openUser(suite.browser, suite.srv.url, 'alice');
@@ -84,7 +68,7 @@ test('both pages reloaded mid-call resume their sessions and the call goes on, w
 
   // ---- both reload ----
   await Promise.all([alice.page.reload(), bob.page.reload()]);
-  await Promise.all([backOnCall(alice), backOnCall(bob)]);
+  await Promise.all([backOn(alice), backOn(bob)]);
   assert.deepEqual(await sessionOf(alice), { sessionID: aSession.sessionID, resumed: true }, 'alice resumed her session');
   assert.deepEqual(await sessionOf(bob), { sessionID: bSession.sessionID, resumed: true }, 'bob resumed his session');
   for (const u of [alice, bob]) assert.deepEqual(await phoneState(u), { kind: 'call', callID: aCall.callID }, `${u.name}: the same call`);
@@ -96,7 +80,7 @@ test('both pages reloaded mid-call resume their sessions and the call goes on, w
 
   // The record: one call, this one, not ended.
   for (const u of [alice, bob]) {
-    const calls = await callsOf(u);
+    const calls = await pageCalls(u);
     assert.equal(calls.length, 1, `${u.name} sees one call`);
     assert.equal(calls[0]!.callID, aCall.callID);
     assert.equal(calls[0]!.state, 'active');
@@ -106,7 +90,7 @@ test('both pages reloaded mid-call resume their sessions and the call goes on, w
   // The duration runs on both pages and agrees with the record's answeredAt.
   await alice.page.locator('#call-duration').waitFor();
   const [aText, bText] = await Promise.all([alice.page.locator('#call-duration').textContent(), bob.page.locator('#call-duration').textContent()]);
-  const [rec] = await callsOf(bob);
+  const [rec] = await pageCalls(bob);
   const shownBound = (t: string | null) => {
     const [m, s] = (t ?? '').split(':').map(Number);
     return (m! * 60 + s!) * 1000;
@@ -117,11 +101,11 @@ test('both pages reloaded mid-call resume their sessions and the call goes on, w
   // ---- hang up: both pages say the record's duration ----
   await alice.page.getByRole('button', { name: 'Hang up' }).click();
   await Promise.all([onScreen(alice, 'home'), onScreen(bob, 'home')]);
-  const [ended] = await callsOf(bob);
+  const [ended] = await pageCalls(bob);
   assert.equal(ended!.callID, aCall.callID);
   assert.equal(ended!.outcome, 'completed');
   const lasted = formatDuration(ended!.endedAt! - ended!.answeredAt!);
   await noticeSays(alice, `Call ended. It lasted ${lasted}.`);
   await noticeSays(bob, `alice hung up. Call lasted ${lasted}.`);
-  assert.equal((await callsOf(alice)).length, 1, 'still one call in the record');
+  assert.equal((await pageCalls(alice)).length, 1, 'still one call in the record');
 });

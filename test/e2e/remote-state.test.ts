@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import {
   type UserPage,
+  backOn,
   connectCall,
   inboundGrows,
   onScreen,
@@ -156,8 +157,7 @@ test('a page reloaded while muted with its camera off comes back muted and with 
 
   // Gus reloads: his page resumes the call as he left it, never opening the microphone or the camera to the others.
   await gus.page.reload();
-  await gus.page.waitForFunction(() => (globalThis as unknown as { callroom: { client: { user: unknown } | null } }).callroom.client?.user != null);
-  await onScreen(gus, 'call');
+  await backOn(gus);
   await gus.page.getByRole('button', { name: 'Unmute' }).waitFor();
   await gus.page.getByRole('button', { name: 'Camera on' }).waitFor();
   // Hal's page links to the new page (its audio arrives) and still shows Gus muted with his camera off.

@@ -328,8 +328,9 @@ export class Connection implements Attachment {
     const { core } = this;
     const r = await sessions.login(core, id.userID, nickName, resume);
     const s = r.session;
-    // The calls the older session carried end before this login answers, as on one node, so
-    // the client (and anyone it then asks) never sees them open.
+    // The calls the older session carried end before this login answers, so that no later
+    // request (this client's or anyone's) finds them open: on one node they end before the next
+    // request is handled.
     if (r.endsCall) await core.calls.userGone(id.userID);
     if (this.ended) {
       // The socket went while Redis answered: the session waits for a resume as any other.
